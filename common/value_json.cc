@@ -1,0 +1,196 @@
+#include "common/value_json.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
+
+namespace flowgrid {
+namespace {
+
+absl::StatusOr<nlohmann::json> ParseDocument(std::string_view text) {
+  nlohmann::json doc = nlohmann::json::parse(text, /*cb=*/nullptr,
+                                             /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    // Re-parse with exceptions to get the position and reason.
+    try {
+      (void)nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid JSON at byte ", e.byte, ": ", e.what()));
+    }
+    return absl::InvalidArgumentError("invalid JSON");
+  }
+  return doc;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json) {
+  v1::Value out;
+  switch (json.type()) {
+    case nlohmann::json::value_t::null:
+      out.set_null_value(v1::NULL_VALUE);
+      break;
+    case nlohmann::json::value_t::boolean:
+      out.set_bool_value(json.get<bool>());
+      break;
+    case nlohmann::json::value_t::number_integer:
+      out.set_int_value(json.get<int64_t>());
+      break;
+    case nlohmann::json::value_t::number_unsigned: {
+      uint64_t u = json.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return absl::OutOfRangeError(
+            absl::StrCat("integer ", u, " is outside the int64 range"));
+      }
+      out.set_int_value(static_cast<int64_t>(u));
+      break;
+    }
+    case nlohmann::json::value_t::number_float:
+      out.set_double_value(json.get<double>());
+      break;
+    case nlohmann::json::value_t::string:
+      out.set_string_value(json.get<std::string>());
+      break;
+    case nlohmann::json::value_t::array: {
+      auto* list = out.mutable_list_value();
+      for (const auto& item : json) {
+        absl::StatusOr<v1::Value> v = ValueFromJson(item);
+        if (!v.ok()) return v.status();
+        *list->add_items() = *std::move(v);
+      }
+      break;
+    }
+    case nlohmann::json::value_t::object: {
+      auto* fields = out.mutable_object_value()->mutable_fields();
+      for (const auto& [key, item] : json.items()) {
+        absl::StatusOr<v1::Value> v = ValueFromJson(item);
+        if (!v.ok()) {
+          return absl::Status(v.status().code(),
+                              absl::StrCat("at \"", key, "\": ", v.status().message()));
+        }
+        (*fields)[key] = *std::move(v);
+      }
+      break;
+    }
+    default:
+      return absl::InvalidArgumentError("unsupported JSON value (binary)");
+  }
+  return out;
+}
+
+absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::KIND_NOT_SET:
+    case v1::Value::kNullValue:
+      return nlohmann::json(nullptr);
+    case v1::Value::kBoolValue:
+      return nlohmann::json(value.bool_value());
+    case v1::Value::kIntValue:
+      return nlohmann::json(value.int_value());
+    case v1::Value::kDoubleValue:
+      if (!std::isfinite(value.double_value())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("number ", value.double_value(), " has no JSON form"));
+      }
+      return nlohmann::json(value.double_value());
+    case v1::Value::kStringValue:
+      return nlohmann::json(value.string_value());
+    case v1::Value::kListValue: {
+      nlohmann::json out = nlohmann::json::array();
+      for (const v1::Value& item : value.list_value().items()) {
+        absl::StatusOr<nlohmann::json> j = ValueToJsonDocument(item);
+        if (!j.ok()) return j.status();
+        out.push_back(*std::move(j));
+      }
+      return out;
+    }
+    case v1::Value::kObjectValue: {
+      nlohmann::json out = nlohmann::json::object();
+      for (const auto& [key, item] : value.object_value().fields()) {
+        absl::StatusOr<nlohmann::json> j = ValueToJsonDocument(item);
+        if (!j.ok()) return j.status();
+        out[key] = *std::move(j);
+      }
+      return out;
+    }
+  }
+  return absl::InternalError("unknown Value kind");
+}
+
+absl::StatusOr<v1::Value> ParseValueJson(std::string_view text) {
+  absl::StatusOr<nlohmann::json> doc = ParseDocument(text);
+  if (!doc.ok()) return doc.status();
+  return ValueFromJson(*doc);
+}
+
+absl::StatusOr<ValueMap> ParseValueMapJson(std::string_view text) {
+  absl::StatusOr<v1::Value> value = ParseValueJson(text);
+  if (!value.ok()) return value.status();
+  if (!value->has_object_value()) {
+    return absl::InvalidArgumentError("expected a JSON object");
+  }
+  return value->object_value().fields();
+}
+
+absl::StatusOr<std::string> ValueToJson(const v1::Value& value) {
+  absl::StatusOr<nlohmann::json> doc = ValueToJsonDocument(value);
+  if (!doc.ok()) return doc.status();
+  return doc->dump();
+}
+
+absl::StatusOr<std::string> ValueMapToJson(const ValueMap& values) {
+  v1::Value object;
+  *object.mutable_object_value()->mutable_fields() = values;
+  return ValueToJson(object);
+}
+
+absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
+    std::string_view name_equals_value) {
+  size_t eq = name_equals_value.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input \"", name_equals_value, "\" is not of the form name=value"));
+  }
+  std::string name(name_equals_value.substr(0, eq));
+  std::string_view raw = name_equals_value.substr(eq + 1);
+  nlohmann::json doc = nlohmann::json::parse(raw, nullptr, false);
+  if (doc.is_discarded()) return std::make_pair(name, StringValue(raw));
+  absl::StatusOr<v1::Value> value = ValueFromJson(doc);
+  if (!value.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input \"", name, "\": ", value.status().message()));
+  }
+  return std::make_pair(name, *std::move(value));
+}
+
+v1::Value StringValue(std::string_view s) {
+  v1::Value v;
+  v.set_string_value(std::string(s));
+  return v;
+}
+v1::Value IntValue(int64_t i) {
+  v1::Value v;
+  v.set_int_value(i);
+  return v;
+}
+v1::Value DoubleValue(double d) {
+  v1::Value v;
+  v.set_double_value(d);
+  return v;
+}
+v1::Value BoolValue(bool b) {
+  v1::Value v;
+  v.set_bool_value(b);
+  return v;
+}
+v1::Value NullValue() {
+  v1::Value v;
+  v.set_null_value(v1::NULL_VALUE);
+  return v;
+}
+
+}  // namespace flowgrid

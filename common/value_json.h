@@ -1,0 +1,52 @@
+// Conversion between flowgrid.v1.Value and plain JSON text.
+//
+// The plain form is what users write (`{"a": [1, 2.5, "x"]}`), unlike the
+// protobuf JSON mapping of Value (`{"objectValue": ...}`). Integers that fit
+// int64 stay integers, exactly; other numbers become doubles. Non-finite
+// doubles have no JSON form and are rejected when encoding.
+#ifndef FLOWGRID_COMMON_VALUE_JSON_H_
+#define FLOWGRID_COMMON_VALUE_JSON_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "flowgrid/v1/workflow.pb.h"
+#include "nlohmann/json_fwd.hpp"
+
+namespace flowgrid {
+
+using ValueMap = google::protobuf::Map<std::string, v1::Value>;
+
+// Parses JSON text into a Value. Errors name the position of the problem.
+absl::StatusOr<v1::Value> ParseValueJson(std::string_view text);
+
+// Parses a JSON object into a map of Values (e.g. run inputs).
+absl::StatusOr<ValueMap> ParseValueMapJson(std::string_view text);
+
+// Encodes a Value as compact JSON. Fails only on a non-finite double.
+absl::StatusOr<std::string> ValueToJson(const v1::Value& value);
+absl::StatusOr<std::string> ValueMapToJson(const ValueMap& values);
+
+// Conversions to and from an already parsed nlohmann::json document.
+// Unsigned integers above INT64_MAX are out of range: an error, not a
+// silently rounded double.
+absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json);
+absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value);
+
+// Reads a command-line `name=value` input: the value is taken as JSON when
+// it parses as JSON, otherwise as a plain string (so `q=hello` works).
+absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
+    std::string_view name_equals_value);
+
+// Convenience constructors.
+v1::Value StringValue(std::string_view s);
+v1::Value IntValue(int64_t i);
+v1::Value DoubleValue(double d);
+v1::Value BoolValue(bool b);
+v1::Value NullValue();
+
+}  // namespace flowgrid
+
+#endif  // FLOWGRID_COMMON_VALUE_JSON_H_
