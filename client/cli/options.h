@@ -1,0 +1,80 @@
+// flowgridctl's subcommands: their flag sets and the typed options parsed
+// from them. Pure (no I/O beyond what the caller passes in), so every rule
+// here is unit-tested without a server.
+#ifndef FLOWGRID_CLIENT_CLI_OPTIONS_H_
+#define FLOWGRID_CLIENT_CLI_OPTIONS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/cli/args.h"
+#include "common/value_json.h"
+
+namespace flowgrid::cli {
+
+// Exit codes shared by all subcommands.
+inline constexpr int kExitOk = 0;
+// The run failed or was cancelled; the workflow is invalid (validate).
+inline constexpr int kExitFailed = 1;
+// Bad command line, unreadable or malformed file, workflow rejected by the
+// scheduler, or the scheduler could not be reached.
+inline constexpr int kExitUsage = 2;
+
+inline constexpr char kDefaultAddress[] = "127.0.0.1:7070";
+inline constexpr char kAddressEnvVar[] = "FLOWGRID_ADDR";
+
+const CommandSpec& RunCommandSpec();
+const CommandSpec& ValidateCommandSpec();
+const CommandSpec& DevCommandSpec();
+std::vector<CommandSpec> AllCommandSpecs();
+
+// --addr if given, else the FLOWGRID_ADDR value (nullptr/empty = unset),
+// else 127.0.0.1:7070.
+std::string ResolveAddress(const ParsedArgs& args, const char* env_address);
+
+enum class OutputFormat { kTable, kJson };
+
+struct RunOptions {
+  std::string workflow_path;
+  std::vector<std::string> named_inputs;  // "name=value", command-line order
+  std::optional<std::string> inputs_json_path;
+  std::string address;
+  OutputFormat output = OutputFormat::kTable;
+  // Bound on the whole run as watched by the CLI.
+  absl::Duration timeout = absl::InfiniteDuration();
+  bool quiet = false;  // no progress on stderr
+};
+absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* env_address);
+
+// The run inputs: the JSON object from --inputs_json (when given), then each
+// --input on top of it, a later one replacing an earlier one of the same name.
+absl::StatusOr<ValueMap> BuildRunInputs(const std::vector<std::string>& named_inputs,
+                                        const std::optional<std::string>& inputs_json_text);
+
+struct ValidateOptions {
+  std::string workflow_path;
+  std::string address;
+};
+ValidateOptions ParseValidateOptions(const ParsedArgs& args, const char* env_address);
+
+struct DevOptions {
+  int workers = 1;
+  int slots = 2;
+  std::string data_dir;
+  std::string client_addr;
+  std::string worker_addr;
+  std::string scheduler_binary;
+  std::string worker_binary;
+  std::vector<std::string> worker_args;
+};
+// `binary_dir` is where flowgridctl itself lives: the default location of
+// flowgrid-scheduler and flowgrid-worker.
+absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
+                                           const std::string& binary_dir);
+
+}  // namespace flowgrid::cli
+
+#endif  // FLOWGRID_CLIENT_CLI_OPTIONS_H_

@@ -1,0 +1,96 @@
+// `flowgridctl run` and `flowgridctl validate`: load a workflow file, talk to
+// the scheduler through the SDK.
+#include <iostream>
+
+#include "absl/strings/str_join.h"
+#include "client/cli/commands.h"
+#include "client/cli/format.h"
+#include "client/sdk/client.h"
+#include "common/workflow_file.h"
+
+namespace flowgrid::cli {
+namespace {
+
+// Printed after a connection failure: the usual cause is no local cluster.
+constexpr char kConnectHint[] =
+    "  (start a local cluster with 'flowgridctl dev', or point --addr / $FLOWGRID_ADDR "
+    "at a running scheduler)\n";
+
+int Fail(const std::string& command, int exit_code, const absl::Status& status) {
+  std::cerr << "flowgridctl " << command << ": " << status.message() << "\n";
+  if (status.code() == absl::StatusCode::kUnavailable) std::cerr << kConnectHint;
+  return exit_code;
+}
+
+}  // namespace
+
+int RunCommand(const RunOptions& options) {
+  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  if (!workflow.ok()) return Fail("run", kExitUsage, workflow.status());
+
+  std::optional<std::string> inputs_json;
+  if (options.inputs_json_path.has_value()) {
+    absl::StatusOr<std::string> text = ReadFile(*options.inputs_json_path);
+    if (!text.ok()) return Fail("run", kExitUsage, text.status());
+    inputs_json = *std::move(text);
+  }
+  absl::StatusOr<ValueMap> inputs = BuildRunInputs(options.named_inputs, inputs_json);
+  if (!inputs.ok()) return Fail("run", kExitUsage, inputs.status());
+
+  ClientOptions client_options;
+  client_options.watch_timeout = options.timeout;
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(options.address, client_options);
+  if (!client.ok()) return Fail("run", kExitUsage, client.status());
+
+  std::string run_id;
+  ProgressPrinter progress;
+  absl::StatusOr<v1::RunFinished> finished = (*client)->Run(
+      *workflow, *inputs,
+      [&](const v1::RunEvent& event) {
+        if (!options.quiet) std::cerr << progress.OnEvent(event) << std::flush;
+      },
+      [&](const std::string& id) { run_id = id; });
+  if (!finished.ok()) {
+    if (finished.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::cerr << "flowgridctl run: the scheduler rejected " << options.workflow_path
+                << ":\n"
+                << finished.status().message() << "\n";
+      return kExitUsage;
+    }
+    return Fail("run", kExitUsage, finished.status());
+  }
+
+  if (finished->status() != v1::RUN_SUCCEEDED &&
+      finished->status() != v1::RUN_PARTIAL_SUCCEEDED) {
+    // The progress lines already showed the failed node's traceback.
+    std::cerr << "flowgridctl run: "
+              << DescribeRunFailure(run_id, *finished, /*with_traceback=*/options.quiet);
+    return kExitFailed;
+  }
+  absl::StatusOr<std::string> outputs = FormatOutputs(finished->outputs(), options.output);
+  if (!outputs.ok()) return Fail("run", kExitFailed, outputs.status());
+  std::cout << *outputs << std::flush;
+  return kExitOk;
+}
+
+int ValidateCommand(const ValidateOptions& options) {
+  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  if (!workflow.ok()) return Fail("validate", kExitUsage, workflow.status());
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  if (!client.ok()) return Fail("validate", kExitUsage, client.status());
+  absl::StatusOr<v1::ValidateWorkflowResponse> response = (*client)->Validate(*workflow);
+  if (!response.ok()) return Fail("validate", kExitUsage, response.status());
+  if (!response->valid()) {
+    std::cout << options.workflow_path << " is invalid (" << response->diagnostics_size()
+              << " problem(s)):\n"
+              << FormatDiagnostics(*response) << std::flush;
+    return kExitFailed;
+  }
+  std::cout << options.workflow_path << " is valid; order: "
+            << absl::StrJoin(response->order(), " -> ") << "\n"
+            << FormatDiagnostics(*response) << std::flush;
+  return kExitOk;
+}
+
+}  // namespace flowgrid::cli

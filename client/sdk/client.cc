@@ -1,0 +1,180 @@
+#include "client/sdk/client.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/grpc_status.h"
+#include "flowgrid/v1/scheduler.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace flowgrid {
+namespace {
+
+// A run's events and outputs can exceed gRPC's 4 MiB default: each node
+// output string may hold 400000 characters and a run many nodes.
+constexpr int kMaxReceiveMessageBytes = 64 << 20;
+
+void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+}  // namespace
+
+struct Client::Impl {
+  std::string address;
+  ClientOptions options;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::WorkflowService::Stub> stub;
+
+  // INVALID_ARGUMENT carries the scheduler's diagnostics, which already say
+  // what is wrong, one per line: they are passed on untouched. Other codes
+  // get the call and address, which is what a reader needs for transport
+  // problems.
+  absl::Status CallError(const char* rpc, const grpc::Status& status) const {
+    absl::Status converted = FromGrpcStatus(status);
+    if (converted.code() == absl::StatusCode::kInvalidArgument) return converted;
+    return absl::Status(converted.code(),
+                        absl::StrCat(rpc, " to ", address, " failed: ",
+                                     converted.message()));
+  }
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+const std::string& Client::address() const { return impl_->address; }
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& address,
+                                                        ClientOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->address = address;
+  impl->options = options;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  impl->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (!impl->channel->WaitForConnected(
+          absl::ToChronoTime(absl::Now() + options.connect_timeout))) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot connect to the flowgrid scheduler at ", address, " within ",
+        absl::FormatDuration(options.connect_timeout)));
+  }
+  impl->stub = v1::WorkflowService::NewStub(impl->channel);
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+absl::StatusOr<std::string> Client::Submit(const v1::Workflow& workflow,
+                                           const ValueMap& inputs,
+                                           const std::string& idempotency_key) {
+  v1::SubmitRunRequest request;
+  *request.mutable_workflow() = workflow;
+  *request.mutable_inputs() = inputs;
+  request.set_idempotency_key(idempotency_key);
+  v1::SubmitRunResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context, impl_->options.call_timeout);
+  grpc::Status status = impl_->stub->SubmitRun(&context, request, &response);
+  if (!status.ok()) return impl_->CallError("SubmitRun", status);
+  if (response.run_id().empty()) {
+    return absl::InternalError(absl::StrCat("SubmitRun to ", impl_->address,
+                                            " succeeded but returned no run id"));
+  }
+  return response.run_id();
+}
+
+absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
+                                              int64_t after_sequence,
+                                              const EventCallback& on_event) {
+  const ClientOptions& options = impl_->options;
+  const absl::Time deadline = options.watch_timeout == absl::InfiniteDuration()
+                                  ? absl::InfiniteFuture()
+                                  : absl::Now() + options.watch_timeout;
+  int64_t last_sequence = after_sequence;
+  int failures_without_progress = 0;
+  absl::Duration backoff = options.watch_initial_backoff;
+  while (true) {
+    grpc::ClientContext context;
+    if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+    v1::WatchRunRequest request;
+    request.set_run_id(run_id);
+    request.set_after_sequence(last_sequence);
+    std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader =
+        impl_->stub->WatchRun(&context, request);
+
+    bool progressed = false;
+    std::optional<v1::RunFinished> finished;
+    v1::RunEvent event;
+    while (!finished.has_value() && reader->Read(&event)) {
+      // A re-attached stream may repeat what was already delivered.
+      if (event.sequence() <= last_sequence) continue;
+      last_sequence = event.sequence();
+      progressed = true;
+      if (on_event) on_event(event);
+      if (event.has_run_finished()) finished = event.run_finished();
+    }
+    if (finished.has_value()) {
+      // The server ends the stream after run_finished; do not wait for it.
+      context.TryCancel();
+      (void)reader->Finish();
+      return *std::move(finished);
+    }
+    grpc::Status status = reader->Finish();
+    if (status.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "WatchRun stream of run ", run_id, " from ", impl_->address,
+          " ended without run_finished (last sequence received: ", last_sequence, ")"));
+    }
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+      return impl_->CallError("WatchRun", status);
+    }
+    if (progressed) {
+      failures_without_progress = 0;
+      backoff = options.watch_initial_backoff;
+    }
+    if (++failures_without_progress > options.watch_max_reattempts) {
+      return absl::UnavailableError(absl::StrCat(
+          "WatchRun of run ", run_id, " from ", impl_->address, " failed ",
+          failures_without_progress, " times in a row without an event (last sequence ",
+          last_sequence, "): ", status.error_message()));
+    }
+    absl::SleepFor(std::min(backoff, deadline - absl::Now()));
+    backoff = std::min(backoff * 2, options.watch_max_backoff);
+  }
+}
+
+absl::StatusOr<v1::RunFinished> Client::Run(
+    const v1::Workflow& workflow, const ValueMap& inputs, const EventCallback& on_event,
+    const std::function<void(const std::string& run_id)>& on_submitted,
+    const std::string& idempotency_key) {
+  absl::StatusOr<std::string> run_id = Submit(workflow, inputs, idempotency_key);
+  if (!run_id.ok()) return run_id.status();
+  if (on_submitted) on_submitted(*run_id);
+  return Watch(*run_id, 0, on_event);
+}
+
+absl::StatusOr<v1::Run> Client::Get(const std::string& run_id) {
+  v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  v1::Run response;
+  grpc::ClientContext context;
+  SetDeadline(context, impl_->options.call_timeout);
+  grpc::Status status = impl_->stub->GetRun(&context, request, &response);
+  if (!status.ok()) return impl_->CallError("GetRun", status);
+  return response;
+}
+
+absl::StatusOr<v1::ValidateWorkflowResponse> Client::Validate(
+    const v1::Workflow& workflow) {
+  v1::ValidateWorkflowRequest request;
+  *request.mutable_workflow() = workflow;
+  v1::ValidateWorkflowResponse response;
+  grpc::ClientContext context;
+  SetDeadline(context, impl_->options.call_timeout);
+  grpc::Status status = impl_->stub->ValidateWorkflow(&context, request, &response);
+  if (!status.ok()) return impl_->CallError("ValidateWorkflow", status);
+  return response;
+}
+
+}  // namespace flowgrid

@@ -1,0 +1,100 @@
+// flowgrid::Client — the C++ SDK for the scheduler's WorkflowService.
+//
+// gRPC stays inside client.cc: this header needs only the message types, so
+// code using the SDK does not pay for grpcpp headers. Every call returns an
+// absl::Status; gRPC statuses are converted code for code (INVALID_ARGUMENT
+// from SubmitRun carries every validation diagnostic, one per line).
+//
+// Thread-safety: a Client may be shared by threads; each call is independent.
+#ifndef FLOWGRID_CLIENT_SDK_CLIENT_H_
+#define FLOWGRID_CLIENT_SDK_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/value_json.h"
+#include "flowgrid/v1/scheduler.pb.h"
+#include "flowgrid/v1/workflow.pb.h"
+
+namespace flowgrid {
+
+struct ClientOptions {
+  // How long Connect waits for the channel to become ready.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Deadline of each unary call (Submit, Get, Validate).
+  absl::Duration call_timeout = absl::Seconds(30);
+  // Overall deadline of Watch (all re-attaches included); infinite by
+  // default because a run may legitimately last its full max run time.
+  absl::Duration watch_timeout = absl::InfiniteDuration();
+  // Watch re-attaches after UNAVAILABLE at most this many times in a row
+  // without receiving an event; the delay doubles from the initial backoff
+  // up to the maximum.
+  int watch_max_reattempts = 5;
+  absl::Duration watch_initial_backoff = absl::Milliseconds(200);
+  absl::Duration watch_max_backoff = absl::Seconds(5);
+};
+
+class Client {
+ public:
+  // Called for every event of a watched run, in sequence order, each
+  // sequence number at most once (also across re-attaches).
+  using EventCallback = std::function<void(const v1::RunEvent&)>;
+
+  // Opens a channel to `address` (HOST:PORT) and waits up to
+  // connect_timeout for it to connect. UNAVAILABLE names the address when
+  // nothing answers there.
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(
+      const std::string& address, ClientOptions options = {});
+
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const std::string& address() const;
+
+  // Starts a run and returns its id. A non-empty idempotency key that the
+  // scheduler has seen before returns the run it created the first time.
+  absl::StatusOr<std::string> Submit(const v1::Workflow& workflow,
+                                     const ValueMap& inputs,
+                                     const std::string& idempotency_key = "");
+
+  // Streams the run's events after `after_sequence` (0 = from the start)
+  // to `on_event` until run_finished, and returns that RunFinished. When the
+  // stream breaks with UNAVAILABLE, re-attaches after the last sequence seen
+  // (bounded, with backoff). A stream that ends cleanly without
+  // run_finished is a broken server contract: INTERNAL naming the run and
+  // the last sequence received.
+  absl::StatusOr<v1::RunFinished> Watch(const std::string& run_id,
+                                        int64_t after_sequence,
+                                        const EventCallback& on_event);
+
+  // Submit + Watch from the first event. The run id is passed to
+  // `on_submitted` (when set) before watching starts.
+  absl::StatusOr<v1::RunFinished> Run(
+      const v1::Workflow& workflow, const ValueMap& inputs,
+      const EventCallback& on_event,
+      const std::function<void(const std::string& run_id)>& on_submitted = nullptr,
+      const std::string& idempotency_key = "");
+
+  // The run's current record: status, inputs, outputs and every node
+  // execution so far.
+  absl::StatusOr<v1::Run> Get(const std::string& run_id);
+
+  // Every diagnostic of the workflow at once; a bad workflow is not an
+  // error here (valid == false), only transport problems are.
+  absl::StatusOr<v1::ValidateWorkflowResponse> Validate(const v1::Workflow& workflow);
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowgrid
+
+#endif  // FLOWGRID_CLIENT_SDK_CLIENT_H_
