@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -29,12 +30,12 @@ const char* LevelName(LogLevel level) {
 
 }  // namespace
 
-void SetLogComponent(std::string_view component) {
+void SetLogComponent(absl::string_view component) {
   absl::MutexLock lock(&component_mu);
   Component() = std::string(component);
 }
 
-void Log(LogLevel level, std::string_view message) {
+void Log(LogLevel level, absl::string_view message) {
   std::string component;
   {
     absl::MutexLock lock(&component_mu);

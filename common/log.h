@@ -3,19 +3,19 @@
 #ifndef FLOWGRID_COMMON_LOG_H_
 #define FLOWGRID_COMMON_LOG_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 namespace flowgrid {
 
 enum class LogLevel { kInfo, kWarning, kError };
 
 // Sets the component name printed on every line (e.g. "scheduler").
-void SetLogComponent(std::string_view component);
+void SetLogComponent(absl::string_view component);
 
-void Log(LogLevel level, std::string_view message);
-inline void LogInfo(std::string_view m) { Log(LogLevel::kInfo, m); }
-inline void LogWarning(std::string_view m) { Log(LogLevel::kWarning, m); }
-inline void LogError(std::string_view m) { Log(LogLevel::kError, m); }
+void Log(LogLevel level, absl::string_view message);
+inline void LogInfo(absl::string_view m) { Log(LogLevel::kInfo, m); }
+inline void LogWarning(absl::string_view m) { Log(LogLevel::kWarning, m); }
+inline void LogError(absl::string_view m) { Log(LogLevel::kError, m); }
 
 }  // namespace flowgrid
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
@@ -10,13 +11,14 @@
 namespace flowgrid {
 namespace {
 
-absl::StatusOr<nlohmann::json> ParseDocument(std::string_view text) {
+absl::StatusOr<nlohmann::json> ParseDocument(absl::string_view text) {
   nlohmann::json doc = nlohmann::json::parse(text, /*cb=*/nullptr,
                                              /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     // Re-parse with exceptions to get the position and reason.
     try {
-      (void)nlohmann::json::parse(text);
+      nlohmann::json ignored = nlohmann::json::parse(text);
+      (void)ignored;
     } catch (const nlohmann::json::parse_error& e) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid JSON at byte ", e.byte, ": ", e.what()));
@@ -121,13 +123,13 @@ absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value) {
   return absl::InternalError("unknown Value kind");
 }
 
-absl::StatusOr<v1::Value> ParseValueJson(std::string_view text) {
+absl::StatusOr<v1::Value> ParseValueJson(absl::string_view text) {
   absl::StatusOr<nlohmann::json> doc = ParseDocument(text);
   if (!doc.ok()) return doc.status();
   return ValueFromJson(*doc);
 }
 
-absl::StatusOr<ValueMap> ParseValueMapJson(std::string_view text) {
+absl::StatusOr<ValueMap> ParseValueMapJson(absl::string_view text) {
   absl::StatusOr<v1::Value> value = ParseValueJson(text);
   if (!value.ok()) return value.status();
   if (!value->has_object_value()) {
@@ -149,14 +151,14 @@ absl::StatusOr<std::string> ValueMapToJson(const ValueMap& values) {
 }
 
 absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
-    std::string_view name_equals_value) {
+    absl::string_view name_equals_value) {
   size_t eq = name_equals_value.find('=');
-  if (eq == std::string_view::npos || eq == 0) {
+  if (eq == absl::string_view::npos || eq == 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "input \"", name_equals_value, "\" is not of the form name=value"));
   }
   std::string name(name_equals_value.substr(0, eq));
-  std::string_view raw = name_equals_value.substr(eq + 1);
+  absl::string_view raw = name_equals_value.substr(eq + 1);
   nlohmann::json doc = nlohmann::json::parse(raw, nullptr, false);
   if (doc.is_discarded()) return std::make_pair(name, StringValue(raw));
   absl::StatusOr<v1::Value> value = ValueFromJson(doc);
@@ -167,7 +169,7 @@ absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
   return std::make_pair(name, *std::move(value));
 }
 
-v1::Value StringValue(std::string_view s) {
+v1::Value StringValue(absl::string_view s) {
   v1::Value v;
   v.set_string_value(std::string(s));
   return v;

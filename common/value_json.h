@@ -9,8 +9,8 @@
 
 #include <map>
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "nlohmann/json_fwd.hpp"
@@ -20,10 +20,10 @@ namespace flowgrid {
 using ValueMap = google::protobuf::Map<std::string, v1::Value>;
 
 // Parses JSON text into a Value. Errors name the position of the problem.
-absl::StatusOr<v1::Value> ParseValueJson(std::string_view text);
+absl::StatusOr<v1::Value> ParseValueJson(absl::string_view text);
 
 // Parses a JSON object into a map of Values (e.g. run inputs).
-absl::StatusOr<ValueMap> ParseValueMapJson(std::string_view text);
+absl::StatusOr<ValueMap> ParseValueMapJson(absl::string_view text);
 
 // Encodes a Value as compact JSON. Fails only on a non-finite double.
 absl::StatusOr<std::string> ValueToJson(const v1::Value& value);
@@ -38,10 +38,10 @@ absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value);
 // Reads a command-line `name=value` input: the value is taken as JSON when
 // it parses as JSON, otherwise as a plain string (so `q=hello` works).
 absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
-    std::string_view name_equals_value);
+    absl::string_view name_equals_value);
 
 // Convenience constructors.
-v1::Value StringValue(std::string_view s);
+v1::Value StringValue(absl::string_view s);
 v1::Value IntValue(int64_t i);
 v1::Value DoubleValue(double d);
 v1::Value BoolValue(bool b);

@@ -1,5 +1,6 @@
 #include "common/value_types.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
@@ -20,7 +21,7 @@ v1::Type::Kind ElementKind(v1::Type::Kind array_kind) {
   }
 }
 
-absl::Status Mismatch(std::string_view name, const v1::Type& type,
+absl::Status Mismatch(absl::string_view name, const v1::Type& type,
                       const v1::Value& value) {
   return absl::InvalidArgumentError(absl::StrCat(
       name, " must be ", TypeName(type), ", got ", ValueKindName(value)));
@@ -57,7 +58,7 @@ std::string ValueKindName(const v1::Value& value) {
 }
 
 absl::Status CheckValueType(const v1::Value& value, const v1::Type& type,
-                            std::string_view name) {
+                            absl::string_view name) {
   if (value.has_null_value() || value.kind_case() == v1::Value::KIND_NOT_SET) {
     return absl::OkStatus();
   }

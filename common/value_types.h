@@ -3,8 +3,8 @@
 #define FLOWGRID_COMMON_VALUE_TYPES_H_
 
 #include <string>
-#include <string_view>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/types/span.h"
 #include "absl/status/statusor.h"
@@ -22,7 +22,7 @@ std::string ValueKindName(const v1::Value& value);
 // lets a code node return None for any output). Otherwise InvalidArgument:
 // "<name> must be <type>, got <kind>", naming the offending element.
 absl::Status CheckValueType(const v1::Value& value, const v1::Type& type,
-                            std::string_view name);
+                            absl::string_view name);
 
 // Follows `path` into `root`: object keys, or decimal list indices.
 // NotFound names the first step that does not exist.

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -23,7 +24,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return content.str();
 }
 
-absl::StatusOr<v1::Workflow> ParseWorkflowJson(std::string_view json) {
+absl::StatusOr<v1::Workflow> ParseWorkflowJson(absl::string_view json) {
   v1::Workflow workflow;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

@@ -1,0 +1,151 @@
+#include "scheduler/dispatch/dispatcher.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+
+namespace flowgrid::dispatch {
+
+std::string JobKey::ToJobId() const { return absl::StrCat(run_id, "/", node); }
+
+Dispatcher::Dispatcher(ResultHandler on_result, DispatcherOptions options)
+    : on_result_(std::move(on_result)), options_(options) {}
+
+void Dispatcher::Enqueue(const JobKey& key, int attempt, v1::Job job) {
+  job.set_job_id(key.ToJobId());
+  job.set_attempt(attempt);
+  absl::MutexLock lock(&mu_);
+  queue_.push_back({key, attempt, std::move(job)});
+  PumpLocked();
+}
+
+int64_t Dispatcher::AddWorker(std::string worker_id, int slots, WorkerSink sink) {
+  absl::MutexLock lock(&mu_);
+  int64_t handle = next_handle_++;
+  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(sink), {}});
+  PumpLocked();
+  return handle;
+}
+
+void Dispatcher::RemoveWorker(int64_t handle) {
+  std::vector<Delivery> lost;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = workers_.find(handle);
+    if (it == workers_.end()) return;
+    for (auto& [job_id, held] : it->second.running) {
+      if (held.key.run_id.empty()) continue;  // its run was cancelled
+      if (held.attempt >= options_.max_attempts) {
+        v1::NodeResult result;
+        result.set_status(v1::NODE_FAILED);
+        result.mutable_error()->set_code(v1::WORKER_LOST);
+        result.mutable_error()->set_message(absl::StrCat(
+            "the worker running this job was lost ", held.attempt, " times (last: ",
+            it->second.worker_id, "); giving up"));
+        lost.push_back({held.key, held.attempt, std::move(result)});
+        continue;
+      }
+      LogWarning(absl::StrCat("worker ", it->second.worker_id, " lost; requeueing job ",
+                              job_id, " as attempt ", held.attempt + 1));
+      held.attempt += 1;
+      held.job.set_attempt(held.attempt);
+      // Requeued work goes first: it has waited longest.
+      queue_.push_front(std::move(held));
+    }
+    workers_.erase(it);
+    PumpLocked();
+  }
+  Deliver(std::move(lost));
+}
+
+void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
+  std::vector<Delivery> done;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = workers_.find(handle);
+    if (it == workers_.end()) return;
+    auto job = it->second.running.find(result.job_id());
+    if (job == it->second.running.end() || job->second.attempt != result.attempt()) {
+      LogWarning(absl::StrCat("discarding stale result for job ", result.job_id(),
+                              " attempt ", result.attempt(), " from worker ",
+                              it->second.worker_id));
+      return;
+    }
+    done.push_back({job->second.key, job->second.attempt, result.result()});
+    it->second.running.erase(job);
+    PumpLocked();
+  }
+  Deliver(std::move(done));
+}
+
+void Dispatcher::SetFreeSlots(int64_t handle, int free_slots) {
+  absl::MutexLock lock(&mu_);
+  auto it = workers_.find(handle);
+  if (it == workers_.end()) return;
+  it->second.capacity = static_cast<int>(it->second.running.size()) + std::max(free_slots, 0);
+  PumpLocked();
+}
+
+void Dispatcher::CancelRun(const std::string& run_id) {
+  absl::MutexLock lock(&mu_);
+  std::erase_if(queue_, [&](const QueuedJob& q) { return q.key.run_id == run_id; });
+  for (auto& [handle, worker] : workers_) {
+    for (auto it = worker.running.begin(); it != worker.running.end();) {
+      if (it->second.key.run_id != run_id) {
+        ++it;
+        continue;
+      }
+      v1::SchedulerMessage cancel;
+      cancel.mutable_cancel()->set_job_id(it->first);
+      worker.sink(cancel);
+      // The slot stays taken until the worker reports the job's end.
+      it->second.key.run_id.clear();
+      ++it;
+    }
+  }
+}
+
+Dispatcher::Stats Dispatcher::stats() const {
+  absl::MutexLock lock(&mu_);
+  Stats s;
+  s.queued = static_cast<int>(queue_.size());
+  s.workers = static_cast<int>(workers_.size());
+  for (const auto& [handle, worker] : workers_) {
+    s.running += static_cast<int>(worker.running.size());
+    s.free_slots += std::max(0, worker.capacity - static_cast<int>(worker.running.size()));
+  }
+  return s;
+}
+
+void Dispatcher::PumpLocked() {
+  while (!queue_.empty()) {
+    Worker* best = nullptr;
+    int best_free = 0;
+    for (auto& [handle, worker] : workers_) {
+      int free = worker.capacity - static_cast<int>(worker.running.size());
+      if (free > best_free) {
+        best = &worker;
+        best_free = free;
+      }
+    }
+    if (best == nullptr) return;
+    QueuedJob next = std::move(queue_.front());
+    queue_.pop_front();
+    v1::SchedulerMessage message;
+    *message.mutable_job() = next.job;
+    best->sink(message);
+    std::string job_id = next.job.job_id();
+    best->running.emplace(std::move(job_id), std::move(next));
+  }
+}
+
+void Dispatcher::Deliver(std::vector<Delivery> deliveries) {
+  for (Delivery& d : deliveries) {
+    // A job of a cancelled run has its run id cleared: nobody wants it.
+    if (d.key.run_id.empty()) continue;
+    on_result_(d.key, d.attempt, std::move(d.result));
+  }
+}
+
+}  // namespace flowgrid::dispatch

@@ -1,0 +1,114 @@
+// dispatch::Dispatcher — the ready queue, the connected workers and their
+// credits.
+//
+// Jobs wait in a FIFO queue until a worker has a free slot; a worker never
+// holds more jobs than the slots it announced. When a worker goes away, the
+// jobs it held are requeued with attempt+1, up to `max_attempts`, after
+// which they finish with WORKER_LOST. A result is accepted only from the
+// worker that holds that exact attempt, so a late result of a lost attempt
+// can never complete a job twice. Thread-safe.
+#ifndef FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_
+#define FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "flowgrid/v1/worker.pb.h"
+
+namespace flowgrid::dispatch {
+
+// Identifies a job across attempts: one node of one run.
+struct JobKey {
+  std::string run_id;
+  int node;
+
+  std::string ToJobId() const;
+  bool operator==(const JobKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const JobKey& k) {
+    return H::combine(std::move(h), k.run_id, k.node);
+  }
+};
+
+// Sends one message to a worker. Must not block for long and must not call
+// back into the Dispatcher.
+using WorkerSink = std::function<void(const v1::SchedulerMessage&)>;
+
+// Called (outside the Dispatcher's lock) when a job has a final result.
+using ResultHandler = std::function<void(const JobKey&, int attempt, v1::NodeResult)>;
+
+struct DispatcherOptions {
+  int max_attempts = 3;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(ResultHandler on_result, DispatcherOptions options = {});
+
+  // Queues `job` (its job_id and attempt are set here from `key`/`attempt`).
+  void Enqueue(const JobKey& key, int attempt, v1::Job job);
+
+  // Registers a connected worker with `slots` free slots. Returns a handle
+  // for the other calls.
+  int64_t AddWorker(std::string worker_id, int slots, WorkerSink sink);
+
+  // The worker's stream ended: its jobs are requeued (or fail WORKER_LOST).
+  void RemoveWorker(int64_t handle);
+
+  // A worker reported a result; frees its slot.
+  void OnResult(int64_t handle, const v1::JobResult& result);
+
+  // Sets the worker's capacity to its held jobs + `free_slots`.
+  void SetFreeSlots(int64_t handle, int free_slots);
+
+  // Drops queued jobs of `run_id` and asks workers to cancel running ones.
+  // No result is delivered for them afterwards.
+  void CancelRun(const std::string& run_id);
+
+  struct Stats {
+    int queued = 0;
+    int running = 0;
+    int workers = 0;
+    int free_slots = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct QueuedJob {
+    JobKey key;
+    int attempt;
+    v1::Job job;
+  };
+  struct Worker {
+    std::string worker_id;
+    int capacity;
+    WorkerSink sink;
+    // Jobs held by this worker, by job id.
+    absl::flat_hash_map<std::string, QueuedJob> running;
+  };
+  struct Delivery {
+    JobKey key;
+    int attempt;
+    v1::NodeResult result;
+  };
+
+  // Hands queued jobs to workers with free slots, least loaded first.
+  void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Deliver(std::vector<Delivery> deliveries);
+
+  const ResultHandler on_result_;
+  const DispatcherOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<QueuedJob> queue_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<int64_t, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  int64_t next_handle_ ABSL_GUARDED_BY(mu_) = 1;
+};
+
+}  // namespace flowgrid::dispatch
+
+#endif  // FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_

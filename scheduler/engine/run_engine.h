@@ -1,0 +1,89 @@
+// engine::RunEngine — the shell around run::Execution: owns the active
+// runs, carries out their steps (persist, publish, dispatch) and feeds job
+// results back into them.
+//
+// Every step is made durable in the store before its events are published
+// to watchers, so a watcher never sees an event the history lacks.
+// Thread-safe: gRPC handlers and the dispatcher call in concurrently.
+#ifndef FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
+#define FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "scheduler/dispatch/dispatcher.h"
+#include "scheduler/engine/run_event_log.h"
+#include "scheduler/graph/plan.h"
+#include "scheduler/run/execution.h"
+#include "scheduler/store/run_store.h"
+
+namespace flowgrid::engine {
+
+// Cluster-wide defaults for jobs, applied where a node leaves a limit 0.
+struct EngineOptions {
+  run::ExecutionOptions execution;
+  v1::Limits default_limits;
+  v1::OutputLimits output_limits;
+  dispatch::DispatcherOptions dispatch;
+};
+
+// The defaults of DESIGN.md / Dify: 10 s, 256 MiB, 32 processes, 1 MiB of
+// output; strings <= 400000 chars, depth <= 5, number arrays <= 1000 items,
+// other arrays <= 30.
+EngineOptions DefaultEngineOptions();
+
+struct SubmitResult {
+  std::string run_id;
+  bool existing = false;  // the idempotency key matched an earlier run
+};
+
+class RunEngine {
+ public:
+  RunEngine(store::RunStore* store, EngineOptions options);
+
+  dispatch::Dispatcher& dispatcher() { return dispatcher_; }
+
+  // Gives every run left unfinished by a previous scheduler process a
+  // recorded terminal state (FAILED, saying why), so none stays RUNNING
+  // forever. Call once before serving.
+  absl::Status RecoverUnfinishedRuns();
+
+  // Validates the workflow and inputs (InvalidArgument lists every problem)
+  // and starts the run.
+  absl::StatusOr<SubmitResult> Submit(v1::Workflow workflow, ValueMap inputs,
+                                      std::string idempotency_key);
+
+  // The event log of a run still in progress, or null if the run is not
+  // active (finished, or unknown: ask the store).
+  std::shared_ptr<RunEventLog> ActiveLog(const std::string& run_id);
+
+  // Cancels an active run. NotFound if the run is not active.
+  absl::Status Cancel(const std::string& run_id);
+
+ private:
+  struct ActiveRun {
+    std::unique_ptr<run::Execution> execution;
+    std::shared_ptr<RunEventLog> log;
+    int64_t next_sequence = 1;
+  };
+
+  void OnJobResult(const dispatch::JobKey& key, int attempt, v1::NodeResult result);
+  // Persists, publishes and dispatches one step of `run`; forgets the run
+  // once it has finished.
+  void ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  v1::Job MakeJob(const graph::Plan& plan, const run::JobRequest& request) const;
+
+  store::RunStore* const store_;
+  const EngineOptions options_;
+  dispatch::Dispatcher dispatcher_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, ActiveRun> active_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace flowgrid::engine
+
+#endif  // FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_

@@ -1,0 +1,138 @@
+// flowgrid-scheduler: serves the client API and the worker port, runs
+// workflows, keeps their history in the SQLite store.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "scheduler/engine/run_engine.h"
+#include "scheduler/service/worker_service.h"
+#include "scheduler/service/workflow_service.h"
+#include "scheduler/store/sqlite_run_store.h"
+
+ABSL_FLAG(std::string, client_addr, "127.0.0.1:7070", "Address of the client API (port 0: any).");
+ABSL_FLAG(std::string, worker_addr, "127.0.0.1:7071", "Address of the worker port (port 0: any).");
+ABSL_FLAG(std::string, data_dir, "./flowgrid-data", "Directory of the run history store.");
+ABSL_FLAG(std::string, ready_file, "",
+          "Once serving, write {\"client_addr\":..,\"worker_addr\":..} here (atomically).");
+ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
+ABSL_FLAG(int, max_job_attempts, 3, "Attempts of a job whose worker is lost before WORKER_LOST.");
+
+namespace flowgrid {
+namespace {
+
+absl::Status WriteReadyFile(const std::string& path, const std::string& client_addr,
+                            const std::string& worker_addr) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "{\"client_addr\":\"" << client_addr << "\",\"worker_addr\":\"" << worker_addr
+        << "\"}\n";
+    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename to ", path, ": ", ec.message()));
+  return absl::OkStatus();
+}
+
+// Replaces the port of "host:port" with `port`.
+std::string WithPort(const std::string& addr, int port) {
+  return absl::StrCat(addr.substr(0, addr.rfind(':')), ":", port);
+}
+
+int Main() {
+  SetLogComponent("scheduler");
+  // Block the stop signals in every thread; main waits for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    LogError(absl::StrCat("cannot create data dir ", data_dir, ": ", ec.message()));
+    return 1;
+  }
+  auto store = store::SqliteRunStore::Open(data_dir + "/flowgrid.db");
+  if (!store.ok()) {
+    LogError(store.status().ToString());
+    return 1;
+  }
+  engine::EngineOptions options = engine::DefaultEngineOptions();
+  options.execution.max_steps = absl::GetFlag(FLAGS_max_steps);
+  options.dispatch.max_attempts = absl::GetFlag(FLAGS_max_job_attempts);
+  engine::RunEngine engine(store->get(), options);
+  if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
+    LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));
+    return 1;
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  service::WorkflowServiceImpl workflow_service(&engine, store->get());
+  service::WorkerServiceImpl worker_service(&engine.dispatcher());
+
+  // Two servers, so that jobs can never be submitted on the worker port and
+  // each port can get its own credentials.
+  int client_port = 0, worker_port = 0;
+  grpc::ServerBuilder client_builder;
+  client_builder.AddListeningPort(absl::GetFlag(FLAGS_client_addr),
+                                  grpc::InsecureServerCredentials(), &client_port);
+  client_builder.RegisterService(&workflow_service);
+  std::unique_ptr<grpc::Server> client_server = client_builder.BuildAndStart();
+
+  grpc::ServerBuilder worker_builder;
+  worker_builder.AddListeningPort(absl::GetFlag(FLAGS_worker_addr),
+                                  grpc::InsecureServerCredentials(), &worker_port);
+  worker_builder.RegisterService(&worker_service);
+  std::unique_ptr<grpc::Server> worker_server = worker_builder.BuildAndStart();
+
+  if (!client_server || !worker_server || client_port == 0 || worker_port == 0) {
+    LogError(absl::StrCat("cannot listen on ", absl::GetFlag(FLAGS_client_addr), " and ",
+                          absl::GetFlag(FLAGS_worker_addr)));
+    return 1;
+  }
+  std::string client_addr = WithPort(absl::GetFlag(FLAGS_client_addr), client_port);
+  std::string worker_addr = WithPort(absl::GetFlag(FLAGS_worker_addr), worker_port);
+  LogInfo(absl::StrCat("serving clients on ", client_addr, ", workers on ", worker_addr,
+                       ", store ", data_dir, "/flowgrid.db"));
+  if (!absl::GetFlag(FLAGS_ready_file).empty()) {
+    if (absl::Status s = WriteReadyFile(absl::GetFlag(FLAGS_ready_file), client_addr, worker_addr);
+        !s.ok()) {
+      LogError(s.ToString());
+      return 1;
+    }
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo(absl::StrCat("received signal ", signal_number, "; shutting down"));
+  auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
+  client_server->Shutdown(deadline);
+  worker_server->Shutdown(deadline);
+  return 0;
+}
+
+}  // namespace
+}  // namespace flowgrid
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "flowgrid-scheduler [--client_addr=HOST:PORT] [--worker_addr=HOST:PORT] "
+      "[--data_dir=DIR] [--ready_file=PATH]");
+  absl::ParseCommandLine(argc, argv);
+  return flowgrid::Main();
+}

@@ -1,0 +1,128 @@
+#include "scheduler/service/workflow_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc_status.h"
+#include "scheduler/graph/plan.h"
+
+namespace flowgrid::service {
+namespace {
+
+grpc::Status RequireRunId(const std::string& run_id) {
+  if (run_id.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "run_id is required");
+  }
+  return grpc::Status::OK;
+}
+
+// How long one wait for new events lasts before the stream checks whether
+// its client is still there.
+constexpr absl::Duration kWatchPoll = absl::Milliseconds(500);
+
+}  // namespace
+
+grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext*,
+                                            const v1::SubmitRunRequest* request,
+                                            v1::SubmitRunResponse* response) {
+  if (!request->has_workflow()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "workflow is required");
+  }
+  absl::StatusOr<engine::SubmitResult> submitted =
+      engine_->Submit(request->workflow(), request->inputs(), request->idempotency_key());
+  if (!submitted.ok()) return ToGrpcStatus(submitted.status());
+  response->set_run_id(submitted->run_id);
+  response->set_existing(submitted->existing);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkflowServiceImpl::WatchRun(grpc::ServerContext* context,
+                                           const v1::WatchRunRequest* request,
+                                           grpc::ServerWriter<v1::RunEvent>* writer) {
+  if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
+  int64_t after = request->after_sequence();
+  std::shared_ptr<engine::RunEventLog> log = engine_->ActiveLog(request->run_id());
+  if (log == nullptr) {
+    // Not in progress: the store holds the whole history.
+    absl::StatusOr<std::vector<v1::RunEvent>> events =
+        store_->ReadEvents(request->run_id(), after);
+    if (!events.ok()) return ToGrpcStatus(events.status());
+    if (events->empty() && !store_->GetRun(request->run_id()).ok()) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          absl::StrCat("run ", request->run_id(), " does not exist"));
+    }
+    for (const v1::RunEvent& event : *events) {
+      if (!writer->Write(event)) return grpc::Status::CANCELLED;
+    }
+    return grpc::Status::OK;
+  }
+  while (!context->IsCancelled()) {
+    for (const v1::RunEvent& event : log->WaitAfter(after, kWatchPoll)) {
+      if (!writer->Write(event)) return grpc::Status::CANCELLED;
+      after = event.sequence();
+      if (event.has_run_finished()) return grpc::Status::OK;
+    }
+  }
+  return grpc::Status::CANCELLED;
+}
+
+grpc::Status WorkflowServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunRequest* request,
+                                         v1::Run* response) {
+  if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
+  absl::StatusOr<v1::Run> run = store_->GetRun(request->run_id());
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  *response = *std::move(run);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkflowServiceImpl::ListRuns(grpc::ServerContext*,
+                                           const v1::ListRunsRequest* request,
+                                           v1::ListRunsResponse* response) {
+  absl::StatusOr<store::RunPage> page =
+      store_->ListRuns(request->page_size(), request->page_token(), request->status());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (v1::Run& run : page->runs) *response->add_runs() = std::move(run);
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkflowServiceImpl::CancelRun(grpc::ServerContext* context,
+                                            const v1::CancelRunRequest* request,
+                                            v1::Run* response) {
+  if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
+  if (absl::Status s = engine_->Cancel(request->run_id()); !s.ok()) {
+    // A finished run cannot be cancelled; an unknown one does not exist.
+    absl::StatusOr<v1::Run> run = store_->GetRun(request->run_id());
+    if (!run.ok()) return ToGrpcStatus(run.status());
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        absl::StrCat("run ", request->run_id(), " has already finished"));
+  }
+  v1::GetRunRequest get;
+  get.set_run_id(request->run_id());
+  return GetRun(context, &get, response);
+}
+
+grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNodeRequest*,
+                                          v1::RunNodeResponse*) {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "RunNode is not implemented by this scheduler yet");
+}
+
+grpc::Status WorkflowServiceImpl::ValidateWorkflow(grpc::ServerContext*,
+                                                   const v1::ValidateWorkflowRequest* request,
+                                                   v1::ValidateWorkflowResponse* response) {
+  graph::CompileResult compiled = graph::Plan::Compile(request->workflow());
+  response->set_valid(compiled.diagnostics.empty());
+  for (const graph::Diagnostic& d : compiled.diagnostics) {
+    v1::Diagnostic* out = response->add_diagnostics();
+    out->set_node_id(d.node_id);
+    out->set_field(d.field);
+    out->set_message(d.message);
+  }
+  if (compiled.plan) {
+    for (int v : compiled.plan->topological_order()) {
+      response->add_order(compiled.plan->node(v).id());
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace flowgrid::service

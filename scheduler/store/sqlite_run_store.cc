@@ -1,0 +1,358 @@
+#include "scheduler/store/sqlite_run_store.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace flowgrid::store {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS runs (
+  seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+  run_id          TEXT NOT NULL UNIQUE,
+  idempotency_key TEXT UNIQUE,
+  workflow_name   TEXT NOT NULL,
+  workflow        BLOB NOT NULL,
+  inputs          BLOB NOT NULL,
+  status          INTEGER NOT NULL,
+  outputs         BLOB,
+  error           BLOB,
+  failed_node_id  TEXT,
+  created_at_us   INTEGER NOT NULL,
+  finished_at_us  INTEGER
+);
+CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, seq);
+CREATE TABLE IF NOT EXISTS events (
+  run_id   TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  event    BLOB NOT NULL,
+  PRIMARY KEY (run_id, sequence)
+) WITHOUT ROWID;
+)sql";
+
+// A prepared statement, finalized on scope exit.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  absl::Status prepared() const { return Check(rc_, "prepare"); }
+  void Bind(int i, const std::string& text) {
+    sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void BindBlob(int i, const std::string& blob) {
+    sqlite3_bind_blob(stmt_, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int i, int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+  void BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+  // Makes the statement ready to run again with new bindings.
+  void Reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  // SQLITE_ROW or SQLITE_DONE, else an error status.
+  absl::StatusOr<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return Check(rc, "step");
+  }
+  std::string Text(int col) const {
+    const unsigned char* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
+             : std::string();
+  }
+  std::string Blob(int col) const {
+    const void* p = sqlite3_column_blob(stmt_, col);
+    return p ? std::string(static_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
+             : std::string();
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+ private:
+  absl::Status Check(int rc, const char* what) const {
+    if (rc == SQLITE_OK) return absl::OkStatus();
+    std::string message = absl::StrCat("sqlite ", what, ": ", sqlite3_errmsg(db_));
+    if (rc == SQLITE_CONSTRAINT || sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_UNIQUE) {
+      return absl::AlreadyExistsError(message);
+    }
+    return absl::InternalError(message);
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+std::string SerializeValues(const google::protobuf::Map<std::string, v1::Value>& values) {
+  v1::ObjectValue object;
+  *object.mutable_fields() = values;
+  return object.SerializeAsString();
+}
+
+google::protobuf::Map<std::string, v1::Value> ParseValues(const std::string& blob) {
+  v1::ObjectValue object;
+  object.ParseFromString(blob);
+  return object.fields();
+}
+
+int64_t ToMicros(const google::protobuf::Timestamp& t) { return TimeUtil::TimestampToMicroseconds(t); }
+
+// Fills a Run from a row of kRunColumns.
+constexpr const char* kRunColumns =
+    "run_id, workflow_name, inputs, status, outputs, error, failed_node_id, created_at_us, "
+    "finished_at_us, seq";
+
+v1::Run RunFromRow(const Statement& row) {
+  v1::Run run;
+  run.set_run_id(row.Text(0));
+  run.set_workflow_name(row.Text(1));
+  *run.mutable_inputs() = ParseValues(row.Blob(2));
+  run.set_status(static_cast<v1::RunStatus>(row.Int(3)));
+  if (!row.IsNull(4)) *run.mutable_outputs() = ParseValues(row.Blob(4));
+  if (!row.IsNull(5)) run.mutable_error()->ParseFromString(row.Blob(5));
+  run.set_failed_node_id(row.Text(6));
+  *run.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(row.Int(7));
+  if (!row.IsNull(8)) *run.mutable_finished_at() = TimeUtil::MicrosecondsToTimestamp(row.Int(8));
+  return run;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteRunStore>> SqliteRunStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", message));
+  }
+  std::unique_ptr<SqliteRunStore> store(new SqliteRunStore(db));
+  absl::MutexLock lock(&store->mu_);
+  sqlite3_busy_timeout(db, 5000);
+  // WAL: readers never block the writer; NORMAL sync is durable across a
+  // process crash (only an OS crash can lose the last transactions).
+  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                          "PRAGMA foreign_keys=ON", kSchema}) {
+    absl::Status s = store->Exec(sql);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("cannot initialize store ", path, ": ",
+                                                 s.message()));
+    }
+  }
+  return store;
+}
+
+SqliteRunStore::~SqliteRunStore() {
+  absl::MutexLock lock(&mu_);
+  sqlite3_close(db_);
+}
+
+absl::Status SqliteRunStore::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    return absl::InternalError(absl::StrCat("sqlite: ", message));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteRunStore::CreateRun(const NewRun& run) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_,
+                 "INSERT INTO runs (run_id, idempotency_key, workflow_name, workflow, inputs, "
+                 "status, created_at_us) VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, run.run_id);
+  if (run.idempotency_key.empty()) {
+    stmt.BindNull(2);
+  } else {
+    stmt.Bind(2, run.idempotency_key);
+  }
+  stmt.Bind(3, run.workflow.name());
+  stmt.BindBlob(4, run.workflow.SerializeAsString());
+  stmt.BindBlob(5, SerializeValues(run.inputs));
+  stmt.Bind(6, static_cast<int64_t>(v1::RUN_RUNNING));
+  stmt.Bind(7, absl::ToUnixMicros(run.created_at));
+  return stmt.Step().status();
+}
+
+absl::StatusOr<std::optional<std::string>> SqliteRunStore::FindRunByIdempotencyKey(
+    const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, "SELECT run_id FROM runs WHERE idempotency_key = ?");
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, key);
+  absl::StatusOr<bool> row = stmt.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.Text(0));
+}
+
+absl::Status SqliteRunStore::AppendEvents(const std::string& run_id,
+                                          const std::vector<v1::RunEvent>& events) {
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status status = [&]() -> absl::Status {
+    Statement insert(db_, "INSERT INTO events (run_id, sequence, event) VALUES (?, ?, ?)");
+    if (absl::Status s = insert.prepared(); !s.ok()) return s;
+    for (const v1::RunEvent& event : events) {
+      insert.Reset();
+      insert.Bind(1, run_id);
+      insert.Bind(2, event.sequence());
+      insert.BindBlob(3, event.SerializeAsString());
+      if (absl::Status s = insert.Step().status(); !s.ok()) return s;
+      if (event.has_run_finished()) {
+        const v1::RunFinished& f = event.run_finished();
+        Statement update(db_,
+                         "UPDATE runs SET status = ?, outputs = ?, error = ?, "
+                         "failed_node_id = ?, finished_at_us = ? WHERE run_id = ?");
+        if (absl::Status s = update.prepared(); !s.ok()) return s;
+        update.Bind(1, static_cast<int64_t>(f.status()));
+        update.BindBlob(2, SerializeValues(f.outputs()));
+        if (f.has_error()) {
+          update.BindBlob(3, f.error().SerializeAsString());
+        } else {
+          update.BindNull(3);
+        }
+        update.Bind(4, f.failed_node_id());
+        update.Bind(5, ToMicros(event.time()));
+        update.Bind(6, run_id);
+        if (absl::Status s = update.Step().status(); !s.ok()) return s;
+      }
+    }
+    return absl::OkStatus();
+  }();
+  if (!status.ok()) {
+    (void)Exec("ROLLBACK");
+    return status;
+  }
+  return Exec("COMMIT");
+}
+
+absl::StatusOr<std::vector<v1::RunEvent>> SqliteRunStore::ReadEventsLocked(
+    const std::string& run_id, int64_t after_sequence) {
+  Statement stmt(db_,
+                 "SELECT event FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence");
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, run_id);
+  stmt.Bind(2, after_sequence);
+  std::vector<v1::RunEvent> events;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (!events.emplace_back().ParseFromString(stmt.Blob(0))) {
+      return absl::DataLossError(absl::StrCat("run ", run_id, ": unreadable event"));
+    }
+  }
+  return events;
+}
+
+absl::StatusOr<std::vector<v1::RunEvent>> SqliteRunStore::ReadEvents(const std::string& run_id,
+                                                                     int64_t after_sequence) {
+  absl::MutexLock lock(&mu_);
+  return ReadEventsLocked(run_id, after_sequence);
+}
+
+absl::StatusOr<v1::Run> SqliteRunStore::GetRun(const std::string& run_id) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, absl::StrCat("SELECT ", kRunColumns, " FROM runs WHERE run_id = ?").c_str());
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, run_id);
+  absl::StatusOr<bool> row = stmt.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+  v1::Run run = RunFromRow(stmt);
+  absl::StatusOr<std::vector<v1::RunEvent>> events = ReadEventsLocked(run_id, 0);
+  if (!events.ok()) return events.status();
+  for (const v1::RunEvent& event : *events) {
+    if (!event.has_node_finished()) continue;
+    const v1::NodeFinished& f = event.node_finished();
+    v1::NodeExecution* node = run.add_nodes();
+    node->set_node_id(f.node_id());
+    node->set_attempt(f.attempt());
+    *node->mutable_inputs() = f.inputs();
+    *node->mutable_result() = f.result();
+  }
+  return run;
+}
+
+absl::StatusOr<v1::Workflow> SqliteRunStore::GetWorkflow(const std::string& run_id) {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, "SELECT workflow FROM runs WHERE run_id = ?");
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, run_id);
+  absl::StatusOr<bool> row = stmt.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+  v1::Workflow workflow;
+  if (!workflow.ParseFromString(stmt.Blob(0))) {
+    return absl::DataLossError(absl::StrCat("run ", run_id, ": unreadable workflow"));
+  }
+  return workflow;
+}
+
+absl::StatusOr<RunPage> SqliteRunStore::ListRuns(int page_size, const std::string& page_token,
+                                                 v1::RunStatus status) {
+  int64_t before = INT64_MAX;
+  if (!page_token.empty() && !absl::SimpleAtoi(page_token, &before)) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid page token \"", page_token, "\""));
+  }
+  if (page_size <= 0) page_size = 50;
+  page_size = std::min(page_size, 1000);
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, absl::StrCat("SELECT ", kRunColumns,
+                                   " FROM runs WHERE seq < ? AND (? = 0 OR status = ?) "
+                                   "ORDER BY seq DESC LIMIT ?")
+                          .c_str());
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, before);
+  stmt.Bind(2, static_cast<int64_t>(status));
+  stmt.Bind(3, static_cast<int64_t>(status));
+  stmt.Bind(4, static_cast<int64_t>(page_size) + 1);
+  RunPage page;
+  int64_t last_seq = 0;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (static_cast<int>(page.runs.size()) == page_size) {
+      page.next_page_token = absl::StrCat(last_seq);
+      break;
+    }
+    page.runs.push_back(RunFromRow(stmt));
+    last_seq = stmt.Int(9);
+  }
+  return page;
+}
+
+absl::StatusOr<std::vector<std::string>> SqliteRunStore::ListUnfinishedRuns() {
+  absl::MutexLock lock(&mu_);
+  Statement stmt(db_, "SELECT run_id FROM runs WHERE status IN (?, ?) ORDER BY seq");
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  stmt.Bind(1, static_cast<int64_t>(v1::RUN_PENDING));
+  stmt.Bind(2, static_cast<int64_t>(v1::RUN_RUNNING));
+  std::vector<std::string> ids;
+  while (true) {
+    absl::StatusOr<bool> row = stmt.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ids.push_back(stmt.Text(0));
+  }
+  return ids;
+}
+
+}  // namespace flowgrid::store

@@ -1,0 +1,48 @@
+// The embedded RunStore: one SQLite database file in WAL mode.
+#ifndef FLOWGRID_SCHEDULER_STORE_SQLITE_RUN_STORE_H_
+#define FLOWGRID_SCHEDULER_STORE_SQLITE_RUN_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "scheduler/store/run_store.h"
+
+struct sqlite3;
+
+namespace flowgrid::store {
+
+class SqliteRunStore : public RunStore {
+ public:
+  // Opens (creating if needed) the database at `path` and its schema.
+  // ":memory:" gives a private in-memory store (tests).
+  static absl::StatusOr<std::unique_ptr<SqliteRunStore>> Open(const std::string& path);
+  ~SqliteRunStore() override;
+
+  absl::Status CreateRun(const NewRun& run) override;
+  absl::StatusOr<std::optional<std::string>> FindRunByIdempotencyKey(
+      const std::string& key) override;
+  absl::Status AppendEvents(const std::string& run_id,
+                            const std::vector<v1::RunEvent>& events) override;
+  absl::StatusOr<v1::Run> GetRun(const std::string& run_id) override;
+  absl::StatusOr<v1::Workflow> GetWorkflow(const std::string& run_id) override;
+  absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(const std::string& run_id,
+                                                       int64_t after_sequence) override;
+  absl::StatusOr<RunPage> ListRuns(int page_size, const std::string& page_token,
+                                   v1::RunStatus status) override;
+  absl::StatusOr<std::vector<std::string>> ListUnfinishedRuns() override;
+
+ private:
+  explicit SqliteRunStore(sqlite3* db) : db_(db) {}
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::vector<v1::RunEvent>> ReadEventsLocked(const std::string& run_id,
+                                                             int64_t after_sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  absl::Mutex mu_;
+  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace flowgrid::store
+
+#endif  // FLOWGRID_SCHEDULER_STORE_SQLITE_RUN_STORE_H_
