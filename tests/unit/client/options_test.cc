@@ -1,0 +1,123 @@
+#include "client/cli/options.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+ParsedArgs Parse(const CommandSpec& spec, const std::vector<std::string>& args) {
+  absl::StatusOr<ParsedArgs> parsed = ParseArgs(spec, args);
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.value_or(ParsedArgs{});
+}
+
+TEST(ResolveAddressTest, FlagThenEnvironmentThenDefault) {
+  ParsedArgs with_flag = Parse(RunCommandSpec(), {"wf.json", "--addr=h:1"});
+  EXPECT_EQ(ResolveAddress(with_flag, "env:2"), "h:1");
+  ParsedArgs without = Parse(RunCommandSpec(), {"wf.json"});
+  EXPECT_EQ(ResolveAddress(without, "env:2"), "env:2");
+  EXPECT_EQ(ResolveAddress(without, ""), "127.0.0.1:7070");
+  EXPECT_EQ(ResolveAddress(without, nullptr), "127.0.0.1:7070");
+}
+
+TEST(ParseRunOptionsTest, CollectsEveryFlag) {
+  absl::StatusOr<RunOptions> options = ParseRunOptions(
+      Parse(RunCommandSpec(), {"wf.json", "--input", "a=1", "--input=b=x", "--inputs_json=in.json",
+                               "--output=json", "--timeout=2m", "--quiet"}),
+      nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->workflow_path, "wf.json");
+  EXPECT_THAT(options->named_inputs, ElementsAre("a=1", "b=x"));
+  EXPECT_EQ(options->inputs_json_path, "in.json");
+  EXPECT_EQ(options->output, OutputFormat::kJson);
+  EXPECT_EQ(options->timeout, absl::Minutes(2));
+  EXPECT_TRUE(options->quiet);
+}
+
+TEST(ParseRunOptionsTest, DefaultsToTableWithoutTimeout) {
+  absl::StatusOr<RunOptions> options = ParseRunOptions(Parse(RunCommandSpec(), {"wf.json"}), nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->output, OutputFormat::kTable);
+  EXPECT_EQ(options->timeout, absl::InfiniteDuration());
+  EXPECT_FALSE(options->quiet);
+  EXPECT_EQ(options->inputs_json_path, std::nullopt);
+}
+
+TEST(ParseRunOptionsTest, RejectsUnknownOutputFormat) {
+  absl::StatusOr<RunOptions> options =
+      ParseRunOptions(Parse(RunCommandSpec(), {"wf.json", "--output=yaml"}), nullptr);
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--output must be table or json, got \"yaml\""));
+}
+
+TEST(BuildRunInputsTest, NamedInputsAreJsonOrPlainStrings) {
+  absl::StatusOr<ValueMap> inputs =
+      BuildRunInputs({"n=9223372036854775807", "name=World", "list=[1,\"a\"]", "flag=true"},
+                     std::nullopt);
+  ASSERT_TRUE(inputs.ok()) << inputs.status();
+  EXPECT_EQ(inputs->at("n").int_value(), 9223372036854775807);
+  EXPECT_EQ(inputs->at("name").string_value(), "World");
+  ASSERT_EQ(inputs->at("list").list_value().items_size(), 2);
+  EXPECT_EQ(inputs->at("list").list_value().items(1).string_value(), "a");
+  EXPECT_TRUE(inputs->at("flag").bool_value());
+}
+
+TEST(BuildRunInputsTest, NamedInputsOverrideTheJsonFileAndLaterWins) {
+  absl::StatusOr<ValueMap> inputs =
+      BuildRunInputs({"a=2", "a=3"}, std::string(R"({"a": 1, "b": "kept"})"));
+  ASSERT_TRUE(inputs.ok()) << inputs.status();
+  EXPECT_EQ(inputs->at("a").int_value(), 3);
+  EXPECT_EQ(inputs->at("b").string_value(), "kept");
+}
+
+TEST(BuildRunInputsTest, ErrorsNameTheirSource) {
+  EXPECT_THAT(BuildRunInputs({"no-equals-sign"}, std::nullopt).status().message(),
+              HasSubstr("--input: input \"no-equals-sign\" is not of the form name=value"));
+  EXPECT_THAT(BuildRunInputs({}, std::string("[1, 2]")).status().message(),
+              HasSubstr("--inputs_json: expected a JSON object"));
+  EXPECT_THAT(BuildRunInputs({}, std::string("{\"a\": ")).status().message(),
+              HasSubstr("--inputs_json: invalid JSON"));
+}
+
+TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
+  absl::StatusOr<DevOptions> options = ParseDevOptions(Parse(DevCommandSpec(), {}), "/opt/fg/bin");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->workers, 1);
+  EXPECT_EQ(options->slots, 2);
+  EXPECT_EQ(options->data_dir, ".flowgrid-dev");
+  EXPECT_EQ(options->client_addr, "127.0.0.1:7070");
+  EXPECT_EQ(options->worker_addr, "127.0.0.1:7071");
+  EXPECT_EQ(options->scheduler_binary, "/opt/fg/bin/flowgrid-scheduler");
+  EXPECT_EQ(options->worker_binary, "/opt/fg/bin/flowgrid-worker");
+  EXPECT_TRUE(options->worker_args.empty());
+}
+
+TEST(ParseDevOptionsTest, FlagsOverrideDefaults) {
+  absl::StatusOr<DevOptions> options = ParseDevOptions(
+      Parse(DevCommandSpec(), {"--workers=3", "--slots=4", "--data=/tmp/d", "--client_addr=127.0.0.1:0",
+                               "--worker_addr=127.0.0.1:0", "--scheduler_bin=/s", "--worker_bin=/w",
+                               "--worker_arg=--a", "--worker_arg=--b"}),
+      "/unused");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->workers, 3);
+  EXPECT_EQ(options->slots, 4);
+  EXPECT_EQ(options->data_dir, "/tmp/d");
+  EXPECT_EQ(options->client_addr, "127.0.0.1:0");
+  EXPECT_EQ(options->scheduler_binary, "/s");
+  EXPECT_EQ(options->worker_binary, "/w");
+  EXPECT_THAT(options->worker_args, ElementsAre("--a", "--b"));
+}
+
+TEST(ParseDevOptionsTest, RejectsZeroSlots) {
+  absl::StatusOr<DevOptions> options =
+      ParseDevOptions(Parse(DevCommandSpec(), {"--slots=0"}), "/unused");
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("--slots must be at least 1"));
+}
+
+}  // namespace
+}  // namespace flowgrid::cli
