@@ -1,0 +1,128 @@
+#include "scheduler/dispatch/dispatcher.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid::dispatch {
+namespace {
+
+struct Delivered {
+  JobKey key;
+  int attempt;
+  v1::NodeResult result;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest()
+      : dispatcher_([this](const JobKey& key, int attempt, v1::NodeResult result) {
+          delivered_.push_back({key, attempt, std::move(result)});
+        }) {}
+
+  // Registers a worker whose received messages land in `inbox`.
+  int64_t AddWorker(const std::string& id, int slots, std::vector<v1::SchedulerMessage>* inbox) {
+    return dispatcher_.AddWorker(id, slots, [inbox](const v1::SchedulerMessage& m) {
+      inbox->push_back(m);
+    });
+  }
+
+  void Enqueue(const std::string& run, int node) { dispatcher_.Enqueue({run, node}, 1, v1::Job()); }
+
+  static v1::JobResult ResultFor(const v1::SchedulerMessage& m) {
+    v1::JobResult r;
+    r.set_job_id(m.job().job_id());
+    r.set_attempt(m.job().attempt());
+    r.mutable_result()->set_status(v1::NODE_SUCCEEDED);
+    return r;
+  }
+
+  std::vector<Delivered> delivered_;
+  Dispatcher dispatcher_;
+};
+
+TEST_F(DispatcherTest, NeverSendsMoreJobsThanFreeSlots) {
+  for (int i = 0; i < 5; ++i) Enqueue("r", i);
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w1", 2, &inbox);
+  ASSERT_EQ(inbox.size(), 2u);
+  EXPECT_EQ(dispatcher_.stats().queued, 3);
+  EXPECT_EQ(dispatcher_.stats().free_slots, 0);
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  EXPECT_EQ(inbox.size(), 3u);
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].key.node, 0);
+  EXPECT_EQ(inbox[0].job().job_id(), "r/0");
+}
+
+TEST_F(DispatcherTest, JobsGoToTheWorkerWithMostFreeSlots) {
+  std::vector<v1::SchedulerMessage> a, b;
+  AddWorker("a", 1, &a);
+  AddWorker("b", 3, &b);
+  for (int i = 0; i < 4; ++i) Enqueue("r", i);
+  EXPECT_EQ(a.size(), 1u);
+  EXPECT_EQ(b.size(), 3u);
+}
+
+TEST_F(DispatcherTest, LostWorkerJobsAreRequeuedWithTheNextAttempt) {
+  std::vector<v1::SchedulerMessage> first, second;
+  int64_t w1 = AddWorker("w1", 1, &first);
+  Enqueue("r", 7);
+  ASSERT_EQ(first.size(), 1u);
+  dispatcher_.RemoveWorker(w1);
+  int64_t w2 = AddWorker("w2", 1, &second);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].job().job_id(), "r/7");
+  EXPECT_EQ(second[0].job().attempt(), 2);
+  // A late result of attempt 1, even if it arrived, is stale now.
+  v1::JobResult stale = ResultFor(first[0]);
+  dispatcher_.OnResult(w2, stale);
+  EXPECT_TRUE(delivered_.empty());
+  dispatcher_.OnResult(w2, ResultFor(second[0]));
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].attempt, 2);
+}
+
+TEST_F(DispatcherTest, JobFailsWorkerLostAfterMaxAttempts) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    std::vector<v1::SchedulerMessage> inbox;
+    int64_t w = AddWorker("w", 1, &inbox);
+    if (attempt == 1) Enqueue("r", 1);
+    ASSERT_EQ(inbox.size(), 1u);
+    EXPECT_EQ(inbox[0].job().attempt(), attempt);
+    dispatcher_.RemoveWorker(w);
+  }
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].result.status(), v1::NODE_FAILED);
+  EXPECT_EQ(delivered_[0].result.error().code(), v1::WORKER_LOST);
+  EXPECT_EQ(dispatcher_.stats().queued, 0);
+}
+
+TEST_F(DispatcherTest, CancelRunDropsQueuedJobsAndCancelsRunningOnes) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 1, &inbox);
+  Enqueue("doomed", 1);
+  Enqueue("doomed", 2);
+  Enqueue("other", 1);
+  dispatcher_.CancelRun("doomed");
+  ASSERT_EQ(inbox.size(), 2u);
+  EXPECT_EQ(inbox[1].cancel().job_id(), "doomed/1");
+  // The worker reports the cancelled job; nothing is delivered for it and
+  // the freed slot goes to the other run.
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  EXPECT_TRUE(delivered_.empty());
+  ASSERT_EQ(inbox.size(), 3u);
+  EXPECT_EQ(inbox[2].job().job_id(), "other/1");
+}
+
+TEST_F(DispatcherTest, DrainingWorkerGetsNoNewJobs) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 2, &inbox);
+  Enqueue("r", 1);
+  dispatcher_.SetFreeSlots(w, 0);
+  Enqueue("r", 2);
+  EXPECT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(dispatcher_.stats().queued, 1);
+}
+
+}  // namespace
+}  // namespace flowgrid::dispatch

@@ -1,0 +1,134 @@
+#include "scheduler/store/sqlite_run_store.h"
+
+#include <filesystem>
+
+#include "common/value_json.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid::store {
+namespace {
+
+NewRun MakeRun(const std::string& id, const std::string& key = "") {
+  NewRun run;
+  run.run_id = id;
+  run.idempotency_key = key;
+  run.workflow.set_name("wf-" + id);
+  run.inputs["x"] = IntValue(9223372036854775807);
+  run.created_at = absl::Now();
+  return run;
+}
+
+v1::RunEvent Finished(int64_t seq, v1::RunStatus status) {
+  v1::RunEvent e;
+  e.set_sequence(seq);
+  e.mutable_run_finished()->set_status(status);
+  (*e.mutable_run_finished()->mutable_outputs())["out"] = StringValue("done");
+  return e;
+}
+
+v1::RunEvent NodeFinished(int64_t seq, const std::string& node) {
+  v1::RunEvent e;
+  e.set_sequence(seq);
+  e.mutable_node_finished()->set_node_id(node);
+  e.mutable_node_finished()->mutable_result()->set_stdout("printed\n");
+  return e;
+}
+
+std::unique_ptr<SqliteRunStore> OpenMemory() {
+  auto store = SqliteRunStore::Open(":memory:");
+  EXPECT_TRUE(store.ok()) << store.status();
+  return *std::move(store);
+}
+
+TEST(SqliteRunStore, RunLifecycle) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->CreateRun(MakeRun("r1")).ok());
+  absl::StatusOr<v1::Run> running = store->GetRun("r1");
+  ASSERT_TRUE(running.ok());
+  EXPECT_EQ(running->status(), v1::RUN_RUNNING);
+  EXPECT_EQ(running->inputs().at("x").int_value(), 9223372036854775807);
+
+  ASSERT_TRUE(store->AppendEvents("r1", {NodeFinished(1, "a"), Finished(2, v1::RUN_SUCCEEDED)}).ok());
+  absl::StatusOr<v1::Run> done = store->GetRun("r1");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(done->outputs().at("out").string_value(), "done");
+  ASSERT_EQ(done->nodes_size(), 1);
+  EXPECT_EQ(done->nodes(0).node_id(), "a");
+  EXPECT_EQ(done->nodes(0).result().stdout(), "printed\n");
+  EXPECT_EQ(store->GetWorkflow("r1")->name(), "wf-r1");
+
+  absl::StatusOr<std::vector<v1::RunEvent>> after1 = store->ReadEvents("r1", 1);
+  ASSERT_TRUE(after1.ok());
+  ASSERT_EQ(after1->size(), 1u);
+  EXPECT_EQ((*after1)[0].sequence(), 2);
+}
+
+TEST(SqliteRunStore, DuplicateSequenceIsRejectedAtomically) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->CreateRun(MakeRun("r1")).ok());
+  ASSERT_TRUE(store->AppendEvents("r1", {NodeFinished(1, "a")}).ok());
+  EXPECT_FALSE(store->AppendEvents("r1", {NodeFinished(2, "b"), NodeFinished(1, "c")}).ok());
+  EXPECT_EQ(store->ReadEvents("r1", 0)->size(), 1u);
+}
+
+TEST(SqliteRunStore, IdempotencyKeysAreUnique) {
+  auto store = OpenMemory();
+  ASSERT_TRUE(store->CreateRun(MakeRun("r1", "key")).ok());
+  EXPECT_EQ(store->CreateRun(MakeRun("r2", "key")).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store->FindRunByIdempotencyKey("key")->value(), "r1");
+  EXPECT_FALSE(store->FindRunByIdempotencyKey("other")->has_value());
+  // Runs without a key do not collide with each other.
+  EXPECT_TRUE(store->CreateRun(MakeRun("r3")).ok());
+  EXPECT_TRUE(store->CreateRun(MakeRun("r4")).ok());
+}
+
+TEST(SqliteRunStore, ListRunsPagesNewestFirstAndFilters) {
+  auto store = OpenMemory();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->CreateRun(MakeRun("r" + std::to_string(i))).ok());
+  ASSERT_TRUE(store->AppendEvents("r1", {Finished(1, v1::RUN_FAILED)}).ok());
+
+  absl::StatusOr<RunPage> page1 = store->ListRuns(2, "", v1::RUN_STATUS_UNSPECIFIED);
+  ASSERT_TRUE(page1.ok());
+  ASSERT_EQ(page1->runs.size(), 2u);
+  EXPECT_EQ(page1->runs[0].run_id(), "r4");
+  EXPECT_EQ(page1->runs[1].run_id(), "r3");
+  absl::StatusOr<RunPage> page2 = store->ListRuns(2, page1->next_page_token, v1::RUN_STATUS_UNSPECIFIED);
+  ASSERT_EQ(page2->runs.size(), 2u);
+  EXPECT_EQ(page2->runs[0].run_id(), "r2");
+  absl::StatusOr<RunPage> page3 = store->ListRuns(2, page2->next_page_token, v1::RUN_STATUS_UNSPECIFIED);
+  ASSERT_EQ(page3->runs.size(), 1u);
+  EXPECT_TRUE(page3->next_page_token.empty());
+
+  absl::StatusOr<RunPage> failed = store->ListRuns(10, "", v1::RUN_FAILED);
+  ASSERT_EQ(failed->runs.size(), 1u);
+  EXPECT_EQ(failed->runs[0].run_id(), "r1");
+  EXPECT_FALSE(store->ListRuns(10, "garbage", v1::RUN_FAILED).ok());
+
+  absl::StatusOr<std::vector<std::string>> unfinished = store->ListUnfinishedRuns();
+  EXPECT_EQ(unfinished->size(), 4u);
+}
+
+TEST(SqliteRunStore, HistorySurvivesReopening) {
+  std::string path = ::testing::TempDir() + "/store_reopen.db";
+  std::filesystem::remove(path);
+  {
+    auto store = SqliteRunStore::Open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->CreateRun(MakeRun("r1")).ok());
+    ASSERT_TRUE((*store)->AppendEvents("r1", {Finished(1, v1::RUN_SUCCEEDED)}).ok());
+  }
+  auto reopened = SqliteRunStore::Open(path);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ((*reopened)->GetRun("r1")->status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ((*reopened)->GetRun("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SqliteRunStore, UnopenablePathIsAClearError) {
+  auto store = SqliteRunStore::Open("/nonexistent-dir/x.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("/nonexistent-dir/x.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace flowgrid::store
