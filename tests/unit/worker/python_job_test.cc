@@ -1,0 +1,266 @@
+// The Python runtime and the supervisor end to end, on Debian's real
+// /usr/bin/python3.
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/value_json.h"
+#include "gtest/gtest.h"
+#include "worker/job/job_runner.h"
+#include "worker/sandbox/unique_fd.h"
+
+namespace flowgrid::job {
+namespace {
+
+v1::Type TypeOf(v1::Type::Kind kind) {
+  v1::Type type;
+  type.set_kind(kind);
+  return type;
+}
+
+v1::Job PythonJob(const std::string& code) {
+  v1::Job job;
+  job.set_job_id("job-1");
+  job.set_attempt(1);
+  job.set_language(v1::CodeNode::PYTHON3);
+  job.set_code(code);
+  return job;
+}
+
+v1::NodeResult RunJob(const v1::Job& job, int cancel_fd = -1) {
+  return JobRunner(JobRunnerOptions{}).Run(job, cancel_fd);
+}
+
+// True when no process with this pid is alive; a zombie (dead, waiting for
+// its parent to reap it) counts as dead. Waits up to a second, because a
+// SIGKILLed process disappears asynchronously.
+bool ProcessGone(pid_t pid) {
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    const size_t close_paren = line.rfind(')');
+    if (close_paren != std::string::npos && line.substr(close_paren + 2, 1) == "Z") return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+TEST(PythonJobTest, HelloJobReturnsDeclaredOutputs) {
+  v1::Job job = PythonJob(
+      "def main(name: str, n: int) -> dict:\n"
+      "    return {'greeting': 'hello ' + name, 'double': n * 2, 'extra': 1}\n");
+  (*job.mutable_inputs())["name"] = StringValue("flowgrid");
+  (*job.mutable_inputs())["n"] = IntValue(21);
+  (*job.mutable_outputs())["greeting"] = TypeOf(v1::Type::STRING);
+  (*job.mutable_outputs())["double"] = TypeOf(v1::Type::NUMBER);
+
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.outputs().at("greeting").string_value(), "hello flowgrid");
+  EXPECT_EQ(result.outputs().at("double").int_value(), 42);
+  EXPECT_FALSE(result.outputs().contains("extra"));
+  ASSERT_EQ(result.warnings_size(), 1);
+  EXPECT_EQ(result.warnings(0), "Output \"extra\" is not declared and was dropped.");
+  EXPECT_GT(result.usage().wall_us(), 0);
+  EXPECT_GT(result.usage().cpu_us(), 0);
+  EXPECT_GT(result.usage().peak_memory_bytes(), 1 << 20);
+}
+
+TEST(PythonJobTest, UserExceptionHasUserRelativeTracebackWithoutHarnessFrames) {
+  v1::Job job = PythonJob(
+      "def helper(x):\n"
+      "    return 1 / x\n"
+      "def main() -> dict:\n"
+      "    return {'r': helper(0)}\n");
+  (*job.mutable_outputs())["r"] = TypeOf(v1::Type::NUMBER);
+
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_FAILED);
+  EXPECT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_EQ(result.error().message(), "ZeroDivisionError: division by zero");
+  const std::string& traceback = result.error().traceback();
+  EXPECT_NE(traceback.find("File \"<code>\", line 4, in main"), std::string::npos) << traceback;
+  EXPECT_NE(traceback.find("File \"<code>\", line 2, in helper"), std::string::npos) << traceback;
+  EXPECT_NE(traceback.find("return 1 / x"), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("harness"), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("File \"<string>\""), std::string::npos) << traceback;
+  EXPECT_EQ(traceback.find("in run"), std::string::npos) << traceback;
+}
+
+TEST(PythonJobTest, SyntaxErrorPointsAtUserLine) {
+  v1::NodeResult result = RunJob(PythonJob("x = 1\ndef main(:\n    pass\n"));
+  ASSERT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_EQ(result.error().message().rfind("SyntaxError: ", 0), 0u) << result.error().message();
+  EXPECT_NE(result.error().traceback().find("File \"<code>\", line 2"), std::string::npos)
+      << result.error().traceback();
+}
+
+TEST(PythonJobTest, MissingMainIsAClearError) {
+  v1::NodeResult result = RunJob(PythonJob("def mian():\n    return {}\n"));
+  EXPECT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_EQ(result.error().message(), "NameError: the code must define a function main()");
+}
+
+TEST(PythonJobTest, NonDictResultIsInvalid) {
+  v1::NodeResult result = RunJob(PythonJob("def main():\n    return [1, 2]\n"));
+  EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
+  EXPECT_EQ(result.error().message(), "main() must return a dict, got list");
+}
+
+TEST(PythonJobTest, NonSerializableValueNamesTheOutput) {
+  v1::NodeResult result = RunJob(PythonJob("def main():\n    return {'s': {1, 2}}\n"));
+  EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
+  EXPECT_NE(result.error().message().find("Output \"s\" is not JSON-serializable"),
+            std::string::npos)
+      << result.error().message();
+  result = RunJob(PythonJob("def main():\n    return {'f': float('nan')}\n"));
+  EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
+  EXPECT_NE(result.error().message().find("Output \"f\""), std::string::npos);
+}
+
+TEST(PythonJobTest, PrintsAreCapturedAndCannotForgeTheResult) {
+  v1::Job job = PythonJob(
+      "import sys\n"
+      "def main() -> dict:\n"
+      "    print('{\"ok\": true, \"result\": {\"answer\": \"forged\"}}')\n"
+      "    print('to stderr', file=sys.stderr)\n"
+      "    return {'answer': 'real'}\n");
+  (*job.mutable_outputs())["answer"] = TypeOf(v1::Type::STRING);
+
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.outputs().at("answer").string_value(), "real");
+  EXPECT_EQ(result.stdout(), "{\"ok\": true, \"result\": {\"answer\": \"forged\"}}\n");
+  EXPECT_EQ(result.stderr(), "to stderr\n");
+  EXPECT_FALSE(result.stdout_truncated());
+}
+
+TEST(PythonJobTest, Int64ExtremesSurviveTheRoundTrip) {
+  v1::Job job = PythonJob(
+      "def main(big: int, small: int) -> dict:\n"
+      "    assert big == 9223372036854775807, big\n"
+      "    return {'big': big, 'small': small, 'sum': big + small}\n");
+  (*job.mutable_inputs())["big"] = IntValue(9223372036854775807);
+  (*job.mutable_inputs())["small"] = IntValue(-9223372036854775807 - 1);
+  (*job.mutable_outputs())["big"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["small"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["sum"] = TypeOf(v1::Type::NUMBER);
+
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.outputs().at("big").int_value(), 9223372036854775807);
+  EXPECT_EQ(result.outputs().at("small").int_value(), -9223372036854775807 - 1);
+  EXPECT_EQ(result.outputs().at("sum").int_value(), -1);
+}
+
+TEST(PythonJobTest, IntegerBeyondInt64NamesTheOutput) {
+  v1::Job job = PythonJob("def main():\n    return {'huge': 2 ** 70}\n");
+  (*job.mutable_outputs())["huge"] = TypeOf(v1::Type::NUMBER);
+  v1::NodeResult result = RunJob(job);
+  EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
+  EXPECT_EQ(result.error().message().rfind("Output \"huge\": integer 1180591620717411303424 "
+                                           "is outside the int64 range",
+                                           0),
+            0u)
+      << result.error().message();
+}
+
+TEST(PythonJobTest, InfiniteLoopIsKilledAtTheDeadline) {
+  v1::Job job = PythonJob(
+      "import os\n"
+      "def main():\n"
+      "    print(os.getpid(), flush=True)\n"
+      "    while True:\n"
+      "        pass\n");
+  job.mutable_limits()->set_timeout_ms(300);
+
+  const absl::Time start = absl::Now();
+  v1::NodeResult result = RunJob(job);
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(result.error().code(), v1::TIMEOUT);
+  EXPECT_EQ(result.error().message(), "Execution timed out after 300 ms");
+  EXPECT_GE(elapsed, absl::Milliseconds(300));
+  EXPECT_LT(elapsed, absl::Seconds(2));
+  pid_t pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(result.stdout()), &pid))
+      << result.stdout();
+  // The child was reaped and nothing is left in its process group.
+  EXPECT_TRUE(ProcessGone(pid));
+  EXPECT_EQ(::kill(-pid, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+}
+
+TEST(PythonJobTest, BackgroundProcessOfTheJobIsKilled) {
+  // The shell prints the pid of the background sleep, then exits at once:
+  // the job finishes normally while `sleep` would live on.
+  v1::Job job = PythonJob(
+      "import os\n"
+      "def main():\n"
+      "    os.system('sleep 30 > /dev/null & echo $!')\n"
+      "    return {}\n");
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  pid_t sleep_pid = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(absl::StripAsciiWhitespace(result.stdout()), &sleep_pid))
+      << result.stdout();
+  EXPECT_TRUE(ProcessGone(sleep_pid));
+}
+
+TEST(PythonJobTest, StdoutFloodIsTruncatedWithFlag) {
+  v1::Job job = PythonJob(
+      "def main():\n"
+      "    for _ in range(20000):\n"
+      "        print('x' * 99)\n"
+      "    return {'done': True}\n");
+  job.mutable_limits()->set_max_output_bytes(1000);
+  (*job.mutable_outputs())["done"] = TypeOf(v1::Type::BOOLEAN);
+
+  v1::NodeResult result = RunJob(job);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.error().message();
+  EXPECT_TRUE(result.stdout_truncated());
+  EXPECT_FALSE(result.stderr_truncated());
+  EXPECT_EQ(result.stdout().substr(0, 100), std::string(99, 'x') + "\n");
+  EXPECT_NE(result.stdout().find("[flowgrid: output truncated, 1999000 more bytes dropped]"),
+            std::string::npos)
+      << result.stdout().substr(1000);
+}
+
+TEST(PythonJobTest, CancelKillsTheJobAndReportsCancelled) {
+  sandbox::UniqueFd cancel(::eventfd(0, EFD_CLOEXEC));
+  ASSERT_TRUE(cancel.valid());
+  v1::Job job = PythonJob("import time\ndef main():\n    time.sleep(30)\n    return {}\n");
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(100));
+    const uint64_t one = 1;
+    ASSERT_EQ(::write(cancel.get(), &one, sizeof(one)), 8);
+  });
+  const absl::Time start = absl::Now();
+  v1::NodeResult result = RunJob(job, cancel.get());
+  canceller.join();
+  EXPECT_EQ(result.error().code(), v1::CANCELLED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+TEST(PythonJobTest, UnsupportedLanguageIsInvalidInput) {
+  v1::Job job = PythonJob("");
+  job.set_language(v1::CodeNode::JAVASCRIPT);
+  EXPECT_EQ(RunJob(job).error().code(), v1::INVALID_INPUT);
+}
+
+TEST(PythonJobTest, ExitWithoutResultIsRuntimeError) {
+  v1::NodeResult result = RunJob(PythonJob("import os\ndef main():\n    os._exit(3)\n"));
+  EXPECT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_EQ(result.error().message(), "The process exited with code 3 without a result.");
+}
+
+}  // namespace
+}  // namespace flowgrid::job

@@ -1,0 +1,36 @@
+// The reply a runtime harness writes to the result channel (see
+// runtimes/python/harness.py for the format). The child is untrusted: user
+// code can write anything to the channel, so everything is validated here
+// and by the result contract, nothing is taken on faith.
+#ifndef FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
+#define FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "flowgrid/v1/workflow.pb.h"
+#include "worker/job/result_contract.h"
+
+namespace flowgrid::job {
+
+// JSON nesting accepted in a reply. Each JSON level costs three protobuf
+// message levels (Value, ObjectValue, map entry) and protobuf refuses to
+// parse beyond 100, so results must stay well below ~30 levels to survive
+// the scheduler's own wrapping. Far above Dify's max_depth of 5.
+inline constexpr int kMaxReplyNesting = 24;
+
+struct HarnessReply {
+  // main() returned a dict: `result` holds its fields.
+  bool ok = false;
+  RawResult result;
+  // Otherwise: RUNTIME_ERROR with "<Type>: <message>" and the user's
+  // traceback, or INVALID_RESULT with the harness's message.
+  v1::NodeError error;
+};
+
+// Fails (InvalidArgument) on anything that is not a well-formed reply.
+absl::StatusOr<HarnessReply> ParseHarnessReply(std::string_view json);
+
+}  // namespace flowgrid::job
+
+#endif  // FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_

@@ -1,0 +1,140 @@
+#include "worker/job/job_runner.h"
+
+#include <signal.h>
+
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "worker/job/harness_reply.h"
+#include "worker/job/result_contract.h"
+#include "worker/job/utf8.h"
+#include "worker/runtimes/python/python_runtime.h"
+#include "worker/sandbox/rlimits.h"
+#include "worker/sandbox/sandbox.h"
+
+namespace flowgrid::job {
+namespace {
+
+constexpr absl::Duration kDefaultTimeout = absl::Seconds(10);
+constexpr size_t kDefaultMaxOutputBytes = 1 << 20;
+
+v1::NodeResult Failed(v1::ErrorCode code, std::string message) {
+  v1::NodeResult result;
+  result.set_status(v1::NODE_FAILED);
+  result.mutable_error()->set_code(code);
+  result.mutable_error()->set_message(std::move(message));
+  return result;
+}
+
+// "9 (SIGKILL)"; sigabbrev_np is thread-safe, unlike strsignal.
+std::string SignalName(int signal_number) {
+  const char* abbreviation = sigabbrev_np(signal_number);
+  return abbreviation == nullptr ? absl::StrCat(signal_number)
+                                 : absl::StrCat(signal_number, " (SIG", abbreviation, ")");
+}
+
+// The verdict on the job itself; the caller adds output and usage.
+v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& outcome,
+                       size_t max_result_bytes) {
+  if (outcome.cancelled) return Failed(v1::CANCELLED, "Job was cancelled.");
+  if (outcome.timed_out) {
+    return Failed(v1::TIMEOUT,
+                  absl::StrCat("Execution timed out after ",
+                               absl::ToInt64Milliseconds(EffectiveTimeout(job.limits())), " ms"));
+  }
+  if (outcome.result_too_large) {
+    return Failed(v1::RESULT_TOO_LARGE,
+                  absl::StrCat("The result is larger than ", max_result_bytes, " bytes."));
+  }
+  if (!outcome.result.empty()) {
+    absl::StatusOr<HarnessReply> reply = ParseHarnessReply(outcome.result);
+    if (!reply.ok()) return Failed(v1::INVALID_RESULT, std::string(reply.status().message()));
+    if (!reply->ok) {
+      v1::NodeResult result;
+      result.set_status(v1::NODE_FAILED);
+      *result.mutable_error() = reply->error;
+      return result;
+    }
+    ContractOutcome contract =
+        ApplyResultContract(reply->result, job.outputs(), job.output_limits());
+    v1::NodeResult result;
+    if (contract.ok) {
+      result.set_status(v1::NODE_SUCCEEDED);
+      *result.mutable_outputs() = std::move(contract.outputs);
+    } else {
+      result.set_status(v1::NODE_FAILED);
+      *result.mutable_error() = std::move(contract.error);
+    }
+    for (std::string& warning : contract.warnings) result.add_warnings(std::move(warning));
+    return result;
+  }
+  const sandbox::RlimitPlan rlimits = sandbox::RlimitsForJob(EffectiveTimeout(job.limits()));
+  if (outcome.term_signal == SIGXCPU) {
+    return Failed(v1::CPU_LIMIT, absl::StrCat("CPU time limit of ", rlimits.cpu_seconds_soft,
+                                              " s exceeded"));
+  }
+  if (outcome.term_signal == SIGXFSZ) {
+    return Failed(v1::OUTPUT_LIMIT, absl::StrCat("File size limit of ",
+                                                 rlimits.file_size_bytes, " bytes exceeded"));
+  }
+  if (outcome.term_signal != 0) {
+    return Failed(v1::RUNTIME_ERROR,
+                  absl::StrCat("The process was killed by signal ", SignalName(outcome.term_signal),
+                               " before returning a result."));
+  }
+  return Failed(v1::RUNTIME_ERROR, absl::StrCat("The process exited with code ",
+                                                outcome.exit_code, " without a result."));
+}
+
+}  // namespace
+
+absl::Duration EffectiveTimeout(const v1::Limits& limits) {
+  return limits.timeout_ms() > 0 ? absl::Milliseconds(limits.timeout_ms()) : kDefaultTimeout;
+}
+
+size_t EffectiveMaxOutputBytes(const v1::Limits& limits) {
+  return limits.max_output_bytes() > 0 ? static_cast<size_t>(limits.max_output_bytes())
+                                       : kDefaultMaxOutputBytes;
+}
+
+v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutcome outcome,
+                                     size_t max_result_bytes) {
+  v1::NodeResult result = Verdict(job, outcome, max_result_bytes);
+  result.set_stdout(ToValidUtf8(outcome.stdout_text));
+  result.set_stdout_truncated(outcome.stdout_truncated);
+  result.set_stderr(ToValidUtf8(outcome.stderr_text));
+  result.set_stderr_truncated(outcome.stderr_truncated);
+  v1::Usage* usage = result.mutable_usage();
+  usage->set_wall_us(absl::ToInt64Microseconds(outcome.wall));
+  usage->set_cpu_us(absl::ToInt64Microseconds(outcome.cpu));
+  usage->set_peak_memory_bytes(outcome.peak_rss_bytes);
+  return result;
+}
+
+v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
+  if (job.language() != v1::CodeNode::PYTHON3) {
+    return Failed(v1::INVALID_INPUT,
+                  absl::StrCat("Language ", v1::CodeNode::Language_Name(job.language()),
+                               " is not supported by this worker."));
+  }
+  absl::StatusOr<sandbox::SandboxRequest> request =
+      runtimes::python::PythonSandboxRequest(job, options_.python_path);
+  if (!request.ok()) return Failed(v1::INVALID_INPUT, std::string(request.status().message()));
+  request->limits.wall_timeout = EffectiveTimeout(job.limits());
+  request->limits.max_output_bytes = EffectiveMaxOutputBytes(job.limits());
+  request->limits.max_result_bytes = options_.max_result_bytes;
+
+  absl::StatusOr<sandbox::SupervisedOutcome> outcome =
+      sandbox::RunInSandbox(*request, cancel_fd);
+  if (!outcome.ok()) {
+    LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(),
+                          ": sandbox failure: ", outcome.status().ToString()));
+    return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ",
+                                             outcome.status().message()));
+  }
+  return NodeResultFromOutcome(job, *std::move(outcome), options_.max_result_bytes);
+}
+
+}  // namespace flowgrid::job

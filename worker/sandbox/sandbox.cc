@@ -1,0 +1,90 @@
+#include "worker/sandbox/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "worker/sandbox/contain.h"
+#include "worker/sandbox/rlimits.h"
+
+namespace flowgrid::sandbox {
+namespace {
+
+absl::Status ErrnoError(absl::string_view what) {
+  return absl::ResourceExhaustedError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+absl::StatusOr<Pipe> MakePipe() {
+  // O_CLOEXEC: another job's child spawned concurrently must not inherit it.
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+// The input lives in a memfd rather than a pipe so that it is written
+// completely before the child starts: no writer loop, no SIGPIPE, no
+// deadlock with a child that never reads. The size is sealed.
+absl::StatusOr<UniqueFd> MakeInputFile(const std::string& input) {
+  UniqueFd fd(::memfd_create("flowgrid-job-input", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd.valid()) return ErrnoError("memfd_create");
+  size_t written = 0;
+  while (written < input.size()) {
+    const ssize_t n = ::write(fd.get(), input.data() + written, input.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("write job input");
+    written += static_cast<size_t>(n);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) return ErrnoError("lseek job input");
+  if (::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0) {
+    return ErrnoError("seal job input");
+  }
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd) {
+  absl::StatusOr<Pipe> stdout_pipe = MakePipe();
+  if (!stdout_pipe.ok()) return stdout_pipe.status();
+  absl::StatusOr<Pipe> stderr_pipe = MakePipe();
+  if (!stderr_pipe.ok()) return stderr_pipe.status();
+  absl::StatusOr<Pipe> result_pipe = MakePipe();
+  if (!result_pipe.ok()) return result_pipe.status();
+  absl::StatusOr<UniqueFd> input = MakeInputFile(request.input);
+  if (!input.ok()) return input.status();
+
+  ChildSpec spec;
+  spec.executable = request.executable;
+  spec.argv = request.argv;
+  spec.env = request.env;
+  spec.fds = ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(),
+                      input->get(), result_pipe->write_end.get()};
+  spec.rlimits = RlimitsForJob(request.limits.wall_timeout);
+
+  const absl::Time started = MonotonicNow();
+  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+  if (!child.ok()) return child.status();
+  // The worker's copies of the child's ends must go now: EOF on a pipe
+  // means every writer is gone, and the worker must not count as one.
+  stdout_pipe->write_end.Reset();
+  stderr_pipe->write_end.Reset();
+  result_pipe->write_end.Reset();
+  input->Reset();
+
+  return Supervise(*std::move(child),
+                   ChildStreams{std::move(stdout_pipe->read_end),
+                                std::move(stderr_pipe->read_end),
+                                std::move(result_pipe->read_end)},
+                   request.limits, cancel_fd, started);
+}
+
+}  // namespace flowgrid::sandbox

@@ -1,0 +1,175 @@
+#include "worker/sandbox/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "worker/sandbox/capped_buffer.h"
+
+namespace flowgrid::sandbox {
+namespace {
+
+absl::Status ErrnoError(absl::string_view what) {
+  return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
+}
+
+// One captured pipe: its descriptor (closed at EOF) and its buffer.
+struct Capture {
+  UniqueFd fd;
+  CappedBuffer buffer;
+};
+
+// Reads everything available now. Returns false at EOF (and closes the fd).
+absl::StatusOr<bool> ReadAvailable(Capture& capture) {
+  char chunk[64 * 1024];
+  while (true) {
+    const ssize_t n = ::read(capture.fd.get(), chunk, sizeof(chunk));
+    if (n > 0) {
+      capture.buffer.Append(std::string_view(chunk, static_cast<size_t>(n)));
+      continue;
+    }
+    if (n == 0) {
+      capture.fd.Reset();
+      return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN) return true;
+    return ErrnoError("read from job pipe");
+  }
+}
+
+absl::Status SetNonBlocking(int fd) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+    return ErrnoError("fcntl O_NONBLOCK");
+  }
+  return absl::OkStatus();
+}
+
+int PollTimeoutMs(absl::Time deadline) {
+  const absl::Duration left = deadline - MonotonicNow();
+  if (left <= absl::ZeroDuration()) return 0;
+  // Round up so that the deadline has really passed when poll times out.
+  return static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
+}
+
+absl::Duration TimevalToDuration(const struct timeval& tv) {
+  return absl::Seconds(tv.tv_sec) + absl::Microseconds(tv.tv_usec);
+}
+
+}  // namespace
+
+absl::Time MonotonicNow() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return absl::FromUnixNanos(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
+}
+
+absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
+                                            const SupervisionLimits& limits,
+                                            int cancel_fd, absl::Time started) {
+  SupervisedOutcome outcome;
+  outcome.pid = child.pid;
+  std::array<Capture, 3> captures = {
+      Capture{std::move(streams.stdout_read), CappedBuffer(limits.max_output_bytes)},
+      Capture{std::move(streams.stderr_read), CappedBuffer(limits.max_output_bytes)},
+      Capture{std::move(streams.result_read), CappedBuffer(limits.max_result_bytes)},
+  };
+  absl::Status status;
+  for (Capture& capture : captures) {
+    if (status.ok()) status = SetNonBlocking(capture.fd.get());
+  }
+
+  // Phase 1: until the child exits, the deadline passes or a cancel comes.
+  const absl::Time deadline = started + limits.wall_timeout;
+  bool child_exited = false;
+  while (status.ok() && !child_exited) {
+    const int timeout_ms = PollTimeoutMs(deadline);
+    if (timeout_ms == 0) {
+      outcome.timed_out = true;
+      break;
+    }
+    // Slots 0-2: captures (fd -1 once at EOF is ignored by poll), 3: child
+    // exit, 4: cancel.
+    std::array<struct pollfd, 5> fds = {};
+    for (size_t i = 0; i < captures.size(); ++i) fds[i] = {captures[i].fd.get(), POLLIN, 0};
+    fds[3] = {child.pidfd.get(), POLLIN, 0};
+    fds[4] = {cancel_fd, POLLIN, 0};
+    const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      status = ErrnoError("poll");
+      break;
+    }
+    if (fds[4].revents != 0) {
+      outcome.cancelled = true;
+      break;
+    }
+    for (size_t i = 0; i < captures.size() && status.ok(); ++i) {
+      if (fds[i].revents != 0) status = ReadAvailable(captures[i]).status();
+    }
+    if (fds[3].revents != 0) child_exited = true;
+  }
+
+  // Phase 2: kill whatever is left of the job — the child itself (deadline,
+  // cancel, supervisor error) or background processes it started — then
+  // reap. The child is not reaped yet, so its pid still names this group.
+  ::kill(-child.pid, SIGKILL);
+  int wait_status = 0;
+  struct rusage usage = {};
+  while (::wait4(child.pid, &wait_status, 0, &usage) < 0) {
+    if (errno != EINTR) {
+      if (status.ok()) status = ErrnoError("wait4");
+      break;
+    }
+  }
+  outcome.wall = MonotonicNow() - started;
+
+  // Phase 3: what the job wrote before it ended is still in the pipes.
+  const absl::Time drain_deadline = MonotonicNow() + limits.drain_grace;
+  while (status.ok()) {
+    std::array<struct pollfd, 3> fds = {};
+    bool any_open = false;
+    for (size_t i = 0; i < captures.size(); ++i) {
+      fds[i] = {captures[i].fd.get(), POLLIN, 0};
+      any_open |= captures[i].fd.valid();
+    }
+    if (!any_open) break;
+    const int timeout_ms = PollTimeoutMs(drain_deadline);
+    const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) {
+      status = ErrnoError("poll");
+      break;
+    }
+    if (ready == 0) break;  // drain grace over
+    for (size_t i = 0; i < captures.size() && status.ok(); ++i) {
+      if (fds[i].revents != 0) status = ReadAvailable(captures[i]).status();
+    }
+  }
+  if (!status.ok()) return status;
+
+  outcome.exited = WIFEXITED(wait_status);
+  outcome.exit_code = outcome.exited ? WEXITSTATUS(wait_status) : 0;
+  outcome.term_signal = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
+  outcome.cpu = TimevalToDuration(usage.ru_utime) + TimevalToDuration(usage.ru_stime);
+  outcome.peak_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;  // KiB
+  outcome.stdout_truncated = captures[0].buffer.truncated();
+  outcome.stdout_text = captures[0].buffer.TakeWithMarker();
+  outcome.stderr_truncated = captures[1].buffer.truncated();
+  outcome.stderr_text = captures[1].buffer.TakeWithMarker();
+  outcome.result_too_large = captures[2].buffer.truncated();
+  outcome.result = std::string(captures[2].buffer.kept());
+  return outcome;
+}
+
+}  // namespace flowgrid::sandbox

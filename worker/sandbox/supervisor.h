@@ -1,0 +1,77 @@
+// The supervisor: the worker-side half of a job's containment. It never
+// runs in the child. It enforces the wall deadline, watches for
+// cancellation, captures stdout/stderr and the result channel under caps,
+// kills the child's whole process group and reaps the child, reporting how
+// it ended and what it used.
+#ifndef FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_
+#define FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "worker/sandbox/contain.h"
+#include "worker/sandbox/unique_fd.h"
+
+namespace flowgrid::sandbox {
+
+struct SupervisionLimits {
+  absl::Duration wall_timeout = absl::Seconds(10);
+  // Per stream (stdout and stderr each).
+  size_t max_output_bytes = 1 << 20;
+  size_t max_result_bytes = 4 << 20;
+  // After the child exits, how long to wait for its pipes to reach EOF.
+  // Descendants that escaped the process group (setsid) could hold them
+  // open forever; the full sandbox's PID namespace removes that case.
+  absl::Duration drain_grace = absl::Milliseconds(200);
+};
+
+// The worker's read ends of the child's pipes.
+struct ChildStreams {
+  UniqueFd stdout_read;
+  UniqueFd stderr_read;
+  UniqueFd result_read;
+};
+
+struct SupervisedOutcome {
+  // The child's pid, which is also its process group id.
+  pid_t pid = -1;
+  bool timed_out = false;
+  bool cancelled = false;
+  // From the child's wait status: exited with exit_code, or killed by
+  // term_signal (the supervisor's own SIGKILL included).
+  bool exited = false;
+  int exit_code = 0;
+  int term_signal = 0;
+  std::string stdout_text;  // with a truncation marker when truncated
+  bool stdout_truncated = false;
+  std::string stderr_text;
+  bool stderr_truncated = false;
+  // The bytes written to the result channel (at most max_result_bytes).
+  std::string result;
+  bool result_too_large = false;
+  absl::Duration wall;
+  absl::Duration cpu;  // user + system of the child
+  int64_t peak_rss_bytes = 0;
+};
+
+// Supervises `child` until it exits, its deadline passes or `cancel_fd`
+// (an eventfd, -1 for none) becomes readable. Always ends with the child's
+// process group killed and the child reaped: no zombie is left. `started`
+// is the monotonic time the spawn began (for wall usage and the deadline).
+// Errors are failures of the supervisor's own system calls.
+absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
+                                            const SupervisionLimits& limits,
+                                            int cancel_fd, absl::Time started);
+
+// The monotonic clock used for `started` (absl::Now is wall-clock time,
+// which can jump).
+absl::Time MonotonicNow();
+
+}  // namespace flowgrid::sandbox
+
+#endif  // FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_
