@@ -17,7 +17,10 @@ absl::Time EventTime(const v1::RunEvent& event) {
 }
 
 std::string FormatElapsed(absl::Duration elapsed) {
-  return absl::FormatDuration(absl::Trunc(elapsed, absl::Microseconds(100)));
+  absl::Duration shown = absl::Trunc(elapsed, absl::Microseconds(100));
+  // absl prints a zero duration as a bare "0".
+  if (shown == absl::ZeroDuration()) return "0ms";
+  return absl::FormatDuration(shown);
 }
 
 // Prefixes every line of `text` (captured output or a traceback); a final

@@ -17,7 +17,8 @@ namespace flowgrid::cli {
 
 // Exit codes shared by all subcommands.
 inline constexpr int kExitOk = 0;
-// The run failed or was cancelled; the workflow is invalid (validate).
+// The run failed, was cancelled or outlived --timeout; the workflow is
+// invalid (validate).
 inline constexpr int kExitFailed = 1;
 // Bad command line, unreadable or malformed file, workflow rejected by the
 // scheduler, or the scheduler could not be reached.

@@ -58,6 +58,13 @@ int RunCommand(const RunOptions& options) {
                 << finished.status().message() << "\n";
       return kExitUsage;
     }
+    if (finished.status().code() == absl::StatusCode::kDeadlineExceeded &&
+        options.timeout != absl::InfiniteDuration()) {
+      std::cerr << "flowgridctl run: run " << run_id << " did not finish within --timeout="
+                << absl::FormatDuration(options.timeout)
+                << "; it keeps running on the scheduler\n";
+      return kExitFailed;
+    }
     return Fail("run", kExitUsage, finished.status());
   }
 

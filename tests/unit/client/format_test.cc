@@ -122,6 +122,17 @@ TEST(ProgressPrinterTest, FinishWithoutSeenStartUsesWorkerWallTime) {
   EXPECT_EQ(printer.OnEvent(node_finished), "[late] succeeded in 2.5ms\n");
 }
 
+TEST(ProgressPrinterTest, InstantNodeShowsZeroMilliseconds) {
+  ProgressPrinter printer;
+  v1::RunEvent node_started = EventAt(2, absl::Seconds(10));
+  node_started.mutable_node_started()->set_node_id("start");
+  printer.OnEvent(node_started);
+  v1::RunEvent node_finished = EventAt(3, absl::Seconds(10));
+  node_finished.mutable_node_finished()->set_node_id("start");
+  node_finished.mutable_node_finished()->mutable_result()->set_status(v1::NODE_SUCCEEDED);
+  EXPECT_EQ(printer.OnEvent(node_finished), "[start] succeeded in 0ms\n");
+}
+
 TEST(ProgressPrinterTest, SkippedAndRetriedNodes) {
   ProgressPrinter printer;
   v1::RunEvent skipped = EventAt(5, absl::Seconds(1));
