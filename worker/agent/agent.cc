@@ -1,0 +1,264 @@
+#include "worker/agent/agent.h"
+
+#include <unistd.h>
+
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/log.h"
+#include "flowgrid/v1/worker.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "worker/agent/backoff.h"
+
+namespace flowgrid::agent {
+namespace {
+
+using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::SchedulerMessage>;
+
+// How long a drained worker waits for the scheduler to close the stream
+// after the worker's half-close, before cancelling the call.
+constexpr absl::Duration kCloseWait = absl::Seconds(2);
+// How long killed jobs get to be reaped before a reconnect.
+constexpr absl::Duration kKillWait = absl::Seconds(5);
+
+}  // namespace
+
+class Agent::Impl {
+ public:
+  Impl(AgentOptions options, SlotPool::RunFn run_job)
+      : options_(std::move(options)),
+        stub_(v1::WorkerService::NewStub(
+            grpc::CreateChannel(options_.scheduler_address, grpc::InsecureChannelCredentials()))),
+        pool_(options_.slots, std::move(run_job),
+              [this](FinishedJob finished) { OnJobFinished(std::move(finished)); }) {}
+
+  absl::Status Run() {
+    std::thread control([this] { ControlLoop(); });
+    Backoff backoff(options_.reconnect_initial, options_.reconnect_max,
+                    static_cast<uint64_t>(::getpid()) ^ absl::ToUnixNanos(absl::Now()));
+    while (!Finished()) {
+      ServeOneStream(backoff);
+      if (Finished()) break;
+      const int killed = pool_.CancelAll();
+      const absl::Duration delay = backoff.Next();
+      LogWarning(absl::StrCat("killed ", killed,
+                              " running job(s) whose results can no longer be delivered; "
+                              "reconnecting in ",
+                              absl::FormatDuration(delay)));
+      if (!pool_.WaitIdle(kKillWait)) LogError("killed jobs did not finish in time");
+      absl::MutexLock lock(&state_mu_);
+      state_mu_.AwaitWithTimeout(absl::Condition(&finished_), delay);
+    }
+    {
+      absl::MutexLock lock(&state_mu_);
+      stop_control_ = true;
+    }
+    control.join();
+    LogInfo("drained; exiting");
+    return absl::OkStatus();
+  }
+
+  void RequestDrain() {
+    absl::MutexLock lock(&state_mu_);
+    drain_requested_ = true;
+  }
+
+ private:
+  bool Finished() {
+    absl::MutexLock lock(&state_mu_);
+    return finished_;
+  }
+  bool Draining() {
+    absl::MutexLock lock(&state_mu_);
+    return drain_requested_;
+  }
+
+  // One stream from Connect to its end.
+  void ServeOneStream(Backoff& backoff) {
+    grpc::ClientContext context;
+    std::unique_ptr<Stream> stream = stub_->Connect(&context);
+    uint64_t connection = 0;
+    bool hello_sent = false;
+    {
+      absl::MutexLock lock(&write_mu_);
+      connection = ++connection_;
+      stream_ = stream.get();
+      context_ = &context;
+      // Under the write lock: nothing can precede Hello on this stream.
+      v1::WorkerMessage hello;
+      hello.mutable_hello()->set_worker_id(options_.worker_id);
+      hello.mutable_hello()->set_slots(options_.slots);
+      hello.mutable_hello()->add_runtimes(v1::CodeNode::PYTHON3);
+      hello.mutable_hello()->set_version(options_.version);
+      hello_sent = stream_->Write(hello);
+      if (hello_sent && Draining()) {
+        v1::WorkerMessage draining;
+        draining.mutable_draining();
+        stream_->Write(draining);
+      }
+    }
+    if (hello_sent) {
+      backoff.Reset();
+      LogInfo(absl::StrCat("connected to scheduler ", options_.scheduler_address, " as ",
+                           options_.worker_id, " with ", options_.slots, " slot(s)"));
+    }
+    v1::SchedulerMessage message;
+    while (stream->Read(&message)) HandleMessage(message, connection);
+    {
+      absl::MutexLock lock(&write_mu_);
+      stream_ = nullptr;
+      context_ = nullptr;
+    }
+    const grpc::Status status = stream->Finish();
+    if (!Finished()) {
+      LogWarning(absl::StrCat(hello_sent ? "stream to scheduler lost: "
+                                         : "cannot connect to scheduler: ",
+                              options_.scheduler_address, ": ", status.error_message(), " (code ",
+                              static_cast<int>(status.error_code()), ")"));
+    }
+  }
+
+  void HandleMessage(v1::SchedulerMessage& message, uint64_t connection) {
+    switch (message.kind_case()) {
+      case v1::SchedulerMessage::kJob: {
+        if (Draining()) {
+          v1::JobResult rejected;
+          rejected.set_job_id(message.job().job_id());
+          rejected.set_attempt(message.job().attempt());
+          rejected.mutable_result()->set_status(v1::NODE_FAILED);
+          rejected.mutable_result()->mutable_error()->set_code(v1::WORKER_LOST);
+          rejected.mutable_result()->mutable_error()->set_message(
+              "The worker is draining; the job was not started.");
+          SendResult(std::move(rejected), connection);
+          return;
+        }
+        pool_.Submit(std::move(*message.mutable_job()), connection);
+        return;
+      }
+      case v1::SchedulerMessage::kCancel:
+        if (!pool_.Cancel(message.cancel().job_id())) {
+          LogInfo(absl::StrCat("cancel for job ", message.cancel().job_id(),
+                               " which is not here (already finished?)"));
+        }
+        return;
+      case v1::SchedulerMessage::kDrain:
+        LogInfo("scheduler asked this worker to drain");
+        RequestDrain();
+        return;
+      case v1::SchedulerMessage::KIND_NOT_SET:
+        LogWarning("empty message from scheduler ignored");
+        return;
+    }
+  }
+
+  void OnJobFinished(FinishedJob finished) {
+    v1::JobResult result;
+    result.set_job_id(std::move(finished.job_id));
+    result.set_attempt(finished.attempt);
+    *result.mutable_result() = std::move(finished.result);
+    SendResult(std::move(result), finished.connection);
+  }
+
+  void SendResult(v1::JobResult result, uint64_t connection) {
+    v1::WorkerMessage message;
+    *message.mutable_result() = std::move(result);
+    absl::MutexLock lock(&write_mu_);
+    if (stream_ == nullptr || connection != connection_) {
+      LogInfo(absl::StrCat("result of job ", message.result().job_id(),
+                           " dropped: the stream it came on is gone"));
+      return;
+    }
+    if (!stream_->Write(message)) {
+      LogWarning(absl::StrCat("result of job ", message.result().job_id(),
+                              " not sent: the stream broke"));
+    }
+  }
+
+  // Writes `message` if a stream is up; false if not written.
+  bool WriteIfConnected(const v1::WorkerMessage& message) {
+    absl::MutexLock lock(&write_mu_);
+    return stream_ != nullptr && stream_->Write(message);
+  }
+
+  // Heartbeats, and the drain sequence when one is requested.
+  void ControlLoop() {
+    while (true) {
+      bool drain_now = false;
+      {
+        absl::MutexLock lock(&state_mu_);
+        auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_) {
+          return stop_control_ || (drain_requested_ && !drain_started_);
+        };
+        state_mu_.AwaitWithTimeout(absl::Condition(&wake), options_.heartbeat_interval);
+        if (stop_control_) return;
+        if (drain_requested_ && !drain_started_) {
+          drain_started_ = true;
+          drain_now = true;
+        }
+      }
+      if (drain_now) {
+        Drain();
+        continue;
+      }
+      v1::WorkerMessage heartbeat;
+      heartbeat.mutable_heartbeat()->set_running_jobs(pool_.InUse());
+      WriteIfConnected(heartbeat);
+    }
+  }
+
+  void Drain() {
+    LogInfo(absl::StrCat("draining: no new jobs; waiting up to ",
+                         absl::FormatDuration(options_.drain_grace), " for ", pool_.InUse(),
+                         " running job(s)"));
+    v1::WorkerMessage draining;
+    draining.mutable_draining();
+    WriteIfConnected(draining);
+    if (!pool_.WaitIdle(options_.drain_grace)) {
+      LogWarning(absl::StrCat("drain grace over; killing ", pool_.CancelAll(), " job(s)"));
+      pool_.WaitIdle(kKillWait);
+    }
+    {
+      absl::MutexLock lock(&state_mu_);
+      finished_ = true;
+    }
+    // Half-close so the scheduler sees a clean end after the last result;
+    // cancel only if it does not close its side in time.
+    {
+      absl::MutexLock lock(&write_mu_);
+      if (stream_ != nullptr) stream_->WritesDone();
+    }
+    absl::MutexLock lock(&write_mu_);
+    auto closed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) { return stream_ == nullptr; };
+    if (!write_mu_.AwaitWithTimeout(absl::Condition(&closed), kCloseWait)) {
+      context_->TryCancel();
+    }
+  }
+
+  const AgentOptions options_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+
+  absl::Mutex state_mu_;
+  bool drain_requested_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool drain_started_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool stop_control_ ABSL_GUARDED_BY(state_mu_) = false;
+
+  // Serializes writes; guards the current stream.
+  absl::Mutex write_mu_;
+  Stream* stream_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+  uint64_t connection_ ABSL_GUARDED_BY(write_mu_) = 0;
+
+  // Last: destroyed first, so no slot calls back into a dead agent.
+  SlotPool pool_;
+};
+
+Agent::Agent(AgentOptions options, SlotPool::RunFn run_job)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(run_job))) {}
+Agent::~Agent() = default;
+absl::Status Agent::Run() { return impl_->Run(); }
+void Agent::RequestDrain() { impl_->RequestDrain(); }
+
+}  // namespace flowgrid::agent

@@ -1,0 +1,67 @@
+// The worker's side of the WorkerService.Connect stream.
+//
+// Protocol (see proto/flowgrid/v1/worker.proto):
+//   - One long-lived stream. The first message is always
+//     Hello{worker_id, slots, runtimes=[PYTHON3], version}; `slots` is the
+//     initial credit. Credit is never sent: each JobResult returns one.
+//   - Every Job received gets exactly one JobResult{job_id, attempt,
+//     result} on the same stream. Jobs run on the SlotPool's fixed threads.
+//   - CancelJob kills that job; its JobResult has error code CANCELLED.
+//     Unknown ids (already finished) are ignored.
+//   - Heartbeat{running_jobs} every heartbeat_interval.
+//   - Stream break: running jobs are killed (their results could not be
+//     delivered; the scheduler requeues them), then the agent reconnects
+//     with exponential backoff and jitter and says Hello again.
+//   - Drain (SIGTERM/SIGINT via RequestDrain, or a Drain message): send
+//     Draining, finish running jobs for up to drain_grace (then kill them),
+//     half-close the stream, and Run() returns OK. A Job arriving while
+//     draining is answered at once with WORKER_LOST ("not started").
+// Writes come from slot threads, the control thread and the reader; a
+// mutex keeps them to one at a time, as a sync stream requires.
+#ifndef FLOWGRID_WORKER_AGENT_AGENT_H_
+#define FLOWGRID_WORKER_AGENT_AGENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "worker/agent/slot_pool.h"
+
+namespace flowgrid::agent {
+
+struct AgentOptions {
+  std::string scheduler_address = "127.0.0.1:7071";
+  std::string worker_id;
+  int slots = 1;
+  std::string version;
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  absl::Duration drain_grace = absl::Seconds(30);
+  absl::Duration reconnect_initial = absl::Milliseconds(100);
+  absl::Duration reconnect_max = absl::Seconds(5);
+};
+
+class Agent {
+ public:
+  // `run_job` executes one job (normally job::JobRunner::Run).
+  Agent(AgentOptions options, SlotPool::RunFn run_job);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Connects, serves jobs and reconnects until a drain completes; returns
+  // OK then. Call once.
+  absl::Status Run();
+
+  // Starts a drain. Thread-safe, idempotent, returns at once.
+  void RequestDrain();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace flowgrid::agent
+
+#endif  // FLOWGRID_WORKER_AGENT_AGENT_H_

@@ -1,0 +1,135 @@
+// flowgrid-worker: connects to the scheduler and runs code-node jobs.
+// See worker/README.md.
+#include <signal.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/log.h"
+#include "worker/agent/agent.h"
+#include "worker/job/job_runner.h"
+#include "worker/sandbox/unique_fd.h"
+
+ABSL_FLAG(std::string, scheduler, "127.0.0.1:7071", "Scheduler worker-port address, HOST:PORT");
+ABSL_FLAG(int, slots, 0, "Concurrent jobs (job slots); 0 means the number of CPUs");
+ABSL_FLAG(std::string, worker_id, "", "Worker id reported to the scheduler; default hostname-pid");
+ABSL_FLAG(std::string, python, "/usr/bin/python3",
+          "Absolute path of the Python 3 interpreter (never looked up in PATH)");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(5), "Time between heartbeats");
+ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(30),
+          "On SIGTERM/SIGINT or Drain: how long running jobs may finish before being killed");
+ABSL_FLAG(absl::Duration, reconnect_max_backoff, absl::Seconds(5),
+          "Cap of the exponential reconnection backoff");
+ABSL_FLAG(int64_t, max_result_bytes, 4 << 20,
+          "Largest result a job may return (RESULT_TOO_LARGE beyond)");
+
+namespace {
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat(host[0] != '\0' ? host : "worker", "-", ::getpid());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  flowgrid::SetLogComponent("worker");
+  absl::ParseCommandLine(argc, argv);
+
+  const std::string python = absl::GetFlag(FLAGS_python);
+  if (python.empty() || python[0] != '/' || ::access(python.c_str(), X_OK) != 0) {
+    flowgrid::LogError(absl::StrCat("--python must be an executable absolute path: ", python));
+    return 2;
+  }
+  int slots = absl::GetFlag(FLAGS_slots);
+  if (slots < 0) {
+    flowgrid::LogError("--slots must be >= 0");
+    return 2;
+  }
+  if (slots == 0) slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int64_t max_result_bytes = absl::GetFlag(FLAGS_max_result_bytes);
+  if (max_result_bytes <= 0) {
+    flowgrid::LogError("--max_result_bytes must be > 0");
+    return 2;
+  }
+
+  // Block the stop signals before any thread starts, so that every thread
+  // inherits the mask and they arrive only through the signalfd.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  flowgrid::sandbox::UniqueFd signal_fd(::signalfd(-1, &stop_signals, SFD_CLOEXEC));
+  if (!signal_fd.valid()) {
+    flowgrid::LogError("signalfd failed");
+    return 1;
+  }
+
+  flowgrid::agent::AgentOptions options;
+  options.scheduler_address = absl::GetFlag(FLAGS_scheduler);
+  options.worker_id = absl::GetFlag(FLAGS_worker_id);
+  if (options.worker_id.empty()) options.worker_id = DefaultWorkerId();
+  options.slots = slots;
+  options.version = FLOWGRID_VERSION;
+  options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
+  options.reconnect_max = absl::GetFlag(FLAGS_reconnect_max_backoff);
+
+  flowgrid::job::JobRunnerOptions runner_options;
+  runner_options.python_path = python;
+  runner_options.max_result_bytes = static_cast<size_t>(max_result_bytes);
+  const flowgrid::job::JobRunner runner(runner_options);
+
+  flowgrid::agent::Agent agent(options, [&runner](const flowgrid::v1::Job& job, int cancel_fd) {
+    return runner.Run(job, cancel_fd);
+  });
+  flowgrid::LogInfo(absl::StrCat("flowgrid-worker ", FLOWGRID_VERSION, " starting: ", slots,
+                                 " slot(s), python ", python, "; no kernel sandbox yet "
+                                 "(rlimits and process-group containment only)"));
+
+  // The first stop signal drains; a second one exits at once (job
+  // processes die with the worker through their parent-death signal).
+  flowgrid::sandbox::UniqueFd stop_fd(::eventfd(0, EFD_CLOEXEC));
+  if (!stop_fd.valid()) {
+    flowgrid::LogError("eventfd failed");
+    return 1;
+  }
+  std::thread signal_thread([&signal_fd, &stop_fd, &agent] {
+    bool draining = false;
+    while (true) {
+      struct pollfd fds[2] = {{signal_fd.get(), POLLIN, 0}, {stop_fd.get(), POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) continue;  // EINTR
+      if (fds[1].revents != 0) return;
+      struct signalfd_siginfo info;
+      if (::read(signal_fd.get(), &info, sizeof(info)) != sizeof(info)) continue;
+      if (draining) {
+        flowgrid::LogWarning("second stop signal: exiting without waiting for jobs");
+        ::_exit(1);
+      }
+      draining = true;
+      flowgrid::LogInfo(absl::StrCat("received signal ", info.ssi_signo, "; draining"));
+      agent.RequestDrain();
+    }
+  });
+
+  const absl::Status status = agent.Run();
+  const uint64_t one = 1;
+  (void)!::write(stop_fd.get(), &one, sizeof(one));
+  signal_thread.join();
+  if (!status.ok()) {
+    flowgrid::LogError(status.ToString());
+    return 1;
+  }
+  return 0;
+}
