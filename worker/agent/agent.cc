@@ -43,10 +43,11 @@ class Agent::Impl {
       if (Finished()) break;
       const int killed = pool_.CancelAll();
       const absl::Duration delay = backoff.Next();
-      LogWarning(absl::StrCat("killed ", killed,
-                              " running job(s) whose results can no longer be delivered; "
-                              "reconnecting in ",
-                              absl::FormatDuration(delay)));
+      LogWarning(absl::StrCat(killed > 0 ? absl::StrCat("killed ", killed,
+                                                        " running job(s) whose results can no "
+                                                        "longer be delivered; ")
+                                         : "",
+                              "reconnecting in ", absl::FormatDuration(delay)));
       if (!pool_.WaitIdle(kKillWait)) LogError("killed jobs did not finish in time");
       absl::MutexLock lock(&state_mu_);
       state_mu_.AwaitWithTimeout(absl::Condition(&finished_), delay);

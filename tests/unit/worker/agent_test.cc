@@ -1,0 +1,189 @@
+// The agent's stream protocol against an in-process fake scheduler, with a
+// fake job runner (no processes).
+#include "worker/agent/agent.h"
+
+#include <poll.h>
+
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "flowgrid/v1/worker.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid::agent {
+namespace {
+
+using ServerStream = grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>;
+
+// Records what workers send; lets the test push messages and break the
+// current stream.
+class FakeScheduler final : public v1::WorkerService::Service {
+ public:
+  grpc::Status Connect(grpc::ServerContext* context, ServerStream* stream) override {
+    {
+      absl::MutexLock lock(&mu_);
+      ++streams_;
+      stream_ = stream;
+      context_ = context;
+      messages_.emplace_back();
+    }
+    v1::WorkerMessage message;
+    while (stream->Read(&message)) {
+      absl::MutexLock lock(&mu_);
+      messages_.back().push_back(message);
+    }
+    absl::MutexLock lock(&mu_);
+    stream_ = nullptr;
+    context_ = nullptr;
+    ++closed_streams_;
+    return grpc::Status::OK;
+  }
+
+  void Send(const v1::SchedulerMessage& message) {
+    absl::MutexLock lock(&mu_);
+    ASSERT_NE(stream_, nullptr);
+    stream_->Write(message);
+  }
+  void BreakStream() {
+    absl::MutexLock lock(&mu_);
+    ASSERT_NE(context_, nullptr);
+    context_->TryCancel();
+  }
+
+  // Waits until stream `index` (0-based) has a message matching `pred`.
+  template <typename Pred>
+  std::optional<v1::WorkerMessage> WaitFor(size_t index, Pred pred) {
+    absl::MutexLock lock(&mu_);
+    std::optional<v1::WorkerMessage> found;
+    auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (messages_.size() <= index) return false;
+      for (const v1::WorkerMessage& m : messages_[index]) {
+        if (pred(m)) {
+          found = m;
+          return true;
+        }
+      }
+      return false;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10));
+    return found;
+  }
+  std::vector<v1::WorkerMessage> Messages(size_t index) {
+    absl::MutexLock lock(&mu_);
+    return messages_.size() > index ? messages_[index] : std::vector<v1::WorkerMessage>{};
+  }
+  bool WaitClosed(int count) {
+    absl::MutexLock lock(&mu_);
+    auto closed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return closed_streams_ >= count; };
+    return mu_.AwaitWithTimeout(absl::Condition(&closed), absl::Seconds(10));
+  }
+
+ private:
+  absl::Mutex mu_;
+  int streams_ ABSL_GUARDED_BY(mu_) = 0;
+  int closed_streams_ ABSL_GUARDED_BY(mu_) = 0;
+  ServerStream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  grpc::ServerContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<std::vector<v1::WorkerMessage>> messages_ ABSL_GUARDED_BY(mu_);
+};
+
+// Jobs named "block*" run until cancelled; others succeed with out=1.
+v1::NodeResult FakeRun(const v1::Job& job, int cancel_fd) {
+  v1::NodeResult result;
+  if (job.job_id().rfind("block", 0) == 0) {
+    struct pollfd fd = {cancel_fd, POLLIN, 0};
+    ::poll(&fd, 1, 10000);
+    result.set_status(v1::NODE_FAILED);
+    result.mutable_error()->set_code(v1::CANCELLED);
+    return result;
+  }
+  result.set_status(v1::NODE_SUCCEEDED);
+  (*result.mutable_outputs())["out"].set_int_value(1);
+  return result;
+}
+
+v1::SchedulerMessage JobMessage(const std::string& id, int attempt) {
+  v1::SchedulerMessage message;
+  message.mutable_job()->set_job_id(id);
+  message.mutable_job()->set_attempt(attempt);
+  message.mutable_job()->set_language(v1::CodeNode::PYTHON3);
+  return message;
+}
+
+auto ResultFor(const std::string& id) {
+  return [id](const v1::WorkerMessage& m) { return m.has_result() && m.result().job_id() == id; };
+}
+
+TEST(AgentTest, SpeaksTheStreamProtocol) {
+  FakeScheduler scheduler;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&scheduler);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_GT(port, 0);
+
+  AgentOptions options;
+  options.scheduler_address = "127.0.0.1:" + std::to_string(port);
+  options.worker_id = "test-worker";
+  options.slots = 2;
+  options.version = "test";
+  options.heartbeat_interval = absl::Milliseconds(50);
+  options.reconnect_initial = absl::Milliseconds(20);
+  options.reconnect_max = absl::Milliseconds(100);
+  Agent agent(options, FakeRun);
+  absl::Status run_status = absl::UnknownError("not returned");
+  std::thread runner([&] { run_status = agent.Run(); });
+
+  // Hello comes first and carries the initial credit.
+  ASSERT_TRUE(scheduler.WaitFor(0, [](const v1::WorkerMessage& m) { return m.has_hello(); }));
+  const v1::WorkerMessage first = scheduler.Messages(0).front();
+  ASSERT_TRUE(first.has_hello());
+  EXPECT_EQ(first.hello().worker_id(), "test-worker");
+  EXPECT_EQ(first.hello().slots(), 2);
+  ASSERT_EQ(first.hello().runtimes_size(), 1);
+  EXPECT_EQ(first.hello().runtimes(0), v1::CodeNode::PYTHON3);
+  EXPECT_EQ(first.hello().version(), "test");
+
+  // A job gets its result, with the attempt echoed.
+  scheduler.Send(JobMessage("job-a", 3));
+  std::optional<v1::WorkerMessage> result = scheduler.WaitFor(0, ResultFor("job-a"));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->result().attempt(), 3);
+  EXPECT_EQ(result->result().result().status(), v1::NODE_SUCCEEDED);
+
+  // CancelJob ends a running job with CANCELLED.
+  scheduler.Send(JobMessage("block-1", 1));
+  v1::SchedulerMessage cancel;
+  cancel.mutable_cancel()->set_job_id("block-1");
+  scheduler.Send(cancel);
+  result = scheduler.WaitFor(0, ResultFor("block-1"));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->result().result().error().code(), v1::CANCELLED);
+
+  // Heartbeats flow.
+  EXPECT_TRUE(scheduler.WaitFor(0, [](const v1::WorkerMessage& m) { return m.has_heartbeat(); }));
+
+  // A broken stream: the running job is killed and not reported on the new
+  // stream, which starts with Hello again.
+  scheduler.Send(JobMessage("block-2", 1));
+  scheduler.BreakStream();
+  ASSERT_TRUE(scheduler.WaitFor(1, [](const v1::WorkerMessage& m) { return m.has_hello(); }));
+  EXPECT_TRUE(scheduler.Messages(1).front().has_hello());
+
+  // Drain: Draining, then a clean half-close, then Run returns OK.
+  agent.RequestDrain();
+  EXPECT_TRUE(scheduler.WaitFor(1, [](const v1::WorkerMessage& m) { return m.has_draining(); }));
+  EXPECT_TRUE(scheduler.WaitClosed(2));
+  runner.join();
+  EXPECT_TRUE(run_status.ok()) << run_status;
+  for (const v1::WorkerMessage& m : scheduler.Messages(1)) {
+    EXPECT_FALSE(m.has_result() && m.result().job_id() == "block-2");
+  }
+  server->Shutdown();
+}
+
+}  // namespace
+}  // namespace flowgrid::agent
