@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -16,11 +17,13 @@ absl::Time EventTime(const v1::RunEvent& event) {
          absl::Nanoseconds(event.time().nanos());
 }
 
+// Milliseconds with one decimal below a second ("0.8ms", "123.4ms"),
+// seconds with two above ("1.25s"): one unit per scale, easy to compare.
 std::string FormatElapsed(absl::Duration elapsed) {
-  absl::Duration shown = absl::Trunc(elapsed, absl::Microseconds(100));
-  // absl prints a zero duration as a bare "0".
-  if (shown == absl::ZeroDuration()) return "0ms";
-  return absl::FormatDuration(shown);
+  if (elapsed < absl::Seconds(1)) {
+    return absl::StrFormat("%.1fms", absl::ToDoubleMilliseconds(elapsed));
+  }
+  return absl::StrFormat("%.2fs", absl::ToDoubleSeconds(elapsed));
 }
 
 // Prefixes every line of `text` (captured output or a traceback); a final
@@ -109,12 +112,16 @@ std::string ProgressPrinter::OnEvent(const v1::RunEvent& event) {
         absl::StrAppend(&out, tag, "warning: ", warning, "\n");
       }
       if (result.status() == v1::NODE_SKIPPED) return absl::StrCat(out, tag, "skipped\n");
-      auto start = node_started_at_.find(finished.node_id());
-      absl::Duration elapsed = start != node_started_at_.end()
-                                   ? time - start->second
-                                   : absl::Microseconds(result.usage().wall_us());
       std::string status = absl::AsciiStrToLower(NodeStatusText(result.status()));
-      absl::StrAppend(&out, tag, status, " in ", FormatElapsed(elapsed));
+      absl::StrAppend(&out, tag, status);
+      if (auto start = node_started_at_.find(finished.node_id());
+          start != node_started_at_.end()) {
+        absl::StrAppend(&out, " in ", FormatElapsed(time - start->second));
+      }
+      if (result.usage().wall_us() > 0) {
+        absl::StrAppend(&out, " (ran ",
+                        FormatElapsed(absl::Microseconds(result.usage().wall_us())), ")");
+      }
       if (result.has_error() && result.error().code() != v1::ERROR_CODE_UNSPECIFIED) {
         absl::StrAppend(&out, ": ", DescribeNodeError(result.error()), "\n",
                         IndentLines(result.error().traceback(), "    "));

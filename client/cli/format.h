@@ -33,12 +33,13 @@ std::string DescribeNodeError(const v1::NodeError& error);
 //   run r-1 started
 //   [greet] started
 //   [greet] stdout | Hello
-//   [greet] succeeded in 12.3ms
-//   [bad] failed in 8.1ms: RUNTIME_ERROR: ...   (then the traceback, indented)
-//   run r-1 finished: SUCCEEDED in 1.2s
-// A node's duration is the time between its node_started and node_finished
-// events (what the user waited, queueing included); when its start was not
-// seen (a watch re-attached mid-run) the worker-measured wall time is used.
+//   [greet] succeeded in 12.3ms (ran 10.1ms)
+//   [bad] failed in 8.1ms (ran 6.0ms): RUNTIME_ERROR: ...   (then the traceback, indented)
+//   run r-1 finished: SUCCEEDED in 1.20s
+// "in": between the node's node_started and node_finished event times, what
+// the user waited (queueing included; left out when the start was not seen,
+// e.g. after re-attaching mid-run). "ran": the worker-measured wall time of
+// the job itself (code nodes only).
 class ProgressPrinter {
  public:
   std::string OnEvent(const v1::RunEvent& event);

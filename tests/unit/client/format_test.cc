@@ -77,15 +77,16 @@ TEST(ProgressPrinterTest, SuccessfulRun) {
   finished->mutable_result()->set_status(v1::NODE_SUCCEEDED);
   finished->mutable_result()->set_stdout("line one\nline two\n");
   finished->mutable_result()->add_warnings("output \"extra\" is not declared");
+  finished->mutable_result()->mutable_usage()->set_wall_us(10'160);
   EXPECT_EQ(printer.OnEvent(node_finished),
             "[greet] stdout | line one\n"
             "[greet] stdout | line two\n"
             "[greet] warning: output \"extra\" is not declared\n"
-            "[greet] succeeded in 12ms\n");
+            "[greet] succeeded in 12.0ms (ran 10.2ms)\n");
 
   v1::RunEvent run_finished = EventAt(4, absl::Seconds(101) + absl::Milliseconds(500));
   run_finished.mutable_run_finished()->set_status(v1::RUN_SUCCEEDED);
-  EXPECT_EQ(printer.OnEvent(run_finished), "run r-1 finished: SUCCEEDED in 1.5s\n");
+  EXPECT_EQ(printer.OnEvent(run_finished), "run r-1 finished: SUCCEEDED in 1.50s\n");
 }
 
 TEST(ProgressPrinterTest, FailedNodeShowsErrorAndIndentedTraceback) {
@@ -108,18 +109,18 @@ TEST(ProgressPrinterTest, FailedNodeShowsErrorAndIndentedTraceback) {
   EXPECT_EQ(printer.OnEvent(node_finished),
             "[divide] stderr | oops\n"
             "[divide] stderr truncated\n"
-            "[divide] failed in 3ms: RUNTIME_ERROR: ZeroDivisionError: division by zero\n"
+            "[divide] failed in 3.0ms: RUNTIME_ERROR: ZeroDivisionError: division by zero\n"
             "    Traceback (most recent call last):\n"
             "      File \"<code>\", line 3, in main\n");
 }
 
-TEST(ProgressPrinterTest, FinishWithoutSeenStartUsesWorkerWallTime) {
+TEST(ProgressPrinterTest, FinishWithoutSeenStartShowsOnlyTheWorkerWallTime) {
   ProgressPrinter printer;
   v1::RunEvent node_finished = EventAt(7, absl::Seconds(10));
   node_finished.mutable_node_finished()->set_node_id("late");
   node_finished.mutable_node_finished()->mutable_result()->set_status(v1::NODE_SUCCEEDED);
   node_finished.mutable_node_finished()->mutable_result()->mutable_usage()->set_wall_us(2500);
-  EXPECT_EQ(printer.OnEvent(node_finished), "[late] succeeded in 2.5ms\n");
+  EXPECT_EQ(printer.OnEvent(node_finished), "[late] succeeded (ran 2.5ms)\n");
 }
 
 TEST(ProgressPrinterTest, InstantNodeShowsZeroMilliseconds) {
@@ -130,7 +131,7 @@ TEST(ProgressPrinterTest, InstantNodeShowsZeroMilliseconds) {
   v1::RunEvent node_finished = EventAt(3, absl::Seconds(10));
   node_finished.mutable_node_finished()->set_node_id("start");
   node_finished.mutable_node_finished()->mutable_result()->set_status(v1::NODE_SUCCEEDED);
-  EXPECT_EQ(printer.OnEvent(node_finished), "[start] succeeded in 0ms\n");
+  EXPECT_EQ(printer.OnEvent(node_finished), "[start] succeeded in 0.0ms\n");
 }
 
 TEST(ProgressPrinterTest, SkippedAndRetriedNodes) {

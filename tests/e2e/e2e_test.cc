@@ -1,0 +1,566 @@
+// End-to-end: the real flowgrid-scheduler and flowgrid-worker binaries,
+// started as separate processes by LocalCluster on loopback with ports
+// picked at runtime and a fresh data directory, driven through the C++ SDK
+// and the real flowgridctl binary.
+//
+// One cluster serves the whole suite (SetUpTestSuite): starting it costs
+// about a second, and sharing it also exercises a scheduler that has already
+// run other workflows. Every wait is bounded (connect, watch and subprocess
+// timeouts); the cluster is stopped in TearDownTestSuite, and should this
+// process die first, its children get SIGTERM from PR_SET_PDEATHSIG.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/sdk/client.h"
+#include "common/value_json.h"
+#include "common/workflow_file.h"
+#include "deploy/local/local_cluster.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+const std::string kSourceDir = FLOWGRID_SOURCE_DIR;
+const std::string kExamples = kSourceDir + "/examples/workflows/";
+const std::string kBadData = kSourceDir + "/tests/e2e/data/";
+
+// Bounds every run the tests watch; the slowest workflow here takes well
+// under a second on an idle machine.
+constexpr absl::Duration kWatchTimeout = absl::Seconds(60);
+constexpr absl::Duration kCliTimeout = absl::Seconds(60);
+
+v1::Workflow LoadOrDie(const std::string& path) {
+  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(path);
+  EXPECT_TRUE(workflow.ok()) << workflow.status();
+  return workflow.value_or(v1::Workflow{});
+}
+
+ValueMap InputsFileOrDie(const std::string& name) {
+  absl::StatusOr<std::string> text = ReadFile(kExamples + "inputs/" + name);
+  EXPECT_TRUE(text.ok()) << text.status();
+  absl::StatusOr<ValueMap> inputs = ParseValueMapJson(text.value_or("{}"));
+  EXPECT_TRUE(inputs.ok()) << inputs.status();
+  return inputs.value_or(ValueMap{});
+}
+
+// A run as the tests see it: every event in order, then the result.
+struct WatchedRun {
+  std::string run_id;
+  std::vector<v1::RunEvent> events;
+  std::vector<absl::Time> received_at;  // when each event reached the test
+  absl::StatusOr<v1::RunFinished> finished = absl::UnknownError("not run");
+};
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string stdout_text;
+  std::string stderr_text;
+};
+
+class EndToEndTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "flowgrid-e2e-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    work_dir_ = new std::string(pattern);
+
+    LocalClusterOptions options;
+    options.scheduler_binary = FLOWGRID_SCHEDULER_BIN;
+    options.worker_binary = FLOWGRID_WORKER_BIN;
+    options.data_dir = *work_dir_ + "/data";
+    options.log_dir = *work_dir_ + "/logs";
+    // Two workers with one slot each: the diamond's parallel branches can
+    // only overlap if jobs really are spread over separate processes.
+    options.workers = 2;
+    options.slots_per_worker = 1;
+    options.ready_timeout = absl::Seconds(30);
+    options.stop_grace = absl::Seconds(15);
+    absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = cluster->release();
+    WaitForWorkersToConnect();
+
+    ClientOptions client_options;
+    client_options.watch_timeout = kWatchTimeout;
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect(cluster_->client_address(), client_options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = client->release();
+  }
+
+  static void TearDownTestSuite() {
+    delete client_;
+    client_ = nullptr;
+    if (cluster_ != nullptr) {
+      // Every process must have survived the suite and stopped cleanly on
+      // SIGTERM (exit status 0), as their contracts promise.
+      absl::Status stopped = cluster_->Stop();
+      EXPECT_TRUE(stopped.ok()) << stopped;
+      delete cluster_;
+      cluster_ = nullptr;
+    }
+    if (::testing::UnitTest::GetInstance()->Passed()) {
+      std::filesystem::remove_all(*work_dir_);
+    } else {
+      std::cerr << "e2e: keeping process logs in " << *work_dir_ << "/logs\n";
+    }
+    delete work_dir_;
+  }
+
+  void SetUp() override {
+    ASSERT_NE(cluster_, nullptr) << "the cluster did not start";
+    ASSERT_NE(client_, nullptr) << "the client did not connect";
+    std::optional<ChildExit> exited = cluster_->PollExited();
+    ASSERT_FALSE(exited.has_value())
+        << exited->name << " " << exited->description << " during the suite";
+  }
+
+  // Workers have no readiness signal (LocalCluster's contract): a run
+  // submitted earlier just waits in the queue. The parallelism test needs
+  // both workers, though, so the suite waits for each worker's own log line
+  // "connected to scheduler" -- the only sign of it the worker gives today.
+  static void WaitForWorkersToConnect() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    for (const auto& [name, log_path] : cluster_->LogFiles()) {
+      if (name.rfind("worker-", 0) != 0) continue;
+      while (ReadFile(log_path).value_or("").find("connected to scheduler") ==
+             std::string::npos) {
+        ASSERT_LT(absl::Now(), deadline)
+            << name << " did not connect within 30s; its log " << log_path << ":\n"
+            << ReadFile(log_path).value_or("");
+        absl::SleepFor(absl::Milliseconds(20));
+      }
+    }
+  }
+
+  static WatchedRun RunWorkflow(const v1::Workflow& workflow, const ValueMap& inputs) {
+    WatchedRun run;
+    run.finished = client_->Run(
+        workflow, inputs,
+        [&](const v1::RunEvent& event) {
+          run.events.push_back(event);
+          run.received_at.push_back(absl::Now());
+        },
+        [&](const std::string& run_id) { run.run_id = run_id; });
+    return run;
+  }
+
+  // Runs flowgridctl with `args`, its stdout and stderr captured in files,
+  // killed when it outlives kCliTimeout.
+  static ProcessResult RunFlowgridctl(const std::vector<std::string>& args) {
+    ProcessResult result;
+    static int counter = 0;
+    const std::string base = absl::StrCat(*work_dir_, "/cli-", ++counter);
+    const std::string out_path = base + ".out";
+    const std::string err_path = base + ".err";
+    std::vector<std::string> argv_storage = {FLOWGRIDCTL_BIN};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : argv_storage) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    EXPECT_GE(out_fd, 0);
+    EXPECT_GE(err_fd, 0);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::dup2(out_fd, STDOUT_FILENO);
+      ::dup2(err_fd, STDERR_FILENO);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+    ::close(out_fd);
+    ::close(err_fd);
+    EXPECT_GT(pid, 0);
+    int wait_status = 0;
+    const absl::Time deadline = absl::Now() + kCliTimeout;
+    while (::waitpid(pid, &wait_status, WNOHANG) == 0) {
+      if (absl::Now() > deadline) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &wait_status, 0);
+        ADD_FAILURE() << "flowgridctl " << args.front() << " did not finish within "
+                      << kCliTimeout;
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (WIFEXITED(wait_status)) result.exit_code = WEXITSTATUS(wait_status);
+    result.stdout_text = ReadFile(out_path).value_or("");
+    result.stderr_text = ReadFile(err_path).value_or("");
+    return result;
+  }
+
+  static std::string* work_dir_;
+  static LocalCluster* cluster_;
+  static Client* client_;
+};
+
+std::string* EndToEndTest::work_dir_ = nullptr;
+LocalCluster* EndToEndTest::cluster_ = nullptr;
+Client* EndToEndTest::client_ = nullptr;
+
+// Index of the first event matching `kind` for `node_id`, or -1.
+int EventIndex(const std::vector<v1::RunEvent>& events, v1::RunEvent::KindCase kind,
+               const std::string& node_id) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const v1::RunEvent& event = events[i];
+    if (event.kind_case() != kind) continue;
+    const std::string& id = kind == v1::RunEvent::kNodeStarted
+                                ? event.node_started().node_id()
+                                : event.node_finished().node_id();
+    if (id == node_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+v1::Value ObjectOf(const std::map<std::string, v1::Value>& fields) {
+  v1::Value value;
+  for (const auto& [key, item] : fields) {
+    (*value.mutable_object_value()->mutable_fields())[key] = item;
+  }
+  return value;
+}
+
+// Field-by-field equality: int 2 and double 2.0 differ, map order does not.
+MATCHER_P(EqualsValue, expected, "") {
+  *result_listener << "is " << ValueToJson(arg).value_or("<no JSON form>");
+  return google::protobuf::util::MessageDifferencer::Equals(arg, expected);
+}
+
+// ---------------------------------------------------------------- examples --
+
+TEST_F(EndToEndTest, HelloGreets) {
+  ValueMap inputs;
+  inputs["name"] = StringValue("World");
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "hello.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  ASSERT_EQ(run.finished->outputs_size(), 1);
+  EXPECT_EQ(run.finished->outputs().at("greeting").string_value(), "Hello, World!");
+
+  // Events are numbered 1, 2, 3... and bracketed by run_started/run_finished.
+  ASSERT_GE(run.events.size(), 4u);
+  for (size_t i = 0; i < run.events.size(); ++i) {
+    EXPECT_EQ(run.events[i].sequence(), static_cast<int64_t>(i + 1));
+  }
+  EXPECT_TRUE(run.events.front().has_run_started());
+  EXPECT_TRUE(run.events.back().has_run_finished());
+  EXPECT_GE(EventIndex(run.events, v1::RunEvent::kNodeFinished, "greet"), 0);
+}
+
+TEST_F(EndToEndTest, DiamondBranchesRunInParallel) {
+  // Large enough that each branch computes for a noticeable time (a Python
+  // loop of 2e6 steps), small enough that the sums fit int64.
+  constexpr int64_t n = 2'000'000;
+  ValueMap inputs;
+  inputs["n"] = IntValue(n);
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "diamond.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+
+  int64_t sum_of_squares = 0;
+  int64_t sum_of_multiples = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    sum_of_squares += i * i;
+    if (i % 3 == 0 || i % 5 == 0) sum_of_multiples += i;
+  }
+  const auto& outputs = run.finished->outputs();
+  EXPECT_EQ(outputs.at("sum_of_squares").int_value(), sum_of_squares);
+  EXPECT_EQ(outputs.at("sum_of_multiples").int_value(), sum_of_multiples);
+  EXPECT_EQ(outputs.at("total").int_value(), sum_of_squares + sum_of_multiples);
+
+  // Parallel means the two branch jobs overlapped in time. The scheduler
+  // emits node_started when a job is queued (not when a slot takes it) and
+  // its event times have whole-second resolution, so neither tells. What
+  // does: the worker-measured run time of each job (usage.wall_us) and when
+  // each node_finished reached us. Had they run one after the other, the
+  // later one started after the earlier finished, so the gap between the
+  // two finishes would be at least the later job's own run time; when they
+  // overlap, the gap is shorter than that.
+  const int squares_finished = EventIndex(run.events, v1::RunEvent::kNodeFinished, "squares");
+  const int multiples_finished = EventIndex(run.events, v1::RunEvent::kNodeFinished, "multiples");
+  const int join_started = EventIndex(run.events, v1::RunEvent::kNodeStarted, "join");
+  ASSERT_GE(squares_finished, 0);
+  ASSERT_GE(multiples_finished, 0);
+  ASSERT_GE(join_started, 0);
+  const int earlier = std::min(squares_finished, multiples_finished);
+  const int later = std::max(squares_finished, multiples_finished);
+  const absl::Duration later_ran =
+      absl::Microseconds(run.events[later].node_finished().result().usage().wall_us());
+  const absl::Duration gap = run.received_at[later] - run.received_at[earlier];
+  ASSERT_GT(later_ran, absl::ZeroDuration()) << "the worker reported no wall time";
+  EXPECT_LT(gap, later_ran) << "the branches ran one after the other: "
+                            << run.events[later].node_finished().node_id() << " ran "
+                            << later_ran << " and finished " << gap << " after the other";
+  EXPECT_GT(join_started, later) << "join started before both branches finished";
+}
+
+TEST_F(EndToEndTest, ParseLlmOutputFromJsonAndFromText) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "parse_llm_output.json");
+
+  ValueMap json_input;
+  json_input["llm_output"] = StringValue(R"({"name": "Grace Hopper", "score": 88})");
+  WatchedRun from_json = RunWorkflow(workflow, json_input);
+  ASSERT_TRUE(from_json.finished.ok()) << from_json.finished.status();
+  ASSERT_EQ(from_json.finished->status(), v1::RUN_SUCCEEDED) << from_json.finished->DebugString();
+  EXPECT_EQ(from_json.finished->outputs().at("name").string_value(), "Grace Hopper");
+  EXPECT_EQ(from_json.finished->outputs().at("score").int_value(), 88);
+
+  // The shipped inputs file: prose around "Name:" / "Score:" lines, so the
+  // regex fallback is what parses it.
+  WatchedRun from_text = RunWorkflow(workflow, InputsFileOrDie("parse_llm_output.json"));
+  ASSERT_TRUE(from_text.finished.ok()) << from_text.finished.status();
+  ASSERT_EQ(from_text.finished->status(), v1::RUN_SUCCEEDED) << from_text.finished->DebugString();
+  EXPECT_EQ(from_text.finished->outputs().at("name").string_value(), "Ada Lovelace");
+  EXPECT_EQ(from_text.finished->outputs().at("score").int_value(), 97);
+}
+
+TEST_F(EndToEndTest, HmacAuthHeaderIsTheStripeStyleSignature) {
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "hmac_auth_header.json"),
+                               InputsFileOrDie("hmac_auth_header.json"));
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  // Computed independently of flowgrid, with Debian's Python:
+  //   /usr/bin/python3 -c "import hmac,hashlib; print(hmac.new(b'whsec_s3cr3t',
+  //     b'1700000000.{\"amount\":4200,\"currency\":\"eur\"}', hashlib.sha256).hexdigest())"
+  // for the secret, timestamp and payload of inputs/hmac_auth_header.json.
+  const std::string expected_header =
+      "t=1700000000,v1=268acd789b0fbafcb647c9fe695343a5537145462206b0cae18d1048564ed2bb";
+  const auto& outputs = run.finished->outputs();
+  EXPECT_EQ(outputs.at("auth_header").string_value(), expected_header);
+  EXPECT_EQ(outputs.at("timestamp").string_value(), "1700000000");
+  EXPECT_THAT(outputs.at("headers"),
+              EqualsValue(ObjectOf({{"X-Api-Key", StringValue("pk_test_123")},
+                                    {"X-Signature", StringValue(expected_header)}})));
+}
+
+TEST_F(EndToEndTest, DedupeItemsCleansAndDeduplicates) {
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "dedupe_items.json"),
+                               InputsFileOrDie("dedupe_items.json"));
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  const auto& outputs = run.finished->outputs();
+  EXPECT_EQ(outputs.at("count").int_value(), 3);
+  // " SKU-1 " and "sku-1" are one item, the first kept; the empty id is
+  // dropped; a missing value is 0.0; values are floats (Python float()).
+  v1::Value expected;
+  v1::ListValue* items = expected.mutable_list_value();
+  *items->add_items() = ObjectOf({{"id", StringValue("sku-1")},
+                                  {"label", StringValue("Blue Widget")},
+                                  {"value", DoubleValue(3.5)}});
+  *items->add_items() = ObjectOf({{"id", StringValue("sku-2")},
+                                  {"label", StringValue("Red Gadget")},
+                                  {"value", DoubleValue(2.0)}});
+  *items->add_items() = ObjectOf({{"id", StringValue("sku-3")},
+                                  {"label", StringValue("Green Gizmo")},
+                                  {"value", DoubleValue(0.0)}});
+  EXPECT_THAT(outputs.at("items"), EqualsValue(expected));
+}
+
+// ------------------------------------------------------------- the SDK API --
+
+TEST_F(EndToEndTest, WatchReplaysAfterAGivenSequenceAndGetHasTheRecord) {
+  ValueMap inputs;
+  inputs["name"] = StringValue("replay");
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "hello.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_GE(run.events.size(), 3u);
+
+  // Re-attaching after sequence 2 delivers exactly the rest, the same events.
+  std::vector<v1::RunEvent> rest;
+  absl::StatusOr<v1::RunFinished> again = client_->Watch(
+      run.run_id, 2, [&](const v1::RunEvent& event) { rest.push_back(event); });
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(rest.size(), run.events.size() - 2);
+  for (size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(rest[i].SerializeAsString(), run.events[i + 2].SerializeAsString())
+        << "event " << i + 3;
+  }
+
+  absl::StatusOr<v1::Run> record = client_->Get(run.run_id);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->run_id(), run.run_id);
+  EXPECT_EQ(record->status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(record->outputs().at("greeting").string_value(), "Hello, replay!");
+  EXPECT_EQ(record->inputs().at("name").string_value(), "replay");
+}
+
+TEST_F(EndToEndTest, RepeatedIdempotencyKeyReturnsTheFirstRun) {
+  ValueMap inputs;
+  inputs["name"] = StringValue("once");
+  const v1::Workflow workflow = LoadOrDie(kExamples + "hello.json");
+  const std::string key = absl::StrCat("e2e-idempotency-", ::getpid());
+  absl::StatusOr<std::string> first = client_->Submit(workflow, inputs, key);
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::string> second = client_->Submit(workflow, inputs, key);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(*first, *second);
+  absl::StatusOr<v1::RunFinished> finished = client_->Watch(*first, 0, nullptr);
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->status(), v1::RUN_SUCCEEDED);
+}
+
+TEST_F(EndToEndTest, UnknownRunIsNotFound) {
+  absl::StatusOr<v1::Run> record = client_->Get("no-such-run");
+  ASSERT_FALSE(record.ok());
+  EXPECT_EQ(record.status().code(), absl::StatusCode::kNotFound) << record.status();
+}
+
+// ------------------------------------------------------------- bad inputs --
+
+TEST_F(EndToEndTest, CycleIsRejectedNamingItsNodes) {
+  const v1::Workflow workflow = LoadOrDie(kBadData + "cycle.json");
+  ValueMap inputs;
+  inputs["x"] = IntValue(1);
+  absl::StatusOr<std::string> run_id = client_->Submit(workflow, inputs);
+  ASSERT_FALSE(run_id.ok()) << "a cyclic workflow was accepted as run " << *run_id;
+  EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument) << run_id.status();
+  EXPECT_THAT(run_id.status().message(),
+              AllOf(HasSubstr("cycle"), HasSubstr("alpha"), HasSubstr("beta")));
+
+  absl::StatusOr<v1::ValidateWorkflowResponse> validation = client_->Validate(workflow);
+  ASSERT_TRUE(validation.ok()) << validation.status();
+  EXPECT_FALSE(validation->valid());
+  std::string diagnostics;
+  for (const v1::Diagnostic& diagnostic : validation->diagnostics()) {
+    absl::StrAppend(&diagnostics, diagnostic.node_id(), " ", diagnostic.field(), " ",
+                    diagnostic.message(), "\n");
+  }
+  EXPECT_THAT(diagnostics, AllOf(HasSubstr("cycle"), HasSubstr("alpha"), HasSubstr("beta")));
+}
+
+TEST_F(EndToEndTest, DanglingEdgeIsRejectedNamingTheMissingNode) {
+  ValueMap inputs;
+  inputs["x"] = IntValue(1);
+  absl::StatusOr<std::string> run_id =
+      client_->Submit(LoadOrDie(kBadData + "dangling_edge.json"), inputs);
+  ASSERT_FALSE(run_id.ok()) << "accepted as run " << *run_id;
+  EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument) << run_id.status();
+  EXPECT_THAT(run_id.status().message(), HasSubstr("nowhere"));
+}
+
+TEST_F(EndToEndTest, MissingRequiredInputIsRejectedNamingTheInput) {
+  absl::StatusOr<std::string> run_id =
+      client_->Submit(LoadOrDie(kExamples + "hello.json"), ValueMap{});
+  ASSERT_FALSE(run_id.ok()) << "accepted as run " << *run_id;
+  EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument) << run_id.status();
+  EXPECT_THAT(run_id.status().message(), HasSubstr("name"));
+}
+
+TEST_F(EndToEndTest, RaisingCodeFailsWithTracebackAtTheUsersLine) {
+  ValueMap inputs;
+  inputs["x"] = IntValue(21);
+  WatchedRun run = RunWorkflow(LoadOrDie(kBadData + "raises.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  EXPECT_EQ(run.finished->status(), v1::RUN_FAILED) << run.finished->DebugString();
+  EXPECT_EQ(run.finished->failed_node_id(), "divide");
+  const v1::NodeError& error = run.finished->error();
+  EXPECT_EQ(error.code(), v1::RUNTIME_ERROR) << error.DebugString();
+  EXPECT_THAT(error.message(), HasSubstr("ZeroDivisionError"));
+  // Line 3 of the user's code: `return {"ratio": doubled / (x - x)}`.
+  EXPECT_THAT(error.traceback(), AllOf(HasSubstr("line 3"), HasSubstr("ZeroDivisionError")));
+
+  const int finished = EventIndex(run.events, v1::RunEvent::kNodeFinished, "divide");
+  ASSERT_GE(finished, 0);
+  const v1::NodeResult& result = run.events[finished].node_finished().result();
+  EXPECT_EQ(result.status(), v1::NODE_FAILED);
+  EXPECT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_THAT(result.error().traceback(), HasSubstr("line 3"));
+}
+
+// ------------------------------------------------------------- flowgridctl --
+
+TEST_F(EndToEndTest, CliRunPrintsOutputsTable) {
+  ProcessResult cli = RunFlowgridctl({"run", kExamples + "hello.json", "--input", "name=World",
+                                      "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 0) << cli.stderr_text;
+  EXPECT_EQ(cli.stdout_text, "greeting  \"Hello, World!\"\n");
+  EXPECT_THAT(cli.stderr_text, HasSubstr("[greet] started"));
+  EXPECT_THAT(cli.stderr_text, MatchesRegex("(.|\n)*\\[greet\\] succeeded in [0-9.]+m?s \\(ran [0-9.]+m?s\\)\n(.|\n)*"));
+  EXPECT_THAT(cli.stderr_text, HasSubstr("finished: SUCCEEDED"));
+}
+
+TEST_F(EndToEndTest, CliRunJsonOutputWithRepeatedInputsAndInputsFile) {
+  // --inputs_json provides every input; a repeated --input overrides one.
+  ProcessResult cli = RunFlowgridctl(
+      {"run", kExamples + "hmac_auth_header.json", "--inputs_json",
+       kExamples + "inputs/hmac_auth_header.json", "--input", "timestamp=1",
+       "--input=timestamp=1700000000", "--output=json", "--quiet",
+       "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 0) << cli.stderr_text;
+  EXPECT_EQ(cli.stderr_text, "");
+  absl::StatusOr<v1::Value> printed = ParseValueJson(cli.stdout_text);
+  ASSERT_TRUE(printed.ok()) << printed.status() << "\n" << cli.stdout_text;
+  EXPECT_EQ(printed->object_value().fields().at("timestamp").string_value(), "1700000000");
+  EXPECT_THAT(printed->object_value().fields().at("auth_header").string_value(),
+              HasSubstr("t=1700000000,v1=268acd78"));
+}
+
+TEST_F(EndToEndTest, CliRunOfFailingCodeExitsOneWithTraceback) {
+  ProcessResult cli = RunFlowgridctl({"run", kBadData + "raises.json", "--input", "x=2",
+                                      "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 1) << cli.stderr_text;
+  EXPECT_EQ(cli.stdout_text, "");
+  EXPECT_THAT(cli.stderr_text, HasSubstr("[divide] failed"));
+  EXPECT_THAT(cli.stderr_text, HasSubstr("RUNTIME_ERROR"));
+  EXPECT_THAT(cli.stderr_text, HasSubstr("line 3"));
+  EXPECT_THAT(cli.stderr_text, HasSubstr("FAILED at node divide"));
+}
+
+TEST_F(EndToEndTest, CliRunOfMalformedFileExitsTwoNamingTheFile) {
+  ProcessResult cli = RunFlowgridctl(
+      {"run", kBadData + "malformed.json", "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 2) << cli.stderr_text;
+  EXPECT_THAT(cli.stderr_text,
+              AllOf(HasSubstr("malformed.json"), HasSubstr("invalid workflow JSON")));
+}
+
+TEST_F(EndToEndTest, CliRunWithMissingInputExitsTwoWithTheDiagnostic) {
+  ProcessResult cli =
+      RunFlowgridctl({"run", kExamples + "hello.json", "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 2) << cli.stderr_text;
+  EXPECT_THAT(cli.stderr_text, AllOf(HasSubstr("rejected"), HasSubstr("name")));
+}
+
+TEST_F(EndToEndTest, CliValidateReportsTheCycle) {
+  ProcessResult cli = RunFlowgridctl(
+      {"validate", kBadData + "cycle.json", "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 1) << cli.stderr_text;
+  EXPECT_THAT(cli.stdout_text, AllOf(HasSubstr("cycle.json is invalid"), HasSubstr("alpha"),
+                                     HasSubstr("beta")));
+}
+
+TEST_F(EndToEndTest, CliValidatePrintsTheOrderOfAValidWorkflow) {
+  ProcessResult cli = RunFlowgridctl(
+      {"validate", kExamples + "hello.json", "--addr=" + cluster_->client_address()});
+  EXPECT_EQ(cli.exit_code, 0) << cli.stderr_text;
+  EXPECT_THAT(cli.stdout_text, HasSubstr("hello.json is valid; order: start -> greet -> end"));
+}
+
+TEST_F(EndToEndTest, CliWithoutASchedulerExitsTwoWithAHint) {
+  // Port 1 on loopback: nothing listens there.
+  ProcessResult cli =
+      RunFlowgridctl({"run", kExamples + "hello.json", "--addr=127.0.0.1:1", "--input=name=x"});
+  EXPECT_EQ(cli.exit_code, 2) << cli.stderr_text;
+  EXPECT_THAT(cli.stderr_text, AllOf(HasSubstr("cannot connect"), HasSubstr("127.0.0.1:1"),
+                                     HasSubstr("flowgridctl dev")));
+}
+
+}  // namespace
+}  // namespace flowgrid

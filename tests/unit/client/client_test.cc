@@ -1,0 +1,197 @@
+// flowgrid::Client against an in-process fake WorkflowService: the watch
+// re-attach rules (resume after the last sequence, drop repeats, bounded
+// retries), error passing, and connection failure.
+#include "client/sdk/client.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "flowgrid/v1/scheduler.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// The events of one short run: run_started, node_started, node_finished,
+// run_finished, numbered 1..4.
+std::vector<v1::RunEvent> RunEvents() {
+  std::vector<v1::RunEvent> events(4);
+  for (int i = 0; i < 4; ++i) {
+    events[i].set_run_id("r-1");
+    events[i].set_sequence(i + 1);
+  }
+  events[0].mutable_run_started();
+  events[1].mutable_node_started()->set_node_id("greet");
+  events[2].mutable_node_finished()->set_node_id("greet");
+  events[3].mutable_run_finished()->set_status(v1::RUN_SUCCEEDED);
+  (*events[3].mutable_run_finished()->mutable_outputs())["greeting"] = StringValue("hi");
+  return events;
+}
+
+// How the fake answers each WatchRun attempt.
+enum class Behavior {
+  kBreakAfterTwoThenResumeWithRepeat,  // 1st: events 1-2 then UNAVAILABLE; 2nd: 2-4
+  kAlwaysUnavailable,
+  kEndWithoutRunFinished,
+  kNotFound,
+};
+
+class FakeWorkflowService final : public v1::WorkflowService::Service {
+ public:
+  explicit FakeWorkflowService(Behavior behavior) : behavior_(behavior) {}
+
+  grpc::Status SubmitRun(grpc::ServerContext*, const v1::SubmitRunRequest*,
+                         v1::SubmitRunResponse*) override {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "node a: edges: cycle: a -> b -> a\nnode c: inputs.x: missing");
+  }
+
+  grpc::Status WatchRun(grpc::ServerContext*, const v1::WatchRunRequest* request,
+                        grpc::ServerWriter<v1::RunEvent>* writer) override {
+    int attempt;
+    {
+      absl::MutexLock lock(&mu_);
+      after_sequences_.push_back(request->after_sequence());
+      attempt = static_cast<int>(after_sequences_.size());
+    }
+    const std::vector<v1::RunEvent> events = RunEvents();
+    switch (behavior_) {
+      case Behavior::kBreakAfterTwoThenResumeWithRepeat:
+        if (attempt == 1) {
+          writer->Write(events[0]);
+          writer->Write(events[1]);
+          return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler restarting");
+        }
+        // Resends event 2 although the client asked for events after 2.
+        for (int i = 1; i < 4; ++i) writer->Write(events[i]);
+        return grpc::Status::OK;
+      case Behavior::kAlwaysUnavailable:
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler restarting");
+      case Behavior::kEndWithoutRunFinished:
+        writer->Write(events[0]);
+        return grpc::Status::OK;
+      case Behavior::kNotFound:
+        return grpc::Status(grpc::StatusCode::NOT_FOUND, "run r-1 does not exist");
+    }
+    return grpc::Status::OK;
+  }
+
+  std::vector<int64_t> after_sequences() {
+    absl::MutexLock lock(&mu_);
+    return after_sequences_;
+  }
+
+ private:
+  const Behavior behavior_;
+  absl::Mutex mu_;
+  std::vector<int64_t> after_sequences_ ABSL_GUARDED_BY(mu_);
+};
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void Serve(Behavior behavior) {
+    service_ = std::make_unique<FakeWorkflowService>(behavior);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    address_ = "127.0.0.1:" + std::to_string(port);
+  }
+
+  std::unique_ptr<Client> ConnectOrDie() {
+    ClientOptions options;
+    options.watch_max_reattempts = 2;
+    options.watch_initial_backoff = absl::Milliseconds(1);
+    options.watch_timeout = absl::Seconds(20);
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address_, options);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  std::unique_ptr<FakeWorkflowService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+TEST_F(ClientTest, WatchReattachesAfterTheLastSequenceAndDropsRepeats) {
+  Serve(Behavior::kBreakAfterTwoThenResumeWithRepeat);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  std::vector<int64_t> delivered;
+  absl::StatusOr<v1::RunFinished> finished = client->Watch(
+      "r-1", 0, [&](const v1::RunEvent& event) { delivered.push_back(event.sequence()); });
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
+  EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+}
+
+TEST_F(ClientTest, WatchGivesUpAfterBoundedReattempts) {
+  Serve(Behavior::kAlwaysUnavailable);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
+  ASSERT_FALSE(finished.ok());
+  EXPECT_EQ(finished.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(finished.status().message(),
+              HasSubstr("failed 3 times in a row without an event"));
+  EXPECT_EQ(service_->after_sequences().size(), 3u);
+}
+
+TEST_F(ClientTest, StreamEndingWithoutRunFinishedIsAnError) {
+  Serve(Behavior::kEndWithoutRunFinished);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
+  ASSERT_FALSE(finished.ok());
+  EXPECT_EQ(finished.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(finished.status().message(),
+              HasSubstr("ended without run_finished (last sequence received: 1)"));
+}
+
+TEST_F(ClientTest, OtherWatchErrorsAreNotRetried) {
+  Serve(Behavior::kNotFound);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
+  ASSERT_FALSE(finished.ok());
+  EXPECT_EQ(finished.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(finished.status().message(), HasSubstr("run r-1 does not exist"));
+  EXPECT_EQ(service_->after_sequences().size(), 1u);
+}
+
+TEST_F(ClientTest, SubmitDiagnosticsPassThroughUntouched) {
+  Serve(Behavior::kNotFound);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<std::string> run_id = client->Submit(v1::Workflow{}, ValueMap{});
+  ASSERT_FALSE(run_id.ok());
+  EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(run_id.status().message(),
+            "node a: edges: cycle: a -> b -> a\nnode c: inputs.x: missing");
+}
+
+TEST(ClientConnectTest, NothingListeningIsUnavailableNamingTheAddress) {
+  ClientOptions options;
+  options.connect_timeout = absl::Milliseconds(300);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect("127.0.0.1:1", options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(client.status().message(), HasSubstr("127.0.0.1:1"));
+}
+
+}  // namespace
+}  // namespace flowgrid
