@@ -1,4 +1,4 @@
-#include "worker/job/json_value_reader.h"
+#include "common/json_value_reader.h"
 
 #include <cstdint>
 #include <limits>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 
-namespace flowgrid::job {
+namespace flowgrid {
 namespace {
 
 // An nlohmann SAX handler building a v1::Value.
@@ -127,7 +127,7 @@ class ValueBuilder {
 
 }  // namespace
 
-absl::StatusOr<ReadJson> ReadJsonValue(std::string_view text, int max_nesting) {
+absl::StatusOr<ReadJson> ReadJsonValue(absl::string_view text, int max_nesting) {
   ValueBuilder builder(max_nesting);
   if (!nlohmann::json::sax_parse(text, &builder)) {
     return absl::InvalidArgumentError(absl::StrCat("invalid JSON: ", builder.error()));
@@ -135,4 +135,4 @@ absl::StatusOr<ReadJson> ReadJsonValue(std::string_view text, int max_nesting) {
   return builder.Take();
 }
 
-}  // namespace flowgrid::job
+}  // namespace flowgrid

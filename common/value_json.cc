@@ -6,83 +6,21 @@
 #include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/json_value_reader.h"
 #include "nlohmann/json.hpp"
 
 namespace flowgrid {
 namespace {
 
-absl::StatusOr<nlohmann::json> ParseDocument(absl::string_view text) {
-  nlohmann::json doc = nlohmann::json::parse(text, /*cb=*/nullptr,
-                                             /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    // Re-parse with exceptions to get the position and reason.
-    try {
-      nlohmann::json ignored = nlohmann::json::parse(text);
-      (void)ignored;
-    } catch (const nlohmann::json::parse_error& e) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("invalid JSON at byte ", e.byte, ": ", e.what()));
-    }
-    return absl::InvalidArgumentError("invalid JSON");
-  }
-  return doc;
+// OutOfRange naming the first integer that does not fit int64.
+absl::Status OutOfRange(const OutOfRangeInteger& integer) {
+  std::string where = integer.path.empty() ? "" : absl::StrCat(" at ", absl::StrJoin(integer.path, "."));
+  return absl::OutOfRangeError(
+      absl::StrCat("integer ", integer.literal, where, " is outside the int64 range"));
 }
 
 }  // namespace
-
-absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json) {
-  v1::Value out;
-  switch (json.type()) {
-    case nlohmann::json::value_t::null:
-      out.set_null_value(v1::NULL_VALUE);
-      break;
-    case nlohmann::json::value_t::boolean:
-      out.set_bool_value(json.get<bool>());
-      break;
-    case nlohmann::json::value_t::number_integer:
-      out.set_int_value(json.get<int64_t>());
-      break;
-    case nlohmann::json::value_t::number_unsigned: {
-      uint64_t u = json.get<uint64_t>();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return absl::OutOfRangeError(
-            absl::StrCat("integer ", u, " is outside the int64 range"));
-      }
-      out.set_int_value(static_cast<int64_t>(u));
-      break;
-    }
-    case nlohmann::json::value_t::number_float:
-      out.set_double_value(json.get<double>());
-      break;
-    case nlohmann::json::value_t::string:
-      out.set_string_value(json.get<std::string>());
-      break;
-    case nlohmann::json::value_t::array: {
-      auto* list = out.mutable_list_value();
-      for (const auto& item : json) {
-        absl::StatusOr<v1::Value> v = ValueFromJson(item);
-        if (!v.ok()) return v.status();
-        *list->add_items() = *std::move(v);
-      }
-      break;
-    }
-    case nlohmann::json::value_t::object: {
-      auto* fields = out.mutable_object_value()->mutable_fields();
-      for (const auto& [key, item] : json.items()) {
-        absl::StatusOr<v1::Value> v = ValueFromJson(item);
-        if (!v.ok()) {
-          return absl::Status(v.status().code(),
-                              absl::StrCat("at \"", key, "\": ", v.status().message()));
-        }
-        (*fields)[key] = *std::move(v);
-      }
-      break;
-    }
-    default:
-      return absl::InvalidArgumentError("unsupported JSON value (binary)");
-  }
-  return out;
-}
 
 absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value) {
   switch (value.kind_case()) {
@@ -124,9 +62,10 @@ absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value) {
 }
 
 absl::StatusOr<v1::Value> ParseValueJson(absl::string_view text) {
-  absl::StatusOr<nlohmann::json> doc = ParseDocument(text);
-  if (!doc.ok()) return doc.status();
-  return ValueFromJson(*doc);
+  absl::StatusOr<ReadJson> read = ReadJsonValue(text, kMaxJsonNesting);
+  if (!read.ok()) return read.status();
+  if (!read->out_of_range_integers.empty()) return OutOfRange(read->out_of_range_integers[0]);
+  return std::move(read->value);
 }
 
 absl::StatusOr<ValueMap> ParseValueMapJson(absl::string_view text) {
@@ -159,9 +98,12 @@ absl::StatusOr<std::pair<std::string, v1::Value>> ParseNamedInput(
   }
   std::string name(name_equals_value.substr(0, eq));
   absl::string_view raw = name_equals_value.substr(eq + 1);
-  nlohmann::json doc = nlohmann::json::parse(raw, nullptr, false);
-  if (doc.is_discarded()) return std::make_pair(name, StringValue(raw));
-  absl::StatusOr<v1::Value> value = ValueFromJson(doc);
+  absl::StatusOr<ReadJson> read = ReadJsonValue(raw, kMaxJsonNesting);
+  if (!read.ok()) return std::make_pair(name, StringValue(raw));
+  absl::StatusOr<v1::Value> value =
+      read->out_of_range_integers.empty()
+          ? absl::StatusOr<v1::Value>(std::move(read->value))
+          : absl::StatusOr<v1::Value>(OutOfRange(read->out_of_range_integers[0]));
   if (!value.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("input \"", name, "\": ", value.status().message()));

@@ -19,7 +19,11 @@ namespace flowgrid {
 
 using ValueMap = google::protobuf::Map<std::string, v1::Value>;
 
-// Parses JSON text into a Value. Errors name the position of the problem.
+// How deeply parsed documents may nest (containers).
+inline constexpr int kMaxJsonNesting = 64;
+
+// Parses JSON text into a Value. Errors name the problem; an integer beyond
+// int64 is OutOfRange naming its path, never a silently rounded double.
 absl::StatusOr<v1::Value> ParseValueJson(absl::string_view text);
 
 // Parses a JSON object into a map of Values (e.g. run inputs).
@@ -29,10 +33,7 @@ absl::StatusOr<ValueMap> ParseValueMapJson(absl::string_view text);
 absl::StatusOr<std::string> ValueToJson(const v1::Value& value);
 absl::StatusOr<std::string> ValueMapToJson(const ValueMap& values);
 
-// Conversions to and from an already parsed nlohmann::json document.
-// Unsigned integers above INT64_MAX are out of range: an error, not a
-// silently rounded double.
-absl::StatusOr<v1::Value> ValueFromJson(const nlohmann::json& json);
+// The Value as an nlohmann::json document (to embed it in a larger one).
 absl::StatusOr<nlohmann::json> ValueToJsonDocument(const v1::Value& value);
 
 // Reads a command-line `name=value` input: the value is taken as JSON when

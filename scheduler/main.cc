@@ -31,6 +31,10 @@ ABSL_FLAG(int, max_job_attempts, 3, "Attempts of a job whose worker is lost befo
 namespace flowgrid {
 namespace {
 
+// Room for a workflow with large code and inputs, and for a job result of a
+// few MiB plus its capped stdout and stderr (gRPC's default is 4 MiB).
+constexpr int kMaxMessageBytes = 64 << 20;
+
 absl::Status WriteReadyFile(const std::string& path, const std::string& client_addr,
                             const std::string& worker_addr) {
   std::string tmp = path + ".tmp";
@@ -92,12 +96,14 @@ int Main() {
   client_builder.AddListeningPort(absl::GetFlag(FLAGS_client_addr),
                                   grpc::InsecureServerCredentials(), &client_port);
   client_builder.RegisterService(&workflow_service);
+  client_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   std::unique_ptr<grpc::Server> client_server = client_builder.BuildAndStart();
 
   grpc::ServerBuilder worker_builder;
   worker_builder.AddListeningPort(absl::GetFlag(FLAGS_worker_addr),
                                   grpc::InsecureServerCredentials(), &worker_port);
   worker_builder.RegisterService(&worker_service);
+  worker_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   std::unique_ptr<grpc::Server> worker_server = worker_builder.BuildAndStart();
 
   if (!client_server || !worker_server || client_port == 0 || worker_port == 0) {

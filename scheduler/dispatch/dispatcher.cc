@@ -23,7 +23,8 @@ void Dispatcher::Enqueue(const JobKey& key, int attempt, v1::Job job) {
 int64_t Dispatcher::AddWorker(std::string worker_id, int slots, WorkerSink sink) {
   absl::MutexLock lock(&mu_);
   int64_t handle = next_handle_++;
-  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(sink), {}});
+  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(sink),
+                                  /*draining=*/false, {}});
   PumpLocked();
   return handle;
 }
@@ -35,28 +36,34 @@ void Dispatcher::RemoveWorker(int64_t handle) {
     auto it = workers_.find(handle);
     if (it == workers_.end()) return;
     for (auto& [job_id, held] : it->second.running) {
-      if (held.key.run_id.empty()) continue;  // its run was cancelled
-      if (held.attempt >= options_.max_attempts) {
-        v1::NodeResult result;
-        result.set_status(v1::NODE_FAILED);
-        result.mutable_error()->set_code(v1::WORKER_LOST);
-        result.mutable_error()->set_message(absl::StrCat(
-            "the worker running this job was lost ", held.attempt, " times (last: ",
-            it->second.worker_id, "); giving up"));
-        lost.push_back({held.key, held.attempt, std::move(result)});
-        continue;
-      }
-      LogWarning(absl::StrCat("worker ", it->second.worker_id, " lost; requeueing job ",
-                              job_id, " as attempt ", held.attempt + 1));
-      held.attempt += 1;
-      held.job.set_attempt(held.attempt);
-      // Requeued work goes first: it has waited longest.
-      queue_.push_front(std::move(held));
+      RequeueOrFailLocked(std::move(held), it->second.worker_id, lost);
     }
     workers_.erase(it);
     PumpLocked();
   }
   Deliver(std::move(lost));
+}
+
+void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
+                                     std::vector<Delivery>& lost) {
+  if (held.key.run_id.empty()) return;  // its run was cancelled
+  if (held.attempt >= options_.max_attempts) {
+    v1::NodeResult result;
+    result.set_status(v1::NODE_FAILED);
+    result.mutable_error()->set_code(v1::WORKER_LOST);
+    result.mutable_error()->set_message(
+        absl::StrCat("the worker running this job was lost ", held.attempt,
+                     " times (last: ", worker_id, "); giving up"));
+    lost.push_back({held.key, held.attempt, std::move(result)});
+    return;
+  }
+  LogWarning(absl::StrCat("job ", held.job.job_id(), " attempt ", held.attempt,
+                          " was lost with worker ", worker_id, "; requeued as attempt ",
+                          held.attempt + 1));
+  held.attempt += 1;
+  held.job.set_attempt(held.attempt);
+  // Requeued work goes first: it has waited longest.
+  queue_.push_front(std::move(held));
 }
 
 void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
@@ -72,8 +79,16 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
                               it->second.worker_id));
       return;
     }
-    done.push_back({job->second.key, job->second.attempt, result.result()});
+    QueuedJob held = std::move(job->second);
     it->second.running.erase(job);
+    // A worker that could not start the job (e.g. it began draining) hands
+    // it back: run it elsewhere.
+    if (result.result().status() == v1::NODE_FAILED &&
+        result.result().error().code() == v1::WORKER_LOST) {
+      RequeueOrFailLocked(std::move(held), it->second.worker_id, done);
+    } else {
+      done.push_back({std::move(held.key), held.attempt, result.result()});
+    }
     PumpLocked();
   }
   Deliver(std::move(done));
@@ -85,6 +100,12 @@ void Dispatcher::SetFreeSlots(int64_t handle, int free_slots) {
   if (it == workers_.end()) return;
   it->second.capacity = static_cast<int>(it->second.running.size()) + std::max(free_slots, 0);
   PumpLocked();
+}
+
+void Dispatcher::SetDraining(int64_t handle) {
+  absl::MutexLock lock(&mu_);
+  auto it = workers_.find(handle);
+  if (it != workers_.end()) it->second.draining = true;
 }
 
 void Dispatcher::CancelRun(const std::string& run_id) {
@@ -113,6 +134,7 @@ Dispatcher::Stats Dispatcher::stats() const {
   s.workers = static_cast<int>(workers_.size());
   for (const auto& [handle, worker] : workers_) {
     s.running += static_cast<int>(worker.running.size());
+    if (worker.draining) continue;
     s.free_slots += std::max(0, worker.capacity - static_cast<int>(worker.running.size()));
   }
   return s;
@@ -124,7 +146,7 @@ void Dispatcher::PumpLocked() {
     int best_free = 0;
     for (auto& [handle, worker] : workers_) {
       int free = worker.capacity - static_cast<int>(worker.running.size());
-      if (free > best_free) {
+      if (!worker.draining && free > best_free) {
         best = &worker;
         best_free = free;
       }

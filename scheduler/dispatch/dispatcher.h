@@ -60,11 +60,16 @@ class Dispatcher {
   // The worker's stream ended: its jobs are requeued (or fail WORKER_LOST).
   void RemoveWorker(int64_t handle);
 
-  // A worker reported a result; frees its slot.
+  // A worker reported a result; frees its slot. A WORKER_LOST result (the
+  // worker could not run the job) requeues it like a lost worker would.
   void OnResult(int64_t handle, const v1::JobResult& result);
 
   // Sets the worker's capacity to its held jobs + `free_slots`.
   void SetFreeSlots(int64_t handle, int free_slots);
+
+  // The worker takes no new jobs from now on (it is shutting down); the
+  // ones it holds still report.
+  void SetDraining(int64_t handle);
 
   // Drops queued jobs of `run_id` and asks workers to cancel running ones.
   // No result is delivered for them afterwards.
@@ -88,6 +93,7 @@ class Dispatcher {
     std::string worker_id;
     int capacity;
     WorkerSink sink;
+    bool draining = false;
     // Jobs held by this worker, by job id.
     absl::flat_hash_map<std::string, QueuedJob> running;
   };
@@ -97,6 +103,10 @@ class Dispatcher {
     v1::NodeResult result;
   };
 
+  // Puts a job whose worker lost it back in the queue with attempt+1, or,
+  // past max_attempts, adds its WORKER_LOST result to `lost`.
+  void RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
+                           std::vector<Delivery>& lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued jobs to workers with free slots, least loaded first.
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<Delivery> deliveries);

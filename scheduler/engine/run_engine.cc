@@ -17,6 +17,11 @@ std::string NewRunId() {
   return absl::StrFormat("%016x%016x", rng(), rng());
 }
 
+// protobuf's TimeUtil::GetCurrentTime() has whole-second resolution here.
+google::protobuf::Timestamp Now() {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+}
+
 int64_t OrDefault(int64_t value, int64_t fallback) { return value > 0 ? value : fallback; }
 
 }  // namespace
@@ -52,7 +57,7 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
     v1::RunEvent event;
     event.set_run_id(run_id);
     event.set_sequence(events->empty() ? 1 : events->back().sequence() + 1);
-    *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    *event.mutable_time() = Now();
     v1::RunFinished* finished = event.mutable_run_finished();
     finished->set_status(v1::RUN_FAILED);
     finished->mutable_error()->set_code(v1::INTERNAL);
@@ -119,7 +124,7 @@ void RunEngine::OnJobResult(const dispatch::JobKey& key, int attempt, v1::NodeRe
 }
 
 void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step) {
-  google::protobuf::Timestamp now = google::protobuf::util::TimeUtil::GetCurrentTime();
+  const google::protobuf::Timestamp now = Now();
   for (v1::RunEvent& event : step.events) {
     event.set_run_id(run_id);
     event.set_sequence(run.next_sequence++);

@@ -86,7 +86,7 @@ grpc::Status WorkerServiceImpl::Connect(
         break;
       case v1::WorkerMessage::kDraining:
         LogInfo(absl::StrCat("worker ", hello.worker_id(), " is draining"));
-        dispatcher_->SetFreeSlots(handle, 0);
+        dispatcher_->SetDraining(handle);
         break;
       case v1::WorkerMessage::kHeartbeat:
         break;

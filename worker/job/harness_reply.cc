@@ -1,7 +1,7 @@
 #include "worker/job/harness_reply.h"
 
 #include "absl/strings/str_cat.h"
-#include "worker/job/json_value_reader.h"
+#include "common/json_value_reader.h"
 
 namespace flowgrid::job {
 namespace {
@@ -24,7 +24,7 @@ absl::Status Malformed(absl::string_view why) {
 
 }  // namespace
 
-absl::StatusOr<HarnessReply> ParseHarnessReply(std::string_view json) {
+absl::StatusOr<HarnessReply> ParseHarnessReply(absl::string_view json) {
   absl::StatusOr<ReadJson> read = ReadJsonValue(json, kMaxReplyNesting);
   if (!read.ok()) return Malformed(read.status().message());
   const v1::Value& root = read->value;

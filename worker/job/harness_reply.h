@@ -5,7 +5,7 @@
 #ifndef FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
 #define FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
 
-#include <string_view>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
 #include "flowgrid/v1/workflow.pb.h"
@@ -29,7 +29,7 @@ struct HarnessReply {
 };
 
 // Fails (InvalidArgument) on anything that is not a well-formed reply.
-absl::StatusOr<HarnessReply> ParseHarnessReply(std::string_view json);
+absl::StatusOr<HarnessReply> ParseHarnessReply(absl::string_view json);
 
 }  // namespace flowgrid::job
 

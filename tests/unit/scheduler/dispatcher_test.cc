@@ -114,14 +114,47 @@ TEST_F(DispatcherTest, CancelRunDropsQueuedJobsAndCancelsRunningOnes) {
   EXPECT_EQ(inbox[2].job().job_id(), "other/1");
 }
 
+TEST_F(DispatcherTest, WorkerLostResultRequeuesTheJobElsewhere) {
+  std::vector<v1::SchedulerMessage> draining, fresh;
+  int64_t w1 = AddWorker("draining", 1, &draining);
+  Enqueue("r", 3);
+  ASSERT_EQ(draining.size(), 1u);
+  dispatcher_.SetDraining(w1);
+  v1::JobResult refused = ResultFor(draining[0]);
+  refused.mutable_result()->set_status(v1::NODE_FAILED);
+  refused.mutable_result()->mutable_error()->set_code(v1::WORKER_LOST);
+  dispatcher_.OnResult(w1, refused);
+  EXPECT_TRUE(delivered_.empty());
+  AddWorker("fresh", 1, &fresh);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].job().job_id(), "r/3");
+  EXPECT_EQ(fresh[0].job().attempt(), 2);
+}
+
 TEST_F(DispatcherTest, DrainingWorkerGetsNoNewJobs) {
   std::vector<v1::SchedulerMessage> inbox;
   int64_t w = AddWorker("w", 2, &inbox);
   Enqueue("r", 1);
-  dispatcher_.SetFreeSlots(w, 0);
+  dispatcher_.SetDraining(w);
   Enqueue("r", 2);
   EXPECT_EQ(inbox.size(), 1u);
+  // Its running job still reports, and the freed slot is not reused.
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  EXPECT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(inbox.size(), 1u);
   EXPECT_EQ(dispatcher_.stats().queued, 1);
+  EXPECT_EQ(dispatcher_.stats().free_slots, 0);
+}
+
+TEST_F(DispatcherTest, CreditResetsFreeSlots) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 1, &inbox);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  Enqueue("r", 3);
+  EXPECT_EQ(inbox.size(), 1u);
+  dispatcher_.SetFreeSlots(w, 2);
+  EXPECT_EQ(inbox.size(), 3u);
 }
 
 }  // namespace

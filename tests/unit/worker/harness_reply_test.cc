@@ -1,7 +1,7 @@
 #include "worker/job/harness_reply.h"
 
 #include "gtest/gtest.h"
-#include "worker/job/json_value_reader.h"
+#include "common/json_value_reader.h"
 
 namespace flowgrid::job {
 namespace {
