@@ -29,6 +29,12 @@ absl::Status Mismatch(absl::string_view name, const v1::Type& type,
 
 }  // namespace
 
+v1::Type MakeType(v1::Type::Kind kind) {
+  v1::Type type;
+  type.set_kind(kind);
+  return type;
+}
+
 std::string TypeName(const v1::Type& type) {
   switch (type.kind()) {
     case v1::Type::STRING: return "string";

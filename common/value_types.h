@@ -12,6 +12,9 @@
 
 namespace flowgrid {
 
+// A Type of the given kind (no object children).
+v1::Type MakeType(v1::Type::Kind kind);
+
 // Dify's spelling: "string", "number", "array[object]", ...
 std::string TypeName(const v1::Type& type);
 

@@ -6,12 +6,6 @@
 namespace flowgrid {
 namespace {
 
-v1::Type TypeOf(v1::Type::Kind kind) {
-  v1::Type t;
-  t.set_kind(kind);
-  return t;
-}
-
 v1::Value Json(const char* text) { return *ParseValueJson(text); }
 
 struct TypeCase {
@@ -43,9 +37,9 @@ TEST(CheckValueType, Table) {
       {"null", v1::Type::ARRAY_OBJECT, ""},
   };
   for (const TypeCase& c : cases) {
-    absl::Status s = CheckValueType(Json(c.json), TypeOf(c.kind), "out");
+    absl::Status s = CheckValueType(Json(c.json), MakeType(c.kind), "out");
     if (std::string(c.error).empty()) {
-      EXPECT_TRUE(s.ok()) << c.json << " as " << TypeName(TypeOf(c.kind)) << ": " << s;
+      EXPECT_TRUE(s.ok()) << c.json << " as " << TypeName(MakeType(c.kind)) << ": " << s;
     } else {
       EXPECT_EQ(s.message(), c.error) << c.json;
     }
@@ -53,8 +47,8 @@ TEST(CheckValueType, Table) {
 }
 
 TEST(CheckValueType, ObjectChildrenAreChecked) {
-  v1::Type type = TypeOf(v1::Type::OBJECT);
-  (*type.mutable_children())["n"] = TypeOf(v1::Type::NUMBER);
+  v1::Type type = MakeType(v1::Type::OBJECT);
+  (*type.mutable_children())["n"] = MakeType(v1::Type::NUMBER);
   EXPECT_TRUE(CheckValueType(Json(R"({"n":1,"extra":"x"})"), type, "o").ok());
   EXPECT_EQ(CheckValueType(Json(R"({"n":"1"})"), type, "o").message(),
             "o.n must be number, got string");

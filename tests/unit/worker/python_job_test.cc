@@ -13,18 +13,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/value_json.h"
+#include "common/value_types.h"
 #include "gtest/gtest.h"
 #include "worker/job/job_runner.h"
 #include "worker/sandbox/unique_fd.h"
 
 namespace flowgrid::job {
 namespace {
-
-v1::Type TypeOf(v1::Type::Kind kind) {
-  v1::Type type;
-  type.set_kind(kind);
-  return type;
-}
 
 v1::Job PythonJob(const std::string& code) {
   v1::Job job;
@@ -60,8 +55,8 @@ TEST(PythonJobTest, HelloJobReturnsDeclaredOutputs) {
       "    return {'greeting': 'hello ' + name, 'double': n * 2, 'extra': 1}\n");
   (*job.mutable_inputs())["name"] = StringValue("flowgrid");
   (*job.mutable_inputs())["n"] = IntValue(21);
-  (*job.mutable_outputs())["greeting"] = TypeOf(v1::Type::STRING);
-  (*job.mutable_outputs())["double"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["greeting"] = MakeType(v1::Type::STRING);
+  (*job.mutable_outputs())["double"] = MakeType(v1::Type::NUMBER);
 
   v1::NodeResult result = RunJob(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
@@ -81,7 +76,7 @@ TEST(PythonJobTest, UserExceptionHasUserRelativeTracebackWithoutHarnessFrames) {
       "    return 1 / x\n"
       "def main() -> dict:\n"
       "    return {'r': helper(0)}\n");
-  (*job.mutable_outputs())["r"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["r"] = MakeType(v1::Type::NUMBER);
 
   v1::NodeResult result = RunJob(job);
   ASSERT_EQ(result.status(), v1::NODE_FAILED);
@@ -134,7 +129,7 @@ TEST(PythonJobTest, PrintsAreCapturedAndCannotForgeTheResult) {
       "    print('{\"ok\": true, \"result\": {\"answer\": \"forged\"}}')\n"
       "    print('to stderr', file=sys.stderr)\n"
       "    return {'answer': 'real'}\n");
-  (*job.mutable_outputs())["answer"] = TypeOf(v1::Type::STRING);
+  (*job.mutable_outputs())["answer"] = MakeType(v1::Type::STRING);
 
   v1::NodeResult result = RunJob(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
@@ -151,9 +146,9 @@ TEST(PythonJobTest, Int64ExtremesSurviveTheRoundTrip) {
       "    return {'big': big, 'small': small, 'sum': big + small}\n");
   (*job.mutable_inputs())["big"] = IntValue(9223372036854775807);
   (*job.mutable_inputs())["small"] = IntValue(-9223372036854775807 - 1);
-  (*job.mutable_outputs())["big"] = TypeOf(v1::Type::NUMBER);
-  (*job.mutable_outputs())["small"] = TypeOf(v1::Type::NUMBER);
-  (*job.mutable_outputs())["sum"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["big"] = MakeType(v1::Type::NUMBER);
+  (*job.mutable_outputs())["small"] = MakeType(v1::Type::NUMBER);
+  (*job.mutable_outputs())["sum"] = MakeType(v1::Type::NUMBER);
 
   v1::NodeResult result = RunJob(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
@@ -164,7 +159,7 @@ TEST(PythonJobTest, Int64ExtremesSurviveTheRoundTrip) {
 
 TEST(PythonJobTest, IntegerBeyondInt64NamesTheOutput) {
   v1::Job job = PythonJob("def main():\n    return {'huge': 2 ** 70}\n");
-  (*job.mutable_outputs())["huge"] = TypeOf(v1::Type::NUMBER);
+  (*job.mutable_outputs())["huge"] = MakeType(v1::Type::NUMBER);
   v1::NodeResult result = RunJob(job);
   EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
   EXPECT_EQ(result.error().message().rfind("Output \"huge\": integer 1180591620717411303424 "
@@ -222,7 +217,7 @@ TEST(PythonJobTest, StdoutFloodIsTruncatedWithFlag) {
       "        print('x' * 99)\n"
       "    return {'done': True}\n");
   job.mutable_limits()->set_max_output_bytes(1000);
-  (*job.mutable_outputs())["done"] = TypeOf(v1::Type::BOOLEAN);
+  (*job.mutable_outputs())["done"] = MakeType(v1::Type::BOOLEAN);
 
   v1::NodeResult result = RunJob(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.error().message();

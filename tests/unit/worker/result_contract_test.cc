@@ -4,16 +4,11 @@
 #include <vector>
 
 #include "common/value_json.h"
+#include "common/value_types.h"
 #include "gtest/gtest.h"
 
 namespace flowgrid::job {
 namespace {
-
-v1::Type TypeOf(v1::Type::Kind kind) {
-  v1::Type type;
-  type.set_kind(kind);
-  return type;
-}
 
 v1::Value Json(const std::string& text) {
   absl::StatusOr<v1::Value> value = ParseValueJson(text);
@@ -108,7 +103,7 @@ TEST(ResultContractTest, Table) {
   for (const ContractCase& c : Cases()) {
     SCOPED_TRACE(c.name);
     DeclaredOutputs declared;
-    for (const auto& [name, kind] : c.declared) declared[name] = TypeOf(kind);
+    for (const auto& [name, kind] : c.declared) declared[name] = MakeType(kind);
     ContractOutcome outcome = ApplyResultContract(c.result, declared, c.limits);
     if (c.expected_error.empty()) {
       EXPECT_TRUE(outcome.ok) << outcome.error.message();
@@ -128,7 +123,7 @@ TEST(ResultContractTest, Table) {
 
 TEST(ResultContractTest, KeptValuesAreExact) {
   DeclaredOutputs declared;
-  declared["n"] = TypeOf(v1::Type::NUMBER);
+  declared["n"] = MakeType(v1::Type::NUMBER);
   ContractOutcome outcome =
       ApplyResultContract({{"n", IntValue(9223372036854775807)}}, declared, {});
   ASSERT_TRUE(outcome.ok);
