@@ -9,19 +9,20 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 
 bin="$root/build/bin"
 data="$(mktemp -d)"
-port_base=$(( 20000 + RANDOM % 20000 ))
-addr="127.0.0.1:$port_base"
+# Port 0: the kernel picks free ports; dev prints the client address.
 "$bin/flowgridctl" dev --workers 2 --data "$data" \
-  --client_addr "$addr" --worker_addr "127.0.0.1:$((port_base + 1))" >"$data/dev.log" 2>&1 &
+  --client_addr 127.0.0.1:0 --worker_addr 127.0.0.1:0 >"$data/dev.log" 2>&1 &
 dev_pid=$!
 trap 'kill -TERM $dev_pid 2>/dev/null; wait $dev_pid 2>/dev/null; rm -rf "$data"' EXIT
 
+addr=""
 for _ in $(seq 1 100); do
-  "$bin/flowgridctl" validate "$root/examples/workflows/hello.json" --addr "$addr" \
-    >/dev/null 2>&1 && break
+  addr=$(sed -n 's/^export FLOWGRID_ADDR=//p' "$data/dev.log")
+  [ -n "$addr" ] && break
   kill -0 $dev_pid 2>/dev/null || { cat "$data/dev.log" >&2; exit 1; }
   sleep 0.1
 done
+[ -n "$addr" ] || { echo "the local cluster did not start:" >&2; cat "$data/dev.log" >&2; exit 1; }
 
 echo "\$ flowgridctl run examples/workflows/hello.json --input name=flowgrid" >&2
 "$bin/flowgridctl" run "$root/examples/workflows/hello.json" --input name=flowgrid --addr "$addr"
