@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace flowgrid::cli {
 namespace {
@@ -153,6 +154,26 @@ std::string TopLevelUsage(const std::vector<CommandSpec>& commands) {
   }
   absl::StrAppend(&out, "\n'flowgridctl COMMAND --help' describes a command's flags.\n");
   return out;
+}
+
+absl::StatusOr<ResolvedCommand> ResolveCommand(const std::vector<CommandSpec>& commands,
+                                               const std::vector<std::string>& argv) {
+  if (argv.size() < 2) return absl::NotFoundError("no command given");
+  const std::string& first = argv[1];
+  const std::string second = argv.size() > 2 ? argv[2] : "";
+  std::vector<std::string> group;
+  for (const CommandSpec& command : commands) {
+    if (command.name == first) return ResolvedCommand{&command, 2};
+    if (absl::StartsWith(command.name, first + " ")) {
+      if (command.name == absl::StrCat(first, " ", second)) return ResolvedCommand{&command, 3};
+      group.push_back(command.name);
+    }
+  }
+  if (group.empty()) return absl::NotFoundError(absl::StrCat("unknown command \"", first, "\""));
+  std::string given =
+      second.empty() || absl::StartsWith(second, "-") ? absl::StrCat("'flowgridctl ", first, "' needs a command")
+                     : absl::StrCat("unknown command \"", first, " ", second, "\"");
+  return absl::NotFoundError(absl::StrCat(given, "; one of: ", absl::StrJoin(group, ", ")));
 }
 
 }  // namespace flowgrid::cli

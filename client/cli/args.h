@@ -29,7 +29,8 @@ struct FlagSpec {
 };
 
 struct CommandSpec {
-  std::string name;        // "run"
+  // "run", or two words for a command of a group: "runs list".
+  std::string name;
   std::string summary;     // one line for the top-level usage
   std::string positional;  // usage text for positional arguments: "FILE"
   size_t min_positional = 0;
@@ -68,6 +69,18 @@ std::string CommandUsage(const CommandSpec& spec);
 
 // The list of subcommands with their summaries.
 std::string TopLevelUsage(const std::vector<CommandSpec>& commands);
+
+// Which command argv names: `argv[1]`, or `argv[1] argv[2]` for a group
+// ("runs list"). `argc_used` is how many leading argv entries the command
+// name took (the program name included), so flags start there.
+struct ResolvedCommand {
+  const CommandSpec* spec = nullptr;
+  size_t argc_used = 0;
+};
+// NotFound names the unknown command; for a group given without (or with an
+// unknown) member, the message lists the group's commands.
+absl::StatusOr<ResolvedCommand> ResolveCommand(const std::vector<CommandSpec>& commands,
+                                               const std::vector<std::string>& argv);
 
 }  // namespace flowgrid::cli
 

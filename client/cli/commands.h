@@ -3,12 +3,23 @@
 #ifndef FLOWGRID_CLIENT_CLI_COMMANDS_H_
 #define FLOWGRID_CLIENT_CLI_COMMANDS_H_
 
+#include <string>
+
+#include "absl/status/status.h"
 #include "client/cli/options.h"
 
 namespace flowgrid::cli {
 
+// Prints "flowgridctl COMMAND: <message>" (plus how to start a cluster when
+// the scheduler was unreachable) to stderr and returns `exit_code`.
+int Fail(const std::string& command, int exit_code, const absl::Status& status);
+
 int RunCommand(const RunOptions& options);
 int ValidateCommand(const ValidateOptions& options);
+int RunNodeCommand(const RunNodeOptions& options);
+int RunsListCommand(const RunsListOptions& options);
+int RunsShowCommand(const RunsShowOptions& options);
+int CancelCommand(const CancelOptions& options);
 // Blocks SIGINT/SIGTERM/SIGCHLD in the calling thread to wait for them
 // synchronously; call it from the main thread before any other threads exist.
 int DevCommand(const DevOptions& options);

@@ -31,21 +31,22 @@ int Main(int argc, char** argv) {
     std::cerr << TopLevelUsage(commands);
     return kExitUsage;
   }
-  const std::string name = argv[1];
-  if (name == "help" || name == "--help" || name == "-h") {
+  const std::string first = argv[1];
+  if (first == "help" || first == "--help" || first == "-h") {
     std::cout << TopLevelUsage(commands);
     return kExitOk;
   }
-  const CommandSpec* spec = nullptr;
-  for (const CommandSpec& command : commands) {
-    if (command.name == name) spec = &command;
-  }
-  if (spec == nullptr) {
-    std::cerr << "flowgridctl: unknown command \"" << name << "\"\n\n" << TopLevelUsage(commands);
+  const std::vector<std::string> all_args(argv, argv + argc);
+  absl::StatusOr<ResolvedCommand> resolved = ResolveCommand(commands, all_args);
+  if (!resolved.ok()) {
+    std::cerr << "flowgridctl: " << resolved.status().message() << "\n\n"
+              << TopLevelUsage(commands);
     return kExitUsage;
   }
-  absl::StatusOr<ParsedArgs> args =
-      ParseArgs(*spec, std::vector<std::string>(argv + 2, argv + argc));
+  const CommandSpec* spec = resolved->spec;
+  const std::string& name = spec->name;
+  absl::StatusOr<ParsedArgs> args = ParseArgs(
+      *spec, std::vector<std::string>(all_args.begin() + resolved->argc_used, all_args.end()));
   if (!args.ok()) {
     std::cerr << "flowgridctl " << name << ": " << args.status().message() << "\n\n"
               << CommandUsage(*spec);
@@ -67,6 +68,22 @@ int Main(int argc, char** argv) {
     return RunCommand(*options);
   }
   if (name == "validate") return ValidateCommand(ParseValidateOptions(*args, env_address));
+  if (name == "run-node") {
+    absl::StatusOr<RunNodeOptions> options = ParseRunNodeOptions(*args, env_address);
+    if (!options.ok()) return usage_error(options.status());
+    return RunNodeCommand(*options);
+  }
+  if (name == "runs list") {
+    absl::StatusOr<RunsListOptions> options = ParseRunsListOptions(*args, env_address);
+    if (!options.ok()) return usage_error(options.status());
+    return RunsListCommand(*options);
+  }
+  if (name == "runs show") {
+    absl::StatusOr<RunsShowOptions> options = ParseRunsShowOptions(*args, env_address);
+    if (!options.ok()) return usage_error(options.status());
+    return RunsShowCommand(*options);
+  }
+  if (name == "cancel") return CancelCommand(ParseCancelOptions(*args, env_address));
   // The only command left is dev.
   absl::StatusOr<DevOptions> options = ParseDevOptions(*args, OwnBinaryDir());
   if (!options.ok()) return usage_error(options.status());

@@ -1,5 +1,7 @@
 #include "client/cli/options.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace flowgrid::cli {
@@ -10,6 +12,25 @@ using Kind = FlagSpec::Kind;
 FlagSpec AddrFlag() {
   return {"addr", Kind::kValue, "HOST:PORT",
           "scheduler client API address (default: $FLOWGRID_ADDR, else 127.0.0.1:7070)"};
+}
+
+FlagSpec OutputFlag(const char* what) {
+  return {"output", Kind::kValue, "table|json", absl::StrCat(what, " (default: table)")};
+}
+
+// name=value pairs from a repeated flag, each value read as by --input.
+absl::StatusOr<ValueMap> AddNamedValues(const std::string& flag,
+                                        const std::vector<std::string>& named,
+                                        ValueMap values) {
+  for (const std::string& item : named) {
+    absl::StatusOr<std::pair<std::string, v1::Value>> parsed = ParseNamedInput(item);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": ", parsed.status().message()));
+    }
+    values[parsed->first] = std::move(parsed->second);
+  }
+  return values;
 }
 
 }  // namespace
@@ -25,8 +46,11 @@ const CommandSpec& RunCommandSpec() {
           {"input", Kind::kRepeated, "NAME=VALUE",
            "a start input; VALUE is JSON if it parses as JSON, else a string"},
           {"inputs_json", Kind::kValue, "FILE", "a JSON object of start inputs"},
+          {"sys", Kind::kRepeated, "NAME=VALUE",
+           "a system variable read as [\"sys\", NAME] (query, user_id, files, "
+           "conversation_id); VALUE as for --input"},
           AddrFlag(),
-          {"output", Kind::kValue, "table|json", "how outputs are printed (default: table)"},
+          OutputFlag("how outputs are printed"),
           {"timeout", Kind::kValue, "DURATION", "give up watching after this long (e.g. 60s)"},
           {"quiet", Kind::kBool, "", "print no progress, only outputs and errors"},
       }};
@@ -68,8 +92,77 @@ const CommandSpec& DevCommandSpec() {
   return *spec;
 }
 
+const CommandSpec& RunsListCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "runs list",
+      "List runs from the scheduler's history, newest first.",
+      "",
+      0,
+      0,
+      {
+          {"status", Kind::kValue, "STATUS",
+           "only runs with this status: pending, running, succeeded, partial_succeeded, "
+           "failed, cancelled"},
+          {"limit", Kind::kValue, "N", "runs per page (default: 20)"},
+          {"page_token", Kind::kValue, "TOKEN", "continue after a previous page"},
+          AddrFlag(),
+          OutputFlag("how runs are printed"),
+      }};
+  return *spec;
+}
+
+const CommandSpec& RunsShowCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "runs show",
+      "Show one run: status, inputs, outputs, error and every node execution.",
+      "RUN_ID",
+      1,
+      1,
+      {AddrFlag(), OutputFlag("how the run is printed")}};
+  return *spec;
+}
+
+const CommandSpec& RunNodeCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "run-node",
+      "Run one node of a workflow file alone with the given inputs (Dify's Run This Node).",
+      "FILE NODE_ID",
+      2,
+      2,
+      {
+          {"input", Kind::kRepeated, "NAME=VALUE",
+           "an input of the node (code/template: its input names; other kinds: "
+           "\"node_id.variable\"); VALUE as JSON if it parses, else a string"},
+          {"inputs_json", Kind::kValue, "FILE", "a JSON object of the node's inputs"},
+          AddrFlag(),
+          OutputFlag("how the node's result is printed"),
+      }};
+  return *spec;
+}
+
+const CommandSpec& CancelCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "cancel",
+      "Cancel a run: no more of its nodes start and its running jobs are killed.",
+      "RUN_ID",
+      1,
+      1,
+      {AddrFlag()}};
+  return *spec;
+}
+
 std::vector<CommandSpec> AllCommandSpecs() {
-  return {DevCommandSpec(), RunCommandSpec(), ValidateCommandSpec()};
+  return {DevCommandSpec(),      RunCommandSpec(),      RunNodeCommandSpec(),
+          ValidateCommandSpec(), RunsListCommandSpec(), RunsShowCommandSpec(),
+          CancelCommandSpec()};
+}
+
+absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args) {
+  std::string output = args.Get("output").value_or("table");
+  if (output == "table") return OutputFormat::kTable;
+  if (output == "json") return OutputFormat::kJson;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--output must be table or json, got \"", output, "\""));
 }
 
 std::string ResolveAddress(const ParsedArgs& args, const char* env_address) {
@@ -83,16 +176,11 @@ absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* e
   options.workflow_path = args.positional.at(0);
   options.named_inputs = args.GetAll("input");
   options.inputs_json_path = args.Get("inputs_json");
+  options.named_system = args.GetAll("sys");
   options.address = ResolveAddress(args, env_address);
-  std::string output = args.Get("output").value_or("table");
-  if (output == "table") {
-    options.output = OutputFormat::kTable;
-  } else if (output == "json") {
-    options.output = OutputFormat::kJson;
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--output must be table or json, got \"", output, "\""));
-  }
+  absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
+  if (!output.ok()) return output.status();
+  options.output = *output;
   absl::StatusOr<absl::Duration> timeout =
       args.GetDuration("timeout", absl::InfiniteDuration());
   if (!timeout.ok()) return timeout.status();
@@ -112,14 +200,11 @@ absl::StatusOr<ValueMap> BuildRunInputs(const std::vector<std::string>& named_in
     }
     inputs = *std::move(from_file);
   }
-  for (const std::string& named : named_inputs) {
-    absl::StatusOr<std::pair<std::string, v1::Value>> input = ParseNamedInput(named);
-    if (!input.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--input: ", input.status().message()));
-    }
-    inputs[input->first] = std::move(input->second);
-  }
-  return inputs;
+  return AddNamedValues("input", named_inputs, std::move(inputs));
+}
+
+absl::StatusOr<ValueMap> BuildSystemInputs(const std::vector<std::string>& named_system) {
+  return AddNamedValues("sys", named_system, ValueMap{});
 }
 
 ValidateOptions ParseValidateOptions(const ParsedArgs& args, const char* env_address) {
@@ -143,6 +228,63 @@ absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
   options.worker_binary = args.Get("worker_bin").value_or(binary_dir + "/flowgrid-worker");
   options.worker_args = args.GetAll("worker_arg");
   return options;
+}
+
+absl::StatusOr<v1::RunStatus> ParseRunStatus(const std::string& text) {
+  std::string name = absl::AsciiStrToUpper(text);
+  if (!absl::StartsWith(name, "RUN_")) name = absl::StrCat("RUN_", name);
+  v1::RunStatus status = v1::RUN_STATUS_UNSPECIFIED;
+  if (name == "RUN_STATUS_UNSPECIFIED" || !v1::RunStatus_Parse(name, &status)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--status must be one of pending, running, succeeded, partial_succeeded, failed, "
+        "cancelled; got \"",
+        text, "\""));
+  }
+  return status;
+}
+
+absl::StatusOr<RunsListOptions> ParseRunsListOptions(const ParsedArgs& args,
+                                                     const char* env_address) {
+  RunsListOptions options;
+  options.address = ResolveAddress(args, env_address);
+  if (std::optional<std::string> status = args.Get("status"); status.has_value()) {
+    absl::StatusOr<v1::RunStatus> parsed = ParseRunStatus(*status);
+    if (!parsed.ok()) return parsed.status();
+    options.status = *parsed;
+  }
+  absl::StatusOr<int> limit = args.GetInt("limit", options.limit, 1);
+  if (!limit.ok()) return limit.status();
+  options.limit = *limit;
+  options.page_token = args.Get("page_token").value_or("");
+  absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
+  if (!output.ok()) return output.status();
+  options.output = *output;
+  return options;
+}
+
+absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
+                                                     const char* env_address) {
+  absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
+  if (!output.ok()) return output.status();
+  return RunsShowOptions{args.positional.at(0), ResolveAddress(args, env_address), *output};
+}
+
+absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,
+                                                   const char* env_address) {
+  RunNodeOptions options;
+  options.workflow_path = args.positional.at(0);
+  options.node_id = args.positional.at(1);
+  options.named_inputs = args.GetAll("input");
+  options.inputs_json_path = args.Get("inputs_json");
+  options.address = ResolveAddress(args, env_address);
+  absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
+  if (!output.ok()) return output.status();
+  options.output = *output;
+  return options;
+}
+
+CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address) {
+  return CancelOptions{args.positional.at(0), ResolveAddress(args, env_address)};
 }
 
 }  // namespace flowgrid::cli

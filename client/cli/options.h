@@ -30,6 +30,10 @@ inline constexpr char kAddressEnvVar[] = "FLOWGRID_ADDR";
 const CommandSpec& RunCommandSpec();
 const CommandSpec& ValidateCommandSpec();
 const CommandSpec& DevCommandSpec();
+const CommandSpec& RunsListCommandSpec();
+const CommandSpec& RunsShowCommandSpec();
+const CommandSpec& RunNodeCommandSpec();
+const CommandSpec& CancelCommandSpec();
 std::vector<CommandSpec> AllCommandSpecs();
 
 // --addr if given, else the FLOWGRID_ADDR value (nullptr/empty = unset),
@@ -37,11 +41,14 @@ std::vector<CommandSpec> AllCommandSpecs();
 std::string ResolveAddress(const ParsedArgs& args, const char* env_address);
 
 enum class OutputFormat { kTable, kJson };
+// The --output flag (default table); the error names the bad value.
+absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args);
 
 struct RunOptions {
   std::string workflow_path;
   std::vector<std::string> named_inputs;  // "name=value", command-line order
   std::optional<std::string> inputs_json_path;
+  std::vector<std::string> named_system;  // --sys "name=value", command-line order
   std::string address;
   OutputFormat output = OutputFormat::kTable;
   // Bound on the whole run as watched by the CLI.
@@ -54,6 +61,10 @@ absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* e
 // --input on top of it, a later one replacing an earlier one of the same name.
 absl::StatusOr<ValueMap> BuildRunInputs(const std::vector<std::string>& named_inputs,
                                         const std::optional<std::string>& inputs_json_text);
+
+// The system variables (["sys", name]) from --sys flags, a later one
+// replacing an earlier one of the same name.
+absl::StatusOr<ValueMap> BuildSystemInputs(const std::vector<std::string>& named_system);
 
 struct ValidateOptions {
   std::string workflow_path;
@@ -75,6 +86,45 @@ struct DevOptions {
 // flowgrid-scheduler and flowgrid-worker.
 absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
                                            const std::string& binary_dir);
+
+// A run status as written on the command line: "succeeded",
+// "PARTIAL_SUCCEEDED", "RUN_FAILED" (case-insensitive, prefix optional).
+absl::StatusOr<v1::RunStatus> ParseRunStatus(const std::string& text);
+
+struct RunsListOptions {
+  std::string address;
+  v1::RunStatus status = v1::RUN_STATUS_UNSPECIFIED;  // unspecified = all
+  int limit = 20;
+  std::string page_token;
+  OutputFormat output = OutputFormat::kTable;
+};
+absl::StatusOr<RunsListOptions> ParseRunsListOptions(const ParsedArgs& args,
+                                                     const char* env_address);
+
+struct RunsShowOptions {
+  std::string run_id;
+  std::string address;
+  OutputFormat output = OutputFormat::kTable;
+};
+absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
+                                                     const char* env_address);
+
+struct RunNodeOptions {
+  std::string workflow_path;
+  std::string node_id;
+  std::vector<std::string> named_inputs;
+  std::optional<std::string> inputs_json_path;
+  std::string address;
+  OutputFormat output = OutputFormat::kTable;
+};
+absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,
+                                                   const char* env_address);
+
+struct CancelOptions {
+  std::string run_id;
+  std::string address;
+};
+CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address);
 
 }  // namespace flowgrid::cli
 

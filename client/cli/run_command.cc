@@ -1,4 +1,4 @@
-// `flowgridctl run` and `flowgridctl validate`: load a workflow file, talk to
+// `flowgridctl run`, `run-node` and `validate`: load a workflow file, talk to
 // the scheduler through the SDK.
 #include <iostream>
 
@@ -16,26 +16,33 @@ constexpr char kConnectHint[] =
     "  (start a local cluster with 'flowgridctl dev', or point --addr / $FLOWGRID_ADDR "
     "at a running scheduler)\n";
 
+// --inputs_json's file (if given) under the --input flags.
+absl::StatusOr<ValueMap> ReadInputs(const std::vector<std::string>& named_inputs,
+                                    const std::optional<std::string>& inputs_json_path) {
+  std::optional<std::string> inputs_json;
+  if (inputs_json_path.has_value()) {
+    absl::StatusOr<std::string> text = ReadFile(*inputs_json_path);
+    if (!text.ok()) return text.status();
+    inputs_json = *std::move(text);
+  }
+  return BuildRunInputs(named_inputs, inputs_json);
+}
+
+}  // namespace
+
 int Fail(const std::string& command, int exit_code, const absl::Status& status) {
   std::cerr << "flowgridctl " << command << ": " << status.message() << "\n";
   if (status.code() == absl::StatusCode::kUnavailable) std::cerr << kConnectHint;
   return exit_code;
 }
 
-}  // namespace
-
 int RunCommand(const RunOptions& options) {
   absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
   if (!workflow.ok()) return Fail("run", kExitUsage, workflow.status());
-
-  std::optional<std::string> inputs_json;
-  if (options.inputs_json_path.has_value()) {
-    absl::StatusOr<std::string> text = ReadFile(*options.inputs_json_path);
-    if (!text.ok()) return Fail("run", kExitUsage, text.status());
-    inputs_json = *std::move(text);
-  }
-  absl::StatusOr<ValueMap> inputs = BuildRunInputs(options.named_inputs, inputs_json);
+  absl::StatusOr<ValueMap> inputs = ReadInputs(options.named_inputs, options.inputs_json_path);
   if (!inputs.ok()) return Fail("run", kExitUsage, inputs.status());
+  absl::StatusOr<ValueMap> system = BuildSystemInputs(options.named_system);
+  if (!system.ok()) return Fail("run", kExitUsage, system.status());
 
   ClientOptions client_options;
   client_options.watch_timeout = options.timeout;
@@ -50,7 +57,7 @@ int RunCommand(const RunOptions& options) {
       [&](const v1::RunEvent& event) {
         if (!options.quiet) std::cerr << progress.OnEvent(event) << std::flush;
       },
-      [&](const std::string& id) { run_id = id; });
+      [&](const std::string& id) { run_id = id; }, /*idempotency_key=*/"", *system);
   if (!finished.ok()) {
     if (finished.status().code() == absl::StatusCode::kInvalidArgument) {
       std::cerr << "flowgridctl run: the scheduler rejected " << options.workflow_path
@@ -79,6 +86,32 @@ int RunCommand(const RunOptions& options) {
   if (!outputs.ok()) return Fail("run", kExitFailed, outputs.status());
   std::cout << *outputs << std::flush;
   return kExitOk;
+}
+
+int RunNodeCommand(const RunNodeOptions& options) {
+  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  if (!workflow.ok()) return Fail("run-node", kExitUsage, workflow.status());
+  absl::StatusOr<ValueMap> inputs = ReadInputs(options.named_inputs, options.inputs_json_path);
+  if (!inputs.ok()) return Fail("run-node", kExitUsage, inputs.status());
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  if (!client.ok()) return Fail("run-node", kExitUsage, client.status());
+  absl::StatusOr<v1::RunNodeResponse> response =
+      (*client)->RunNode(*workflow, options.node_id, *inputs);
+  if (!response.ok()) {
+    if (response.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::cerr << "flowgridctl run-node: the scheduler rejected node " << options.node_id
+                << " of " << options.workflow_path << ":\n"
+                << response.status().message() << "\n";
+      return kExitUsage;
+    }
+    return Fail("run-node", kExitUsage, response.status());
+  }
+  absl::StatusOr<std::string> text =
+      FormatRunNodeResult(options.node_id, *response, options.output);
+  if (!text.ok()) return Fail("run-node", kExitFailed, text.status());
+  std::cout << *text << std::flush;
+  const v1::NodeStatus status = response->result().status();
+  return status == v1::NODE_SUCCEEDED ? kExitOk : kExitFailed;
 }
 
 int ValidateCommand(const ValidateOptions& options) {

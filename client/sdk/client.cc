@@ -40,6 +40,21 @@ struct Client::Impl {
                         absl::StrCat(rpc, " to ", address, " failed: ",
                                      converted.message()));
   }
+
+  // One unary call with the call deadline.
+  template <typename Request, typename Response>
+  absl::StatusOr<Response> Call(
+      const char* rpc,
+      grpc::Status (v1::WorkflowService::Stub::*method)(grpc::ClientContext*, const Request&,
+                                                        Response*),
+      const Request& request) {
+    Response response;
+    grpc::ClientContext context;
+    SetDeadline(context, options.call_timeout);
+    grpc::Status status = (stub.get()->*method)(&context, request, &response);
+    if (!status.ok()) return CallError(rpc, status);
+    return response;
+  }
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -67,21 +82,21 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& addre
 
 absl::StatusOr<std::string> Client::Submit(const v1::Workflow& workflow,
                                            const ValueMap& inputs,
-                                           const std::string& idempotency_key) {
+                                           const std::string& idempotency_key,
+                                           const ValueMap& system) {
   v1::SubmitRunRequest request;
   *request.mutable_workflow() = workflow;
   *request.mutable_inputs() = inputs;
   request.set_idempotency_key(idempotency_key);
-  v1::SubmitRunResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context, impl_->options.call_timeout);
-  grpc::Status status = impl_->stub->SubmitRun(&context, request, &response);
-  if (!status.ok()) return impl_->CallError("SubmitRun", status);
-  if (response.run_id().empty()) {
+  *request.mutable_system() = system;
+  absl::StatusOr<v1::SubmitRunResponse> response =
+      impl_->Call("SubmitRun", &v1::WorkflowService::Stub::SubmitRun, request);
+  if (!response.ok()) return response.status();
+  if (response->run_id().empty()) {
     return absl::InternalError(absl::StrCat("SubmitRun to ", impl_->address,
                                             " succeeded but returned no run id"));
   }
-  return response.run_id();
+  return response->run_id();
 }
 
 absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
@@ -147,8 +162,8 @@ absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
 absl::StatusOr<v1::RunFinished> Client::Run(
     const v1::Workflow& workflow, const ValueMap& inputs, const EventCallback& on_event,
     const std::function<void(const std::string& run_id)>& on_submitted,
-    const std::string& idempotency_key) {
-  absl::StatusOr<std::string> run_id = Submit(workflow, inputs, idempotency_key);
+    const std::string& idempotency_key, const ValueMap& system) {
+  absl::StatusOr<std::string> run_id = Submit(workflow, inputs, idempotency_key, system);
   if (!run_id.ok()) return run_id.status();
   if (on_submitted) on_submitted(*run_id);
   return Watch(*run_id, 0, on_event);
@@ -157,24 +172,40 @@ absl::StatusOr<v1::RunFinished> Client::Run(
 absl::StatusOr<v1::Run> Client::Get(const std::string& run_id) {
   v1::GetRunRequest request;
   request.set_run_id(run_id);
-  v1::Run response;
-  grpc::ClientContext context;
-  SetDeadline(context, impl_->options.call_timeout);
-  grpc::Status status = impl_->stub->GetRun(&context, request, &response);
-  if (!status.ok()) return impl_->CallError("GetRun", status);
-  return response;
+  return impl_->Call("GetRun", &v1::WorkflowService::Stub::GetRun, request);
+}
+
+absl::StatusOr<v1::ListRunsResponse> Client::List(int page_size, const std::string& page_token,
+                                                  v1::RunStatus status) {
+  v1::ListRunsRequest request;
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  request.set_status(status);
+  return impl_->Call("ListRuns", &v1::WorkflowService::Stub::ListRuns, request);
+}
+
+absl::StatusOr<v1::Run> Client::Cancel(const std::string& run_id) {
+  v1::CancelRunRequest request;
+  request.set_run_id(run_id);
+  return impl_->Call("CancelRun", &v1::WorkflowService::Stub::CancelRun, request);
+}
+
+absl::StatusOr<v1::RunNodeResponse> Client::RunNode(const v1::Workflow& workflow,
+                                                    const std::string& node_id,
+                                                    const ValueMap& inputs) {
+  v1::RunNodeRequest request;
+  *request.mutable_workflow() = workflow;
+  request.set_node_id(node_id);
+  *request.mutable_inputs() = inputs;
+  return impl_->Call("RunNode", &v1::WorkflowService::Stub::RunNode, request);
 }
 
 absl::StatusOr<v1::ValidateWorkflowResponse> Client::Validate(
     const v1::Workflow& workflow) {
   v1::ValidateWorkflowRequest request;
   *request.mutable_workflow() = workflow;
-  v1::ValidateWorkflowResponse response;
-  grpc::ClientContext context;
-  SetDeadline(context, impl_->options.call_timeout);
-  grpc::Status status = impl_->stub->ValidateWorkflow(&context, request, &response);
-  if (!status.ok()) return impl_->CallError("ValidateWorkflow", status);
-  return response;
+  return impl_->Call("ValidateWorkflow", &v1::WorkflowService::Stub::ValidateWorkflow,
+                     request);
 }
 
 }  // namespace flowgrid

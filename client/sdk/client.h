@@ -26,7 +26,8 @@ namespace flowgrid {
 struct ClientOptions {
   // How long Connect waits for the channel to become ready.
   absl::Duration connect_timeout = absl::Seconds(5);
-  // Deadline of each unary call (Submit, Get, Validate).
+  // Deadline of each unary call (Submit, Get, List, Cancel, RunNode,
+  // Validate).
   absl::Duration call_timeout = absl::Seconds(30);
   // Overall deadline of Watch (all re-attaches included); infinite by
   // default because a run may legitimately last its full max run time.
@@ -59,9 +60,12 @@ class Client {
 
   // Starts a run and returns its id. A non-empty idempotency key that the
   // scheduler has seen before returns the run it created the first time.
+  // `system` holds the system variables read as ["sys", name] (query,
+  // user_id, files, conversation_id).
   absl::StatusOr<std::string> Submit(const v1::Workflow& workflow,
                                      const ValueMap& inputs,
-                                     const std::string& idempotency_key = "");
+                                     const std::string& idempotency_key = "",
+                                     const ValueMap& system = {});
 
   // Streams the run's events after `after_sequence` (0 = from the start)
   // to `on_event` until run_finished, and returns that RunFinished. When the
@@ -79,11 +83,28 @@ class Client {
       const v1::Workflow& workflow, const ValueMap& inputs,
       const EventCallback& on_event,
       const std::function<void(const std::string& run_id)>& on_submitted = nullptr,
-      const std::string& idempotency_key = "");
+      const std::string& idempotency_key = "", const ValueMap& system = {});
 
   // The run's current record: status, inputs, outputs and every node
   // execution so far.
   absl::StatusOr<v1::Run> Get(const std::string& run_id);
+
+  // One page of the run history, newest first (page_size 0 = the
+  // scheduler's default); `status` unspecified lists every status. Pass the
+  // returned next_page_token to get the next page ("" when there is none).
+  absl::StatusOr<v1::ListRunsResponse> List(int page_size, const std::string& page_token = "",
+                                            v1::RunStatus status = v1::RUN_STATUS_UNSPECIFIED);
+
+  // Cancels a run: nothing more of it starts, its running jobs are killed,
+  // it ends CANCELLED. Returns the run's record as of the cancel.
+  // FAILED_PRECONDITION when it has already finished, NOT_FOUND when unknown.
+  absl::StatusOr<v1::Run> Cancel(const std::string& run_id);
+
+  // Runs one node of `workflow` alone with `inputs` (Dify's "Run This
+  // Node"); a failure of the node's code is data in the result, not an error.
+  absl::StatusOr<v1::RunNodeResponse> RunNode(const v1::Workflow& workflow,
+                                              const std::string& node_id,
+                                              const ValueMap& inputs);
 
   // Every diagnostic of the workflow at once; a bad workflow is not an
   // error here (valid == false), only transport problems are.

@@ -133,5 +133,41 @@ TEST(UsageTest, TopLevelUsageListsCommands) {
   EXPECT_THAT(usage, HasSubstr("run  Runs things."));
 }
 
+std::vector<CommandSpec> GroupedSpecs() {
+  return {CommandSpec{"run", "Runs.", "", 0, 0, {}},
+          CommandSpec{"run-node", "Runs a node.", "", 0, 0, {}},
+          CommandSpec{"runs list", "Lists.", "", 0, 0, {}},
+          CommandSpec{"runs show", "Shows.", "", 0, 0, {}}};
+}
+
+TEST(ResolveCommandTest, OneAndTwoWordCommands) {
+  const std::vector<CommandSpec> specs = GroupedSpecs();
+  absl::StatusOr<ResolvedCommand> run = ResolveCommand(specs, {"flowgridctl", "run", "wf.json"});
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->spec->name, "run");
+  EXPECT_EQ(run->argc_used, 2u);
+  absl::StatusOr<ResolvedCommand> run_node = ResolveCommand(specs, {"flowgridctl", "run-node"});
+  ASSERT_TRUE(run_node.ok()) << run_node.status();
+  EXPECT_EQ(run_node->spec->name, "run-node");
+  absl::StatusOr<ResolvedCommand> show =
+      ResolveCommand(specs, {"flowgridctl", "runs", "show", "r-1", "--output=json"});
+  ASSERT_TRUE(show.ok()) << show.status();
+  EXPECT_EQ(show->spec->name, "runs show");
+  EXPECT_EQ(show->argc_used, 3u);
+}
+
+TEST(ResolveCommandTest, UnknownCommandsAndIncompleteGroupsAreNamed) {
+  const std::vector<CommandSpec> specs = GroupedSpecs();
+  EXPECT_THAT(ResolveCommand(specs, {"flowgridctl", "rnu"}).status().message(),
+              HasSubstr("unknown command \"rnu\""));
+  EXPECT_THAT(ResolveCommand(specs, {"flowgridctl", "runs"}).status().message(),
+              HasSubstr("'flowgridctl runs' needs a command; one of: runs list, runs show"));
+  EXPECT_THAT(ResolveCommand(specs, {"flowgridctl", "runs", "--help"}).status().message(),
+              HasSubstr("needs a command"));
+  EXPECT_THAT(ResolveCommand(specs, {"flowgridctl", "runs", "delete"}).status().message(),
+              HasSubstr("unknown command \"runs delete\"; one of: runs list, runs show"));
+  EXPECT_FALSE(ResolveCommand(specs, {"flowgridctl"}).ok());
+}
+
 }  // namespace
 }  // namespace flowgrid::cli

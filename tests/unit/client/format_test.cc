@@ -147,6 +147,52 @@ TEST(ProgressPrinterTest, SkippedAndRetriedNodes) {
   retry.mutable_node_retry()->mutable_error()->set_code(v1::TIMEOUT);
   retry.mutable_node_retry()->mutable_error()->set_message("exceeded 10s");
   EXPECT_EQ(printer.OnEvent(retry), "[flaky] attempt 1 failed, retrying: TIMEOUT: exceeded 10s\n");
+  retry.mutable_node_retry()->set_retry_in_ms(250);
+  EXPECT_EQ(printer.OnEvent(retry),
+            "[flaky] attempt 1 failed, retrying in 250.0ms: TIMEOUT: exceeded 10s\n");
+}
+
+TEST(ScopedNodeLabelTest, TopLevelNestedAndDeeplyNested) {
+  v1::NodeScope scope;
+  EXPECT_EQ(ScopedNodeLabel("inner", scope), "inner");
+  v1::NodeScope::Level* iter = scope.add_levels();
+  iter->set_node_id("iter");
+  iter->set_index(2);
+  EXPECT_EQ(ScopedNodeLabel("inner", scope), "iter/inner #2");
+  v1::NodeScope nested;
+  nested.add_levels()->set_node_id("outer");
+  *nested.add_levels() = *iter;
+  EXPECT_EQ(ScopedNodeLabel("inner", nested), "outer/iter/inner #0.2");
+}
+
+TEST(ProgressPrinterTest, ScopedRoundsAreTimedApartAndBranchesShown) {
+  ProgressPrinter printer;
+  // Rounds 0 and 1 of the same inner node overlap (a parallel iteration):
+  // each is timed from its own start.
+  v1::RunEvent start0 = EventAt(2, absl::Seconds(10));
+  start0.mutable_node_started()->set_node_id("inner");
+  start0.mutable_node_started()->mutable_scope()->add_levels()->set_node_id("iter");
+  v1::RunEvent start1 = EventAt(3, absl::Seconds(10) + absl::Milliseconds(4));
+  *start1.mutable_node_started() = start0.node_started();
+  start1.mutable_node_started()->mutable_scope()->mutable_levels(0)->set_index(1);
+  EXPECT_EQ(printer.OnEvent(start0), "[iter/inner #0] started\n");
+  EXPECT_EQ(printer.OnEvent(start1), "[iter/inner #1] started\n");
+
+  v1::RunEvent done1 = EventAt(4, absl::Seconds(10) + absl::Milliseconds(10));
+  done1.mutable_node_finished()->set_node_id("inner");
+  *done1.mutable_node_finished()->mutable_scope() = start1.node_started().scope();
+  done1.mutable_node_finished()->mutable_result()->set_status(v1::NODE_SUCCEEDED);
+  EXPECT_EQ(printer.OnEvent(done1), "[iter/inner #1] succeeded in 6.0ms\n");
+  v1::RunEvent done0 = done1;
+  done0.set_sequence(5);
+  *done0.mutable_node_finished()->mutable_scope() = start0.node_started().scope();
+  EXPECT_EQ(printer.OnEvent(done0), "[iter/inner #0] succeeded in 10.0ms\n");
+
+  v1::RunEvent branch = EventAt(6, absl::Seconds(11));
+  branch.mutable_node_finished()->set_node_id("check");
+  branch.mutable_node_finished()->set_branch("false");
+  branch.mutable_node_finished()->mutable_result()->set_status(v1::NODE_SUCCEEDED);
+  EXPECT_EQ(printer.OnEvent(branch), "[check] succeeded, branch \"false\"\n");
 }
 
 TEST(DescribeRunFailureTest, NamesNodeAndError) {
@@ -181,6 +227,165 @@ TEST(FormatDiagnosticsTest, OneLinePerDiagnostic) {
   EXPECT_EQ(FormatDiagnostics(response),
             "node a: edges: cycle a -> b -> a\n"
             "workflow: no end node\n");
+}
+
+google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp time;
+  time.set_seconds(seconds);
+  time.set_nanos(nanos);
+  return time;
+}
+
+// 1700000000 is 2023-11-14 22:13:20 UTC.
+v1::Run FinishedRun() {
+  v1::Run run;
+  run.set_run_id("r-1");
+  run.set_workflow_name("hello");
+  run.set_status(v1::RUN_FAILED);
+  *run.mutable_created_at() = At(1700000000);
+  *run.mutable_finished_at() = At(1700000001, 250'000'000);
+  (*run.mutable_inputs())["name"] = StringValue("Ada");
+  run.mutable_error()->set_code(v1::RUNTIME_ERROR);
+  run.mutable_error()->set_message("ValueError: bad");
+  run.set_failed_node_id("greet");
+  v1::NodeExecution* start = run.add_nodes();
+  start->set_node_id("start");
+  start->set_attempt(1);
+  start->mutable_result()->set_status(v1::NODE_SUCCEEDED);
+  (*start->mutable_result()->mutable_outputs())["name"] = StringValue("Ada");
+  v1::NodeExecution* greet = run.add_nodes();
+  greet->set_node_id("greet");
+  greet->set_attempt(2);
+  (*greet->mutable_inputs())["name"] = StringValue("Ada");
+  v1::NodeResult* result = greet->mutable_result();
+  result->set_status(v1::NODE_FAILED);
+  result->mutable_usage()->set_wall_us(12'340);
+  result->set_stdout("hi\n");
+  result->mutable_error()->set_code(v1::RUNTIME_ERROR);
+  result->mutable_error()->set_message("ValueError: bad");
+  result->mutable_error()->set_traceback("  File \"<code>\", line 2, in main\nValueError: bad\n");
+  return run;
+}
+
+TEST(FormatRunListTest, TableRowsAndNextPageHint) {
+  v1::ListRunsResponse response;
+  *response.add_runs() = FinishedRun();
+  v1::Run* running = response.add_runs();
+  running->set_run_id("r-22");
+  running->set_workflow_name("diamond");
+  running->set_status(v1::RUN_RUNNING);
+  *running->mutable_created_at() = At(1700000060);
+  response.set_next_page_token("21");
+  EXPECT_EQ(FormatRunList(response, OutputFormat::kTable).value(),
+            "RUN ID  WORKFLOW  STATUS   CREATED (UTC)        DURATION\n"
+            "r-1     hello     FAILED   2023-11-14 22:13:20  1.25s\n"
+            "r-22    diamond   RUNNING  2023-11-14 22:14:20  -\n"
+            "next page: --page_token=21\n");
+  response.clear_next_page_token();
+  EXPECT_THAT(FormatRunList(response, OutputFormat::kTable).value(), Not(HasSubstr("next page")));
+  EXPECT_EQ(FormatRunList(v1::ListRunsResponse{}, OutputFormat::kTable).value(), "no runs\n");
+}
+
+TEST(FormatRunListTest, JsonHasRunsWithoutNodesAndTheToken) {
+  v1::ListRunsResponse response;
+  *response.add_runs() = FinishedRun();
+  response.set_next_page_token("21");
+  absl::StatusOr<v1::Value> parsed =
+      ParseValueJson(FormatRunList(response, OutputFormat::kJson).value());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& top = parsed->object_value().fields();
+  EXPECT_EQ(top.at("next_page_token").string_value(), "21");
+  const auto& run = top.at("runs").list_value().items(0).object_value().fields();
+  EXPECT_EQ(run.at("run_id").string_value(), "r-1");
+  EXPECT_EQ(run.at("status").string_value(), "FAILED");
+  EXPECT_EQ(run.at("created_at").string_value(), "2023-11-14T22:13:20+00:00");
+  EXPECT_EQ(run.at("finished_at").string_value(), "2023-11-14T22:13:21.25+00:00");
+  EXPECT_EQ(run.at("inputs").object_value().fields().at("name").string_value(), "Ada");
+  EXPECT_EQ(run.at("error").object_value().fields().at("code").string_value(), "RUNTIME_ERROR");
+  EXPECT_FALSE(run.contains("nodes"));
+}
+
+TEST(FormatRunTest, TableShowsFieldsValuesAndEveryNodeWithDetails) {
+  EXPECT_EQ(FormatRun(FinishedRun(), OutputFormat::kTable).value(),
+            "run       r-1\n"
+            "workflow  hello\n"
+            "status    FAILED\n"
+            "created   2023-11-14 22:13:20 UTC\n"
+            "finished  2023-11-14 22:13:21 UTC (took 1.25s)\n"
+            "error     RUNTIME_ERROR: ValueError: bad (node greet)\n"
+            "inputs:\n"
+            "  name  \"Ada\"\n"
+            "outputs:\n"
+            "  (none)\n"
+            "nodes:\n"
+            "  NODE   ATTEMPT  STATUS     DURATION\n"
+            "  start  1        SUCCEEDED  -\n"
+            "  greet  2        FAILED     12.3ms\n"
+            "    error: RUNTIME_ERROR: ValueError: bad\n"
+            "          File \"<code>\", line 2, in main\n"
+            "        ValueError: bad\n"
+            "    stdout | hi\n");
+}
+
+TEST(FormatRunTest, JsonHasEveryNodeExecution) {
+  absl::StatusOr<v1::Value> parsed =
+      ParseValueJson(FormatRun(FinishedRun(), OutputFormat::kJson).value());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& nodes = parsed->object_value().fields().at("nodes").list_value();
+  ASSERT_EQ(nodes.items_size(), 2);
+  const auto& greet = nodes.items(1).object_value().fields();
+  EXPECT_EQ(greet.at("node_id").string_value(), "greet");
+  EXPECT_EQ(greet.at("attempt").int_value(), 2);
+  const auto& result = greet.at("result").object_value().fields();
+  EXPECT_EQ(result.at("status").string_value(), "FAILED");
+  EXPECT_EQ(result.at("wall_us").int_value(), 12340);
+  EXPECT_EQ(result.at("stdout").string_value(), "hi\n");
+  EXPECT_THAT(result.at("error").object_value().fields().at("traceback").string_value(),
+              HasSubstr("line 2"));
+  EXPECT_EQ(nodes.items(0).object_value().fields().at("result").object_value().fields()
+                .at("error").kind_case(),
+            v1::Value::kNullValue);
+}
+
+TEST(FormatRunNodeResultTest, TableWithBranchAndJson) {
+  v1::RunNodeResponse response;
+  response.set_branch("case_big");
+  response.mutable_result()->set_status(v1::NODE_SUCCEEDED);
+  (*response.mutable_result()->mutable_outputs())["result"] = BoolValue(true);
+  EXPECT_EQ(FormatRunNodeResult("check", response, OutputFormat::kTable).value(),
+            "node      check\n"
+            "status    SUCCEEDED\n"
+            "duration  -\n"
+            "branch    case_big\n"
+            "outputs:\n"
+            "  result  true\n");
+  absl::StatusOr<v1::Value> parsed =
+      ParseValueJson(FormatRunNodeResult("check", response, OutputFormat::kJson).value());
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& fields = parsed->object_value().fields();
+  EXPECT_EQ(fields.at("node_id").string_value(), "check");
+  EXPECT_EQ(fields.at("branch").string_value(), "case_big");
+  EXPECT_TRUE(fields.at("outputs").object_value().fields().at("result").bool_value());
+}
+
+TEST(FormatRunNodeResultTest, FailedCodeNodeShowsErrorAndOutput) {
+  v1::RunNodeResponse response;
+  v1::NodeResult* result = response.mutable_result();
+  result->set_status(v1::NODE_FAILED);
+  result->mutable_usage()->set_wall_us(1500);
+  result->set_stderr("warn\n");
+  result->add_warnings("output \"x\" is not declared");
+  result->mutable_error()->set_code(v1::INVALID_RESULT);
+  result->mutable_error()->set_message("Output y is missing.");
+  EXPECT_EQ(FormatRunNodeResult("code", response, OutputFormat::kTable).value(),
+            "node      code\n"
+            "status    FAILED\n"
+            "duration  1.5ms\n"
+            "outputs:\n"
+            "  (none)\n"
+            "error: INVALID_RESULT: Output y is missing.\n"
+            "stderr | warn\n"
+            "warning: output \"x\" is not declared\n");
 }
 
 TEST(StatusTextTest, DropsEnumPrefixes) {

@@ -83,6 +83,94 @@ TEST(BuildRunInputsTest, ErrorsNameTheirSource) {
               HasSubstr("--inputs_json: invalid JSON"));
 }
 
+TEST(ParseRunOptionsTest, SystemVariablesAreRepeatableAndTypedLikeInputs) {
+  absl::StatusOr<RunOptions> options = ParseRunOptions(
+      Parse(RunCommandSpec(), {"wf.json", "--sys", "query=hello there", "--sys=user_id=42"}),
+      nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_THAT(options->named_system, ElementsAre("query=hello there", "user_id=42"));
+  absl::StatusOr<ValueMap> system = BuildSystemInputs(options->named_system);
+  ASSERT_TRUE(system.ok()) << system.status();
+  EXPECT_EQ(system->at("query").string_value(), "hello there");
+  EXPECT_EQ(system->at("user_id").int_value(), 42);
+  EXPECT_THAT(BuildSystemInputs({"query"}).status().message(),
+              HasSubstr("--sys: input \"query\" is not of the form name=value"));
+}
+
+TEST(ParseRunStatusTest, AcceptsAnyCaseWithOrWithoutPrefix) {
+  EXPECT_EQ(ParseRunStatus("succeeded").value(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(ParseRunStatus("PARTIAL_SUCCEEDED").value(), v1::RUN_PARTIAL_SUCCEEDED);
+  EXPECT_EQ(ParseRunStatus("run_cancelled").value(), v1::RUN_CANCELLED);
+  EXPECT_THAT(ParseRunStatus("done").status().message(),
+              HasSubstr("--status must be one of pending, running, succeeded, "
+                        "partial_succeeded, failed, cancelled; got \"done\""));
+  EXPECT_FALSE(ParseRunStatus("status_unspecified").ok());
+}
+
+TEST(ParseRunsListOptionsTest, DefaultsAndFlags) {
+  absl::StatusOr<RunsListOptions> defaults =
+      ParseRunsListOptions(Parse(RunsListCommandSpec(), {}), "env:1");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->address, "env:1");
+  EXPECT_EQ(defaults->status, v1::RUN_STATUS_UNSPECIFIED);
+  EXPECT_EQ(defaults->limit, 20);
+  EXPECT_EQ(defaults->page_token, "");
+  EXPECT_EQ(defaults->output, OutputFormat::kTable);
+
+  absl::StatusOr<RunsListOptions> options = ParseRunsListOptions(
+      Parse(RunsListCommandSpec(),
+            {"--status=failed", "--limit", "5", "--page_token=17", "--output=json"}),
+      nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->status, v1::RUN_FAILED);
+  EXPECT_EQ(options->limit, 5);
+  EXPECT_EQ(options->page_token, "17");
+  EXPECT_EQ(options->output, OutputFormat::kJson);
+
+  EXPECT_THAT(ParseRunsListOptions(Parse(RunsListCommandSpec(), {"--limit=0"}), nullptr)
+                  .status()
+                  .message(),
+              HasSubstr("--limit must be at least 1, got 0"));
+}
+
+TEST(ParseRunsShowOptionsTest, TakesTheRunId) {
+  absl::StatusOr<RunsShowOptions> options =
+      ParseRunsShowOptions(Parse(RunsShowCommandSpec(), {"r-7", "--output=json"}), nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->run_id, "r-7");
+  EXPECT_EQ(options->output, OutputFormat::kJson);
+  EXPECT_THAT(ParseArgs(RunsShowCommandSpec(), {}).status().message(),
+              HasSubstr("'flowgridctl runs show' expects RUN_ID, got 0"));
+}
+
+TEST(ParseRunNodeOptionsTest, TakesFileNodeAndInputs) {
+  absl::StatusOr<RunNodeOptions> options = ParseRunNodeOptions(
+      Parse(RunNodeCommandSpec(),
+            {"wf.json", "greet", "--input=name=Ada", "--inputs_json", "in.json", "--addr=h:2"}),
+      nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->workflow_path, "wf.json");
+  EXPECT_EQ(options->node_id, "greet");
+  EXPECT_THAT(options->named_inputs, ElementsAre("name=Ada"));
+  EXPECT_EQ(options->inputs_json_path, "in.json");
+  EXPECT_EQ(options->address, "h:2");
+  EXPECT_THAT(ParseArgs(RunNodeCommandSpec(), {"wf.json"}).status().message(),
+              HasSubstr("expects FILE NODE_ID, got 1"));
+}
+
+TEST(ParseCancelOptionsTest, TakesTheRunId) {
+  CancelOptions options = ParseCancelOptions(Parse(CancelCommandSpec(), {"r-3"}), nullptr);
+  EXPECT_EQ(options.run_id, "r-3");
+  EXPECT_EQ(options.address, "127.0.0.1:7070");
+}
+
+TEST(AllCommandSpecsTest, EveryCommandIsListedOnce) {
+  std::vector<std::string> names;
+  for (const CommandSpec& spec : AllCommandSpecs()) names.push_back(spec.name);
+  EXPECT_THAT(names, ElementsAre("dev", "run", "run-node", "validate", "runs list",
+                                 "runs show", "cancel"));
+}
+
 TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
   absl::StatusOr<DevOptions> options = ParseDevOptions(Parse(DevCommandSpec(), {}), "/opt/fg/bin");
   ASSERT_TRUE(options.ok()) << options.status();
