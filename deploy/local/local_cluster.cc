@@ -87,25 +87,16 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
   const LocalClusterOptions& opts = cluster->options_;
 
-  // A ready file left by an earlier scheduler would be read as this one's.
-  const std::string ready_file = opts.data_dir + "/scheduler.ready.json";
-  if (::unlink(ready_file.c_str()) != 0 && errno != ENOENT) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot remove stale ready file ", ready_file, ": ", ErrnoText(errno)));
-  }
-
-  absl::Status status = cluster->SpawnChild(
-      "scheduler", opts.scheduler_binary,
-      {"--client_addr=" + opts.client_addr, "--worker_addr=" + opts.worker_addr,
-       "--data_dir=" + opts.data_dir, "--ready_file=" + ready_file});
-  if (status.ok()) status = cluster->WaitForSchedulerReady(ready_file);
+  absl::Status status = cluster->StartScheduler(opts.client_addr, opts.worker_addr);
   for (int i = 1; status.ok() && i <= opts.workers; ++i) {
     std::string name = absl::StrCat("worker-", i);
     std::vector<std::string> args = {"--scheduler=" + cluster->worker_address_,
                                      absl::StrCat("--slots=", opts.slots_per_worker),
                                      "--worker_id=" + name};
     args.insert(args.end(), opts.extra_worker_args.begin(), opts.extra_worker_args.end());
-    status = cluster->SpawnChild(name, opts.worker_binary, args);
+    absl::StatusOr<Child> worker = cluster->SpawnChild(name, opts.worker_binary, args);
+    status = worker.status();
+    if (worker.ok()) cluster->children_.push_back(*std::move(worker));
   }
   if (!status.ok()) {
     // Stop() reports how the children ended; the start error is the cause.
@@ -122,8 +113,52 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
 
 LocalCluster::~LocalCluster() { (void)Stop(); }
 
-absl::Status LocalCluster::SpawnChild(std::string name, const std::string& binary,
-                                      const std::vector<std::string>& args) {
+absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
+                                          const std::string& worker_addr) {
+  // A ready file left by an earlier scheduler would be read as this one's.
+  const std::string ready_file = options_.data_dir + "/scheduler.ready.json";
+  if (::unlink(ready_file.c_str()) != 0 && errno != ENOENT) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot remove stale ready file ", ready_file, ": ", ErrnoText(errno)));
+  }
+  // A restarted scheduler gets its own name, hence its own log file.
+  std::string name =
+      children_.empty() ? "scheduler" : absl::StrCat("scheduler-restart-", ++restarts_);
+  absl::StatusOr<Child> scheduler = SpawnChild(
+      std::move(name), options_.scheduler_binary,
+      {"--client_addr=" + client_addr, "--worker_addr=" + worker_addr,
+       "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file});
+  if (!scheduler.ok()) return scheduler.status();
+  if (children_.empty()) {
+    children_.push_back(*std::move(scheduler));
+  } else {
+    children_.front() = *std::move(scheduler);
+  }
+  return WaitForSchedulerReady(ready_file);
+}
+
+absl::StatusOr<ChildExit> LocalCluster::StopScheduler(StopSignal signal) {
+  if (children_.empty() || !children_.front().running) {
+    return absl::FailedPreconditionError("the scheduler is not running");
+  }
+  StopRange(0, 1, signal);
+  const Child& scheduler = children_.front();
+  const int wait_status = scheduler.wait_status.value_or(0);
+  return ChildExit{scheduler.name, scheduler.pid, DescribeWaitStatus(wait_status),
+                   WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0};
+}
+
+absl::Status LocalCluster::RestartScheduler(const std::string& client_addr) {
+  if (children_.empty()) return absl::FailedPreconditionError("the cluster was never started");
+  if (children_.front().running) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the scheduler (pid ", children_.front().pid, ") is still running; stop it first"));
+  }
+  return StartScheduler(client_addr.empty() ? client_address_ : client_addr, worker_address_);
+}
+
+absl::StatusOr<LocalCluster::Child> LocalCluster::SpawnChild(
+    std::string name, const std::string& binary, const std::vector<std::string>& args) {
   if (::access(binary.c_str(), X_OK) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         name, " binary ", binary, " is not executable: ", ErrnoText(errno)));
@@ -186,8 +221,7 @@ absl::Status LocalCluster::SpawnChild(std::string name, const std::string& binar
   child.name = std::move(name);
   child.pid = pid;
   child.log_path = std::move(log_path);
-  children_.push_back(std::move(child));
-  return absl::OkStatus();
+  return child;
 }
 
 absl::Status LocalCluster::WaitForSchedulerReady(const std::string& ready_file) {
@@ -236,11 +270,14 @@ std::optional<ChildExit> LocalCluster::PollExited() {
   return std::nullopt;
 }
 
-void LocalCluster::StopRange(size_t begin, size_t end) {
-  for (size_t i = begin; i < end; ++i) {
-    if (children_[i].running) ::kill(children_[i].pid, SIGTERM);
+void LocalCluster::StopRange(size_t begin, size_t end, StopSignal signal) {
+  if (signal == StopSignal::kTerminate) {
+    for (size_t i = begin; i < end; ++i) {
+      if (children_[i].running) ::kill(children_[i].pid, SIGTERM);
+    }
   }
-  const absl::Time deadline = absl::Now() + options_.stop_grace;
+  const absl::Time deadline =
+      signal == StopSignal::kTerminate ? absl::Now() + options_.stop_grace : absl::Now();
   while (true) {
     bool any_running = false;
     for (size_t i = begin; i < end; ++i) {
@@ -267,7 +304,7 @@ void LocalCluster::StopRange(size_t begin, size_t end) {
     }
     child.running = false;
     child.wait_status = wait_status;
-    child.needed_sigkill = true;
+    child.needed_sigkill = signal == StopSignal::kTerminate;
   }
 }
 

@@ -57,7 +57,7 @@ struct LocalClusterOptions {
 
 // A child that has exited, as reported by waitpid.
 struct ChildExit {
-  std::string name;  // "scheduler", "worker-1", ...
+  std::string name;  // "scheduler", "worker-1", "scheduler-restart-1", ...
   pid_t pid = 0;
   // Human-readable: "exited with status 3", "killed by signal 9 (Killed)".
   std::string description;
@@ -98,6 +98,25 @@ class LocalCluster {
   // printing after a failure.
   std::vector<std::pair<std::string, std::string>> LogFiles() const;
 
+  // How StopScheduler ends the scheduler: SIGTERM (a graceful stop; SIGKILL
+  // after stop_grace if it outlives it), or SIGKILL at once (a crash: no
+  // chance to flush or close anything).
+  enum class StopSignal { kTerminate, kKill };
+
+  // Stops the scheduler alone; the workers keep running and keep trying to
+  // reconnect (with their backoff). Returns how it ended. FailedPrecondition
+  // when it is not running.
+  absl::StatusOr<ChildExit> StopScheduler(StopSignal signal);
+
+  // Starts a scheduler again on the same data directory (so on the same run
+  // history) after StopScheduler, and waits for its ready file. It listens
+  // on the same worker address, so the running workers reconnect to it, and
+  // on `client_addr` (empty: the same client address as before; port 0:
+  // a new port, read back into client_address()). Its name and log file are
+  // "scheduler-restart-N". FailedPrecondition while a scheduler is still
+  // running.
+  absl::Status RestartScheduler(const std::string& client_addr = "");
+
  private:
   struct Child {
     std::string name;
@@ -111,14 +130,20 @@ class LocalCluster {
   explicit LocalCluster(LocalClusterOptions options)
       : options_(std::move(options)) {}
 
-  absl::Status SpawnChild(std::string name, const std::string& binary,
-                          const std::vector<std::string>& args);
+  // Forks and execs `binary`; the child is returned, not yet recorded.
+  absl::StatusOr<Child> SpawnChild(std::string name, const std::string& binary,
+                                   const std::vector<std::string>& args);
+  // Spawns the scheduler as children_[0] (replacing a stopped one) and waits
+  // for its ready file.
+  absl::Status StartScheduler(const std::string& client_addr, const std::string& worker_addr);
   absl::Status WaitForSchedulerReady(const std::string& ready_file);
-  // Terminates the children whose index is in [begin, end).
-  void StopRange(size_t begin, size_t end);
+  // Terminates the children whose index is in [begin, end): SIGTERM, then
+  // SIGKILL for those still running after stop_grace (or SIGKILL at once).
+  void StopRange(size_t begin, size_t end, StopSignal signal = StopSignal::kTerminate);
 
   LocalClusterOptions options_;
   std::vector<Child> children_;  // children_[0] is the scheduler
+  int restarts_ = 0;
   std::string client_address_;
   std::string worker_address_;
 };

@@ -23,9 +23,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// A scheduler stand-in: writes the ready file the way the real one does
-// (temp file + rename) and exits 0 on SIGTERM.
+// A scheduler stand-in: appends its arguments to scheduler-args next to
+// itself, writes the ready file the way the real one does (temp file +
+// rename) and exits 0 on SIGTERM.
 constexpr char kGoodScheduler[] = R"(#!/bin/sh
+echo "$@" >> "$(dirname "$0")/scheduler-args"
 for arg in "$@"; do
   case "$arg" in --ready_file=*) ready="${arg#--ready_file=}";; esac
 done
@@ -166,6 +168,43 @@ TEST_F(LocalClusterTest, ChildIgnoringSigtermIsKilled) {
   EXPECT_THAT(stopped.message(),
               HasSubstr("worker-1 did not stop within 300ms of SIGTERM and was killed"));
   EXPECT_THAT(stopped.message(), testing::Not(HasSubstr("scheduler")));
+}
+
+TEST_F(LocalClusterTest, RestartsTheSchedulerOnTheSameDataDirAndAddresses) {
+  LocalClusterOptions options =
+      Options(Script("scheduler", kGoodScheduler), Script("worker", kGoodWorker));
+  absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  LocalCluster& lc = **cluster;
+
+  EXPECT_EQ(lc.RestartScheduler().code(), absl::StatusCode::kFailedPrecondition)
+      << "a running scheduler is not replaced";
+  absl::StatusOr<ChildExit> terminated = lc.StopScheduler(LocalCluster::StopSignal::kTerminate);
+  ASSERT_TRUE(terminated.ok()) << terminated.status();
+  EXPECT_EQ(terminated->description, "exited with status 0");
+  EXPECT_EQ(lc.StopScheduler(LocalCluster::StopSignal::kKill).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(lc.RestartScheduler().ok());
+
+  absl::StatusOr<ChildExit> killed = lc.StopScheduler(LocalCluster::StopSignal::kKill);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  EXPECT_EQ(killed->description, "killed by signal 9 (Killed)");
+  EXPECT_FALSE(killed->clean);
+  ASSERT_TRUE(lc.RestartScheduler("127.0.0.1:0").ok());
+
+  // The first start used the options; each restart the addresses the
+  // previous one reported (or the new client address), on the same data dir.
+  const std::string data = "--data_dir=" + dir_ + "/data --ready_file=" + dir_ +
+                           "/data/scheduler.ready.json\n";
+  EXPECT_EQ(ReadFile(dir_ + "/scheduler-args").value_or(""),
+            "--client_addr=127.0.0.1:0 --worker_addr=127.0.0.1:0 " + data +
+                "--client_addr=127.0.0.1:17070 --worker_addr=127.0.0.1:17071 " + data +
+                "--client_addr=127.0.0.1:0 --worker_addr=127.0.0.1:17071 " + data);
+  std::vector<std::string> names;
+  for (const auto& [name, log] : lc.LogFiles()) names.push_back(name);
+  EXPECT_THAT(names, testing::ElementsAre("scheduler-restart-2", "worker-1"));
+  EXPECT_EQ(lc.PollExited(), std::nullopt) << "the worker kept running";
+  EXPECT_TRUE(lc.Stop().ok());
 }
 
 TEST_F(LocalClusterTest, MissingBinaryIsNamed) {
