@@ -26,6 +26,7 @@
 #include "common/workflow_file.h"
 #include "deploy/local/local_cluster.h"
 #include "gmock/gmock.h"
+#include "tests/e2e/e2e_support.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 
@@ -36,9 +37,8 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-const std::string kSourceDir = FLOWGRID_SOURCE_DIR;
-const std::string kExamples = kSourceDir + "/examples/workflows/";
-const std::string kBadData = kSourceDir + "/tests/e2e/data/";
+using e2e::kBadData;
+using e2e::kExamples;
 
 // Bounds every run the tests watch; the slowest workflow here takes well
 // under a second on an idle machine.
@@ -76,21 +76,12 @@ struct ProcessResult {
 class EndToEndTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "flowgrid-e2e-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    work_dir_ = new std::string(pattern);
-
-    LocalClusterOptions options;
-    options.scheduler_binary = FLOWGRID_SCHEDULER_BIN;
-    options.worker_binary = FLOWGRID_WORKER_BIN;
-    options.data_dir = *work_dir_ + "/data";
-    options.log_dir = *work_dir_ + "/logs";
+    const std::string work_dir = e2e::MakeWorkDir("flowgrid-e2e");
+    ASSERT_FALSE(work_dir.empty());
+    work_dir_ = new std::string(work_dir);
     // Two workers with one slot each: the diamond's parallel branches can
     // only overlap if jobs really are spread over separate processes.
-    options.workers = 2;
-    options.slots_per_worker = 1;
-    options.ready_timeout = absl::Seconds(30);
-    options.stop_grace = absl::Seconds(15);
+    LocalClusterOptions options = e2e::ClusterOptions(work_dir, 2, 1);
     absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = cluster->release();
@@ -227,6 +218,10 @@ int EventIndex(const std::vector<v1::RunEvent>& events, v1::RunEvent::KindCase k
     if (id == node_id) return static_cast<int>(i);
   }
   return -1;
+}
+
+ValueMap MakeInputs(const std::map<std::string, v1::Value>& values) {
+  return ValueMap(values.begin(), values.end());
 }
 
 v1::Value ObjectOf(const std::map<std::string, v1::Value>& fields) {
@@ -560,6 +555,135 @@ TEST_F(EndToEndTest, CliWithoutASchedulerExitsTwoWithAHint) {
   EXPECT_EQ(cli.exit_code, 2) << cli.stderr_text;
   EXPECT_THAT(cli.stderr_text, AllOf(HasSubstr("cannot connect"), HasSubstr("127.0.0.1:1"),
                                      HasSubstr("flowgridctl dev")));
+}
+
+// --------------------------------------------------- run history and control --
+
+// The run ids of `flowgridctl runs list --output json`, newest first.
+std::vector<std::string> ListedRunIds(const std::string& json_text) {
+  std::vector<std::string> ids;
+  absl::StatusOr<v1::Value> printed = ParseValueJson(json_text);
+  EXPECT_TRUE(printed.ok()) << printed.status() << "\n" << json_text;
+  if (!printed.ok()) return ids;
+  for (const v1::Value& run : printed->object_value().fields().at("runs").list_value().items()) {
+    ids.push_back(run.object_value().fields().at("run_id").string_value());
+  }
+  return ids;
+}
+
+TEST_F(EndToEndTest, CliRunsListAndShowAfterACoupleOfRuns) {
+  const v1::Workflow hello = LoadOrDie(kExamples + "hello.json");
+  std::vector<std::string> run_ids;
+  for (const char* name : {"first", "second"}) {
+    ValueMap inputs;
+    inputs["name"] = StringValue(name);
+    WatchedRun run = RunWorkflow(hello, inputs);
+    ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+    run_ids.push_back(run.run_id);
+  }
+  WatchedRun failed = RunWorkflow(LoadOrDie(kBadData + "raises.json"), MakeInputs({{"x", IntValue(4)}}));
+  ASSERT_TRUE(failed.finished.ok()) << failed.finished.status();
+  const std::string addr = "--addr=" + cluster_->client_address();
+
+  // Newest first: the failed run, then "second", then "first".
+  ProcessResult page = RunFlowgridctl({"runs", "list", "--limit=3", "--output=json", addr});
+  ASSERT_EQ(page.exit_code, 0) << page.stderr_text;
+  EXPECT_THAT(ListedRunIds(page.stdout_text),
+              ::testing::ElementsAre(failed.run_id, run_ids[1], run_ids[0]));
+
+  // Paging: two runs, then the next page starts with the third.
+  ProcessResult first_page = RunFlowgridctl({"runs", "list", "--limit", "2", addr});
+  ASSERT_EQ(first_page.exit_code, 0) << first_page.stderr_text;
+  EXPECT_THAT(first_page.stdout_text,
+              MatchesRegex("RUN ID +WORKFLOW +STATUS +CREATED \\(UTC\\) +DURATION\n" +
+                           failed.run_id + " +raises +FAILED +[0-9: -]+ +[0-9.]+m?s\n" +
+                           run_ids[1] + " +hello +SUCCEEDED +[0-9: -]+ +[0-9.]+m?s\n" +
+                           "next page: --page_token=[0-9]+\n"));
+  const std::string hint = "next page: --page_token=";
+  const size_t at = first_page.stdout_text.find(hint);
+  ASSERT_NE(at, std::string::npos) << first_page.stdout_text;
+  const std::string token = first_page.stdout_text.substr(
+      at + hint.size(), first_page.stdout_text.find('\n', at) - at - hint.size());
+  ProcessResult next_page = RunFlowgridctl(
+      {"runs", "list", "--limit=1", "--page_token=" + token, "--output=json", addr});
+  ASSERT_EQ(next_page.exit_code, 0) << next_page.stderr_text;
+  EXPECT_THAT(ListedRunIds(next_page.stdout_text), ::testing::ElementsAre(run_ids[0]));
+
+  // The status filter keeps only failed runs.
+  ProcessResult only_failed =
+      RunFlowgridctl({"runs", "list", "--status=failed", "--output=json", addr});
+  ASSERT_EQ(only_failed.exit_code, 0) << only_failed.stderr_text;
+  std::vector<std::string> failed_ids = ListedRunIds(only_failed.stdout_text);
+  EXPECT_THAT(failed_ids, ::testing::Contains(failed.run_id));
+  EXPECT_THAT(failed_ids, ::testing::Not(::testing::Contains(run_ids[0])));
+
+  ProcessResult show = RunFlowgridctl({"runs", "show", run_ids[1], addr});
+  ASSERT_EQ(show.exit_code, 0) << show.stderr_text;
+  EXPECT_THAT(show.stdout_text,
+              AllOf(HasSubstr("run       " + run_ids[1] + "\n"), HasSubstr("workflow  hello\n"),
+                    HasSubstr("status    SUCCEEDED\n"), HasSubstr("inputs:\n  name  \"second\"\n"),
+                    HasSubstr("outputs:\n  greeting  \"Hello, second!\"\n")));
+  EXPECT_THAT(show.stdout_text, MatchesRegex("(.|\n)*\n  greet +1 +SUCCEEDED +[0-9.]+m?s\n(.|\n)*"));
+
+  ProcessResult show_failed = RunFlowgridctl({"runs", "show", failed.run_id, addr});
+  ASSERT_EQ(show_failed.exit_code, 0) << show_failed.stderr_text;
+  EXPECT_THAT(show_failed.stdout_text,
+              AllOf(HasSubstr("status    FAILED\n"),
+                    HasSubstr("error     RUNTIME_ERROR: ZeroDivisionError: division by zero "
+                              "(node divide)\n"),
+                    HasSubstr("    error: RUNTIME_ERROR: ZeroDivisionError: division by zero\n"),
+                    HasSubstr("line 3")));
+
+  ProcessResult show_json = RunFlowgridctl({"runs", "show", failed.run_id, "--output=json", addr});
+  ASSERT_EQ(show_json.exit_code, 0) << show_json.stderr_text;
+  absl::StatusOr<v1::Value> record = ParseValueJson(show_json.stdout_text);
+  ASSERT_TRUE(record.ok()) << record.status() << "\n" << show_json.stdout_text;
+  const auto& fields = record->object_value().fields();
+  EXPECT_EQ(fields.at("status").string_value(), "FAILED");
+  EXPECT_EQ(fields.at("failed_node_id").string_value(), "divide");
+  EXPECT_EQ(fields.at("inputs").object_value().fields().at("x").int_value(), 4);
+
+  ProcessResult unknown = RunFlowgridctl({"runs", "show", "no-such-run", addr});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.stderr_text;
+  EXPECT_THAT(unknown.stderr_text, HasSubstr("no-such-run"));
+}
+
+TEST_F(EndToEndTest, CliCancelStopsALongRunningRun) {
+  absl::StatusOr<std::string> run_id = client_->Submit(LoadOrDie(kBadData + "spin.json"), ValueMap{});
+  ASSERT_TRUE(run_id.ok()) << run_id.status();
+  // Wait until the spinning job has been handed out, then cancel it.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (true) {
+    absl::StatusOr<v1::Run> run = client_->Get(*run_id);
+    ASSERT_TRUE(run.ok()) << run.status();
+    if (run->status() == v1::RUN_RUNNING) break;
+    ASSERT_LT(absl::Now(), deadline) << "run " << *run_id << " did not start";
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  const std::string addr = "--addr=" + cluster_->client_address();
+  const absl::Time cancelled_at = absl::Now();
+  ProcessResult cancel = RunFlowgridctl({"cancel", *run_id, addr});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.stderr_text;
+  EXPECT_EQ(cancel.stdout_text, "run " + *run_id + " CANCELLED\n");
+
+  std::vector<v1::RunEvent> events;
+  absl::StatusOr<v1::RunFinished> finished =
+      client_->Watch(*run_id, 0, [&](const v1::RunEvent& event) { events.push_back(event); });
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->status(), v1::RUN_CANCELLED) << finished->DebugString();
+  // Far sooner than the job's own 60 s timeout.
+  EXPECT_LT(absl::Now() - cancelled_at, absl::Seconds(10));
+
+  // A finished run cannot be cancelled again: exit 1 saying so.
+  ProcessResult again = RunFlowgridctl({"cancel", *run_id, addr});
+  EXPECT_EQ(again.exit_code, 1) << again.stderr_text;
+  EXPECT_THAT(again.stderr_text, HasSubstr("already finished"));
+
+  // The cluster goes on taking runs.
+  WatchedRun after = RunWorkflow(LoadOrDie(kExamples + "hello.json"), MakeInputs({{"name", StringValue("x")}}));
+  ASSERT_TRUE(after.finished.ok()) << after.finished.status();
+  EXPECT_EQ(after.finished->status(), v1::RUN_SUCCEEDED);
 }
 
 }  // namespace

@@ -1,0 +1,45 @@
+// What the end-to-end test files share: where the binaries and data are,
+// a scratch directory and the LocalCluster options for it.
+#ifndef FLOWGRID_TESTS_E2E_E2E_SUPPORT_H_
+#define FLOWGRID_TESTS_E2E_E2E_SUPPORT_H_
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <string>
+
+#include "deploy/local/local_cluster.h"
+
+namespace flowgrid::e2e {
+
+inline const std::string kSourceDir = FLOWGRID_SOURCE_DIR;
+inline const std::string kExamples = kSourceDir + "/examples/workflows/";
+inline const std::string kBadData = kSourceDir + "/tests/e2e/data/";
+
+// A new directory under the system's temporary directory ("" on failure).
+inline std::string MakeWorkDir(const std::string& prefix) {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) return "";
+  return pattern;
+}
+
+// The real binaries, ports picked by the kernel, the store in
+// <work_dir>/data and one log file per process in <work_dir>/logs.
+inline LocalClusterOptions ClusterOptions(const std::string& work_dir, int workers,
+                                          int slots_per_worker) {
+  LocalClusterOptions options;
+  options.scheduler_binary = FLOWGRID_SCHEDULER_BIN;
+  options.worker_binary = FLOWGRID_WORKER_BIN;
+  options.data_dir = work_dir + "/data";
+  options.log_dir = work_dir + "/logs";
+  options.workers = workers;
+  options.slots_per_worker = slots_per_worker;
+  options.ready_timeout = absl::Seconds(30);
+  options.stop_grace = absl::Seconds(15);
+  return options;
+}
+
+}  // namespace flowgrid::e2e
+
+#endif  // FLOWGRID_TESTS_E2E_E2E_SUPPORT_H_
