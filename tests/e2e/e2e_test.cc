@@ -16,10 +16,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/sdk/client.h"
 #include "common/value_json.h"
@@ -368,6 +373,246 @@ TEST_F(EndToEndTest, DedupeItemsCleansAndDeduplicates) {
   EXPECT_THAT(outputs.at("items"), EqualsValue(expected));
 }
 
+// ------------------------------------------------ workflow-engine examples --
+
+// The events of one kind for one node, in order.
+std::vector<v1::RunEvent> EventsOf(const WatchedRun& run, v1::RunEvent::KindCase kind,
+                                   const std::string& node_id) {
+  std::vector<v1::RunEvent> found;
+  for (const v1::RunEvent& event : run.events) {
+    if (event.kind_case() != kind) continue;
+    const std::string& id = kind == v1::RunEvent::kNodeStarted  ? event.node_started().node_id()
+                            : kind == v1::RunEvent::kNodeRetry ? event.node_retry().node_id()
+                                                               : event.node_finished().node_id();
+    if (id == node_id) found.push_back(event);
+  }
+  return found;
+}
+
+v1::Value ListOf(const std::vector<v1::Value>& items) {
+  v1::Value value;
+  v1::ListValue* list = value.mutable_list_value();
+  for (const v1::Value& item : items) *list->add_items() = item;
+  return value;
+}
+
+TEST_F(EndToEndTest, IfElseTakesTheFirstMatchingCaseAndTheAggregatorJoinsTheBranches) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "if_else.json");
+  // The cases of the "grade" node, as its conditions say: "top" when
+  // score >= 90 and tag does not contain "draft"; else "pass" when
+  // score > 50 or tag is "vip" or tag starts with "retake"; else "false".
+  auto expected_branch = [](int64_t score, const std::string& tag) -> std::string {
+    if (score >= 90 && tag.find("draft") == std::string::npos) return "top";
+    if (score > 50 || tag == "vip" || tag.rfind("retake", 0) == 0) return "pass";
+    return "false";
+  };
+  const std::vector<std::pair<int64_t, std::string>> cases = {
+      {95, "final"}, {90, "final"}, {95, "draft"}, {51, "x"}, {50, "x"}, {30, "vip"},
+      {30, "vipx"},  {30, "retake-2"}, {10, "draft"}};
+  for (const auto& [score, tag] : cases) {
+    WatchedRun run = RunWorkflow(workflow, MakeInputs({{"score", IntValue(score)},
+                                                       {"tag", StringValue(tag)}}));
+    ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+    ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+    const std::string branch = expected_branch(score, tag);
+    const std::string label = branch == "false" ? "fail" : branch;
+    EXPECT_EQ(run.finished->outputs().at("message").string_value(),
+              absl::StrCat(label, ": ", score, " (", tag, ")"))
+        << score << " " << tag;
+    std::vector<v1::RunEvent> grade = EventsOf(run, v1::RunEvent::kNodeFinished, "grade");
+    ASSERT_EQ(grade.size(), 1u);
+    EXPECT_EQ(grade[0].node_finished().branch(), branch) << score << " " << tag;
+    // Only the branch taken ran; the others were skipped (an untaken node
+    // has no node_started and at most a SKIPPED node_finished).
+    for (const char* node : {"top_message", "pass_message", "fail_message"}) {
+      const bool taken = absl::StrCat(label, "_message") == node;
+      EXPECT_EQ(EventsOf(run, v1::RunEvent::kNodeStarted, node).size(), taken ? 1u : 0u)
+          << node << " for " << score << " " << tag;
+      for (const v1::RunEvent& finished : EventsOf(run, v1::RunEvent::kNodeFinished, node)) {
+        EXPECT_EQ(finished.node_finished().result().status(),
+                  taken ? v1::NODE_SUCCEEDED : v1::NODE_SKIPPED)
+            << node << " for " << score << " " << tag;
+      }
+    }
+  }
+}
+
+TEST_F(EndToEndTest, TemplateRendersJinjaLoopsAndFilters) {
+  const ValueMap inputs = InputsFileOrDie("template.json");
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "template.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  // The template: the title upper-cased, one "- name xqty" line per item,
+  // then the sum of the quantities (Jinja2 drops the template's own final
+  // newline only, and there is none).
+  std::string expected = absl::AsciiStrToUpper(inputs.at("title").string_value()) + "\n";
+  int64_t total = 0;
+  for (const v1::Value& item : inputs.at("items").list_value().items()) {
+    const auto& fields = item.object_value().fields();
+    absl::StrAppend(&expected, "- ", fields.at("name").string_value(), " x",
+                    fields.at("qty").int_value(), "\n");
+    total += fields.at("qty").int_value();
+  }
+  absl::StrAppend(&expected, "total: ", total, " item(s)");
+  EXPECT_EQ(run.finished->outputs().at("text").string_value(), expected);
+}
+
+TEST_F(EndToEndTest, GroupedAggregatorGivesEachGroupFromTheBranchTaken) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "aggregator_grouped.json");
+  for (const auto& [lang, greeting, farewell] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"fr", "Bonjour, Ada!", "Au revoir, Ada."}, {"en", "Hello, Ada!", "Goodbye, Ada."}}) {
+    WatchedRun run = RunWorkflow(
+        workflow, MakeInputs({{"name", StringValue("Ada")}, {"lang", StringValue(lang)}}));
+    ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+    ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+    EXPECT_EQ(run.finished->outputs().at("greeting").string_value(), greeting) << lang;
+    EXPECT_EQ(run.finished->outputs().at("farewell").string_value(), farewell) << lang;
+  }
+}
+
+TEST_F(EndToEndTest, IterationRunsItsSubGraphPerItemWithAParallelBound) {
+  const ValueMap inputs = InputsFileOrDie("iteration.json");
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "iteration.json"), inputs);
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  std::vector<v1::Value> labels;
+  std::vector<std::string> label_texts;
+  const auto& words = inputs.at("words").list_value().items();
+  for (int i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i].string_value();
+    label_texts.push_back(
+        absl::StrCat(i, ":", absl::AsciiStrToUpper(word), ":", word.size()));
+    labels.push_back(StringValue(label_texts.back()));
+  }
+  const auto& outputs = run.finished->outputs();
+  EXPECT_THAT(outputs.at("labels"), EqualsValue(ListOf(labels)));
+  EXPECT_EQ(outputs.at("joined").string_value(), absl::StrJoin(label_texts, " "));
+  EXPECT_EQ(outputs.at("count").int_value(), words.size());
+
+  // One inner execution per item, each scoped [each, index]; never more
+  // than parallel_nums = 2 of them in flight at once.
+  std::set<int> indexes;
+  int in_flight = 0;
+  int most_in_flight = 0;
+  for (const v1::RunEvent& event : run.events) {
+    if (event.has_node_started() && event.node_started().node_id() == "label") {
+      ASSERT_EQ(event.node_started().scope().levels_size(), 1);
+      EXPECT_EQ(event.node_started().scope().levels(0).node_id(), "each");
+      indexes.insert(event.node_started().scope().levels(0).index());
+      most_in_flight = std::max(most_in_flight, ++in_flight);
+    }
+    if (event.has_node_finished() && event.node_finished().node_id() == "label") --in_flight;
+  }
+  EXPECT_EQ(indexes.size(), static_cast<size_t>(words.size()));
+  EXPECT_LE(most_in_flight, 2);
+  EXPECT_EQ(most_in_flight, 2) << "the items did not run in parallel";
+}
+
+TEST_F(EndToEndTest, LoopAccumulatesWithTheAssignerUntilItsBreakCondition) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "loop.json");
+  for (int64_t n : {4, 7, 0}) {
+    WatchedRun run = RunWorkflow(workflow, MakeInputs({{"n", IntValue(n)}}));
+    ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+    ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+    // i counts rounds from 0; the break (i >= n) is checked before the first
+    // round, so n = 0 runs none.
+    int64_t total = 0;
+    std::vector<v1::Value> seen;
+    for (int64_t i = 0; i < n; ++i) {
+      total += i * i;
+      seen.push_back(IntValue(i * i));
+    }
+    const auto& outputs = run.finished->outputs();
+    EXPECT_EQ(outputs.at("total").int_value(), total) << "n = " << n;
+    EXPECT_EQ(outputs.at("rounds").int_value(), n);
+    EXPECT_THAT(outputs.at("seen"), EqualsValue(ListOf(seen))) << "n = " << n;
+    EXPECT_EQ(EventsOf(run, v1::RunEvent::kNodeFinished, "square").size(),
+              static_cast<size_t>(n));
+  }
+}
+
+TEST_F(EndToEndTest, JavaScriptAsyncMainRunsWithCapturedConsole) {
+  const std::string text = "flowgrid runs  Dify workflows";
+  WatchedRun run = RunWorkflow(LoadOrDie(kExamples + "javascript.json"),
+                               MakeInputs({{"text", StringValue(text)}}));
+  ASSERT_TRUE(run.finished.ok()) << run.finished.status();
+  ASSERT_EQ(run.finished->status(), v1::RUN_SUCCEEDED) << run.finished->DebugString();
+  std::vector<std::string> words = absl::StrSplit(text, ' ', absl::SkipEmpty());
+  std::vector<v1::Value> lengths;
+  std::string longest;
+  for (const std::string& word : words) {
+    lengths.push_back(IntValue(static_cast<int64_t>(word.size())));
+    if (word.size() > longest.size()) longest = word;
+  }
+  const auto& outputs = run.finished->outputs();
+  EXPECT_EQ(outputs.at("word_count").int_value(), static_cast<int64_t>(words.size()));
+  EXPECT_EQ(outputs.at("longest").string_value(), longest);
+  EXPECT_EQ(outputs.at("shouted").string_value(), absl::AsciiStrToUpper(text));
+  EXPECT_THAT(outputs.at("lengths"), EqualsValue(ListOf(lengths)));
+  std::vector<v1::RunEvent> stats = EventsOf(run, v1::RunEvent::kNodeFinished, "stats");
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].node_finished().result().stdout(),
+            absl::StrCat("counted ", words.size(), " words\n"));
+}
+
+TEST_F(EndToEndTest, FailBranchRoutesTheErrorToTheRecoveryPath) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "fail_branch.json");
+  WatchedRun parsed = RunWorkflow(workflow, MakeInputs({{"raw", StringValue("2.5")}}));
+  ASSERT_TRUE(parsed.finished.ok()) << parsed.finished.status();
+  EXPECT_EQ(parsed.finished->status(), v1::RUN_SUCCEEDED) << parsed.finished->DebugString();
+  EXPECT_THAT(parsed.finished->outputs().at("result"), EqualsValue(DoubleValue(5.0)));
+  EXPECT_EQ(parsed.finished->outputs().at("note").string_value(), "parsed");
+
+  WatchedRun failed = RunWorkflow(workflow, MakeInputs({{"raw", StringValue("abc")}}));
+  ASSERT_TRUE(failed.finished.ok()) << failed.finished.status();
+  EXPECT_EQ(failed.finished->status(), v1::RUN_PARTIAL_SUCCEEDED)
+      << failed.finished->DebugString();
+  EXPECT_THAT(failed.finished->outputs().at("result"), EqualsValue(IntValue(0)));
+  // recover's note is "<error_type>: <error_message>" of the failed node.
+  EXPECT_EQ(failed.finished->outputs().at("note").string_value(),
+            "RUNTIME_ERROR: ValueError: not a number: 'abc'");
+  std::vector<v1::RunEvent> parse = EventsOf(failed, v1::RunEvent::kNodeFinished, "parse");
+  ASSERT_EQ(parse.size(), 1u);
+  const v1::NodeResult& result = parse[0].node_finished().result();
+  EXPECT_EQ(result.status(), v1::NODE_EXCEPTION);
+  EXPECT_EQ(result.outputs().at("error_type").string_value(), "RUNTIME_ERROR");
+  EXPECT_EQ(result.outputs().at("error_message").string_value(),
+            "ValueError: not a number: 'abc'");
+  // The success branch did not run.
+  EXPECT_TRUE(EventsOf(failed, v1::RunEvent::kNodeStarted, "double").empty());
+  EXPECT_EQ(EventsOf(failed, v1::RunEvent::kNodeStarted, "recover").size(), 1u);
+}
+
+TEST_F(EndToEndTest, DefaultValueReplacesTheOutputsAfterTheRetry) {
+  const v1::Workflow workflow = LoadOrDie(kExamples + "default_value.json");
+  WatchedRun ok = RunWorkflow(workflow, MakeInputs({{"x", IntValue(16)}}));
+  ASSERT_TRUE(ok.finished.ok()) << ok.finished.status();
+  EXPECT_EQ(ok.finished->status(), v1::RUN_SUCCEEDED) << ok.finished->DebugString();
+  EXPECT_THAT(ok.finished->outputs().at("root"), EqualsValue(DoubleValue(4.0)));
+  EXPECT_THAT(ok.finished->outputs().at("exact"), EqualsValue(BoolValue(true)));
+  EXPECT_THAT(ok.finished->outputs().at("error"), EqualsValue(NullValue()));
+
+  WatchedRun failed = RunWorkflow(workflow, MakeInputs({{"x", IntValue(-4)}}));
+  ASSERT_TRUE(failed.finished.ok()) << failed.finished.status();
+  EXPECT_EQ(failed.finished->status(), v1::RUN_PARTIAL_SUCCEEDED)
+      << failed.finished->DebugString();
+  // The declared defaults, and the error of the last attempt.
+  EXPECT_THAT(failed.finished->outputs().at("root"), EqualsValue(IntValue(-1)));
+  EXPECT_THAT(failed.finished->outputs().at("exact"), EqualsValue(BoolValue(false)));
+  EXPECT_EQ(failed.finished->outputs().at("error").string_value(),
+            "ValueError: math domain error");
+  // max_retries 1: one retry 100 ms after the first failure, then attempt 2.
+  std::vector<v1::RunEvent> retries = EventsOf(failed, v1::RunEvent::kNodeRetry, "root");
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].node_retry().attempt(), 1);
+  EXPECT_EQ(retries[0].node_retry().retry_in_ms(), 100);
+  std::vector<v1::RunEvent> finished = EventsOf(failed, v1::RunEvent::kNodeFinished, "root");
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].node_finished().attempt(), 2);
+  EXPECT_EQ(finished[0].node_finished().result().status(), v1::NODE_EXCEPTION);
+}
+
 // ------------------------------------------------------------- the SDK API --
 
 TEST_F(EndToEndTest, WatchReplaysAfterAGivenSequenceAndGetHasTheRecord) {
@@ -546,6 +791,47 @@ TEST_F(EndToEndTest, CliValidatePrintsTheOrderOfAValidWorkflow) {
       {"validate", kExamples + "hello.json", "--addr=" + cluster_->client_address()});
   EXPECT_EQ(cli.exit_code, 0) << cli.stderr_text;
   EXPECT_THAT(cli.stdout_text, HasSubstr("hello.json is valid; order: start -> greet -> end"));
+}
+
+TEST_F(EndToEndTest, CliRunPassesSystemVariablesAndMasksSecrets) {
+  const std::string addr = "--addr=" + cluster_->client_address();
+  ProcessResult cli = RunFlowgridctl({"run", kBadData + "system_vars.json", "--sys",
+                                      "query=what is flowgrid?", "--sys=user_id=u-7",
+                                      "--output=json", "--quiet", addr});
+  ASSERT_EQ(cli.exit_code, 0) << cli.stderr_text;
+  absl::StatusOr<v1::Value> printed = ParseValueJson(cli.stdout_text);
+  ASSERT_TRUE(printed.ok()) << printed.status() << "\n" << cli.stdout_text;
+  const auto& outputs = printed->object_value().fields();
+  EXPECT_EQ(outputs.at("text").string_value(), "Howdy u-7, you asked: what is flowgrid?");
+  // The secret reached the code ("sk-secret-123" has 13 characters)...
+  EXPECT_EQ(outputs.at("key_length").int_value(), 13);
+  // ...but not the history.
+  const std::string run_id = outputs.at("run_id").string_value();
+  ProcessResult show = RunFlowgridctl({"runs", "show", run_id, "--output=json", addr});
+  ASSERT_EQ(show.exit_code, 0) << show.stderr_text;
+  EXPECT_THAT(show.stdout_text, ::testing::Not(HasSubstr("sk-secret-123")));
+  EXPECT_THAT(show.stdout_text, HasSubstr("\"user\":\"u-7\""));
+}
+
+TEST_F(EndToEndTest, CliRunShowsScopedNodesAndRetries) {
+  const std::string addr = "--addr=" + cluster_->client_address();
+  ProcessResult iteration = RunFlowgridctl(
+      {"run", kExamples + "iteration.json", "--inputs_json",
+       kExamples + "inputs/iteration.json", addr});
+  ASSERT_EQ(iteration.exit_code, 0) << iteration.stderr_text;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THAT(iteration.stderr_text, HasSubstr(absl::StrCat("[each/label #", i, "] started\n")));
+  }
+  ProcessResult retried =
+      RunFlowgridctl({"run", kExamples + "default_value.json", "--input=x=-1", addr});
+  ASSERT_EQ(retried.exit_code, 0) << retried.stderr_text;
+  EXPECT_THAT(retried.stderr_text,
+              AllOf(HasSubstr("[root] attempt 1 failed, retrying in 100.0ms: RUNTIME_ERROR: "
+                              "ValueError: math domain error\n"),
+                    HasSubstr("[root] started (attempt 2)\n"),
+                    HasSubstr("finished: PARTIAL_SUCCEEDED")));
+  EXPECT_EQ(retried.stdout_text,
+            "error  \"ValueError: math domain error\"\nexact  false\nroot   -1\n");
 }
 
 TEST_F(EndToEndTest, CliWithoutASchedulerExitsTwoWithAHint) {

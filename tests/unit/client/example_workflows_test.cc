@@ -27,7 +27,9 @@ TEST(ExampleWorkflowsTest, EveryExampleLoads) {
     EXPECT_FALSE(workflow->nodes().empty()) << entry.path();
     ++count;
   }
-  EXPECT_EQ(count, 5) << "hello, diamond, parse_llm_output, hmac_auth_header, dedupe_items";
+  EXPECT_EQ(count, 13) << "hello, diamond, parse_llm_output, hmac_auth_header, dedupe_items, "
+                          "if_else, template, aggregator_grouped, iteration, loop, javascript, "
+                          "fail_branch, default_value";
 }
 
 TEST(ExampleWorkflowsTest, EveryInputsFileIsAJsonObject) {
@@ -39,11 +41,11 @@ TEST(ExampleWorkflowsTest, EveryInputsFileIsAJsonObject) {
     EXPECT_TRUE(inputs.ok()) << entry.path() << ": " << inputs.status();
     ++count;
   }
-  EXPECT_EQ(count, 3);
+  EXPECT_EQ(count, 5);
 }
 
 TEST(ExampleWorkflowsTest, GraphErrorsOfTestDataAreNotSyntaxErrors) {
-  for (const char* name : {"cycle.json", "dangling_edge.json", "raises.json"}) {
+  for (const char* name : {"cycle.json", "dangling_edge.json", "raises.json", "spin.json"}) {
     absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(kE2eData + "/" + name);
     EXPECT_TRUE(workflow.ok()) << workflow.status();
   }
