@@ -26,7 +26,11 @@ ABSL_FLAG(std::string, data_dir, "./flowgrid-data", "Directory of the run histor
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, write {\"client_addr\":..,\"worker_addr\":..} here (atomically).");
 ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
-ABSL_FLAG(int, max_job_attempts, 3, "Attempts of a job whose worker is lost before WORKER_LOST.");
+ABSL_FLAG(int, max_job_attempts, 3, "Deliveries of a job whose worker is lost before WORKER_LOST.");
+ABSL_FLAG(absl::Duration, max_run_time, absl::Seconds(1200),
+          "A run still going after this long fails with TIMEOUT.");
+ABSL_FLAG(bool, strict_outputs, false,
+          "Fail a code node that returns an undeclared key (newer Dify) instead of warning.");
 
 namespace flowgrid {
 namespace {
@@ -79,6 +83,8 @@ int Main() {
   engine::EngineOptions options = engine::DefaultEngineOptions();
   options.execution.max_steps = absl::GetFlag(FLAGS_max_steps);
   options.dispatch.max_attempts = absl::GetFlag(FLAGS_max_job_attempts);
+  options.max_run_time = absl::GetFlag(FLAGS_max_run_time);
+  options.output_limits.set_strict_outputs(absl::GetFlag(FLAGS_strict_outputs));
   engine::RunEngine engine(store->get(), options);
   if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
     LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));

@@ -6,25 +6,34 @@
 #include "common/log.h"
 
 namespace flowgrid::dispatch {
+namespace {
 
-std::string JobKey::ToJobId() const { return absl::StrCat(run_id, "/", node); }
+// The runtime a job needs: templates render in Python.
+v1::CodeNode::Language RequiredRuntime(const v1::Job& job) {
+  return job.kind() == v1::Job::RENDER_TEMPLATE ? v1::CodeNode::PYTHON3 : job.language();
+}
+
+}  // namespace
+
+std::string JobKey::ToJobId() const { return absl::StrCat(run_id, "/", task, "/", attempt); }
 
 Dispatcher::Dispatcher(ResultHandler on_result, DispatcherOptions options)
     : on_result_(std::move(on_result)), options_(options) {}
 
-void Dispatcher::Enqueue(const JobKey& key, int attempt, v1::Job job) {
+void Dispatcher::Enqueue(const JobKey& key, v1::Job job) {
   job.set_job_id(key.ToJobId());
-  job.set_attempt(attempt);
+  job.set_attempt(1);
   absl::MutexLock lock(&mu_);
-  queue_.push_back({key, attempt, std::move(job)});
+  queue_.push_back({key, 1, std::move(job)});
   PumpLocked();
 }
 
-int64_t Dispatcher::AddWorker(std::string worker_id, int slots, WorkerSink sink) {
+int64_t Dispatcher::AddWorker(std::string worker_id, int slots,
+                              std::vector<v1::CodeNode::Language> runtimes, WorkerSink sink) {
   absl::MutexLock lock(&mu_);
   int64_t handle = next_handle_++;
-  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(sink),
-                                  /*draining=*/false, {}});
+  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(runtimes),
+                                  std::move(sink), /*draining=*/false, {}});
   PumpLocked();
   return handle;
 }
@@ -46,22 +55,22 @@ void Dispatcher::RemoveWorker(int64_t handle) {
 
 void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
                                      std::vector<Delivery>& lost) {
-  if (held.key.run_id.empty()) return;  // its run was cancelled
-  if (held.attempt >= options_.max_attempts) {
+  if (held.cancelled) return;
+  if (held.delivery >= options_.max_attempts) {
     v1::NodeResult result;
     result.set_status(v1::NODE_FAILED);
     result.mutable_error()->set_code(v1::WORKER_LOST);
     result.mutable_error()->set_message(
-        absl::StrCat("the worker running this job was lost ", held.attempt,
+        absl::StrCat("the worker running this job was lost ", held.delivery,
                      " times (last: ", worker_id, "); giving up"));
-    lost.push_back({held.key, held.attempt, std::move(result)});
+    lost.push_back({held.key, std::move(result)});
     return;
   }
-  LogWarning(absl::StrCat("job ", held.job.job_id(), " attempt ", held.attempt,
-                          " was lost with worker ", worker_id, "; requeued as attempt ",
-                          held.attempt + 1));
-  held.attempt += 1;
-  held.job.set_attempt(held.attempt);
+  LogWarning(absl::StrCat("job ", held.job.job_id(), " delivery ", held.delivery,
+                          " was lost with worker ", worker_id, "; requeued as delivery ",
+                          held.delivery + 1));
+  held.delivery += 1;
+  held.job.set_attempt(held.delivery);
   // Requeued work goes first: it has waited longest.
   queue_.push_front(std::move(held));
 }
@@ -73,9 +82,9 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
     auto it = workers_.find(handle);
     if (it == workers_.end()) return;
     auto job = it->second.running.find(result.job_id());
-    if (job == it->second.running.end() || job->second.attempt != result.attempt()) {
+    if (job == it->second.running.end() || job->second.delivery != result.attempt()) {
       LogWarning(absl::StrCat("discarding stale result for job ", result.job_id(),
-                              " attempt ", result.attempt(), " from worker ",
+                              " delivery ", result.attempt(), " from worker ",
                               it->second.worker_id));
       return;
     }
@@ -86,8 +95,8 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
     if (result.result().status() == v1::NODE_FAILED &&
         result.result().error().code() == v1::WORKER_LOST) {
       RequeueOrFailLocked(std::move(held), it->second.worker_id, done);
-    } else {
-      done.push_back({std::move(held.key), held.attempt, result.result()});
+    } else if (!held.cancelled) {
+      done.push_back({std::move(held.key), result.result()});
     }
     PumpLocked();
   }
@@ -110,19 +119,24 @@ void Dispatcher::SetDraining(int64_t handle) {
 
 void Dispatcher::CancelRun(const std::string& run_id) {
   absl::MutexLock lock(&mu_);
-  std::erase_if(queue_, [&](const QueuedJob& q) { return q.key.run_id == run_id; });
+  CancelLocked([&](const JobKey& key) { return key.run_id == run_id; });
+}
+
+void Dispatcher::CancelJob(const JobKey& key) {
+  absl::MutexLock lock(&mu_);
+  CancelLocked([&](const JobKey& candidate) { return candidate == key; });
+}
+
+void Dispatcher::CancelLocked(const std::function<bool(const JobKey&)>& matches) {
+  std::erase_if(queue_, [&](const QueuedJob& q) { return matches(q.key); });
   for (auto& [handle, worker] : workers_) {
-    for (auto it = worker.running.begin(); it != worker.running.end();) {
-      if (it->second.key.run_id != run_id) {
-        ++it;
-        continue;
-      }
+    for (auto& [job_id, held] : worker.running) {
+      if (held.cancelled || !matches(held.key)) continue;
       v1::SchedulerMessage cancel;
-      cancel.mutable_cancel()->set_job_id(it->first);
+      cancel.mutable_cancel()->set_job_id(job_id);
       worker.sink(cancel);
       // The slot stays taken until the worker reports the job's end.
-      it->second.key.run_id.clear();
-      ++it;
+      held.cancelled = true;
     }
   }
 }
@@ -140,34 +154,41 @@ Dispatcher::Stats Dispatcher::stats() const {
   return s;
 }
 
+// FIFO, except that a job no free worker can run (its runtime is missing)
+// does not hold back the jobs behind it.
 void Dispatcher::PumpLocked() {
-  while (!queue_.empty()) {
+  for (auto job = queue_.begin(); job != queue_.end();) {
+    v1::CodeNode::Language runtime = RequiredRuntime(job->job);
     Worker* best = nullptr;
     int best_free = 0;
+    bool any_free = false;
     for (auto& [handle, worker] : workers_) {
       int free = worker.capacity - static_cast<int>(worker.running.size());
-      if (!worker.draining && free > best_free) {
+      if (worker.draining || free <= 0) continue;
+      any_free = true;
+      bool runs = std::find(worker.runtimes.begin(), worker.runtimes.end(), runtime) !=
+                  worker.runtimes.end();
+      if (runs && free > best_free) {
         best = &worker;
         best_free = free;
       }
     }
-    if (best == nullptr) return;
-    QueuedJob next = std::move(queue_.front());
-    queue_.pop_front();
+    if (!any_free) return;
+    if (best == nullptr) {
+      ++job;
+      continue;
+    }
     v1::SchedulerMessage message;
-    *message.mutable_job() = next.job;
+    *message.mutable_job() = job->job;
     best->sink(message);
-    std::string job_id = next.job.job_id();
-    best->running.emplace(std::move(job_id), std::move(next));
+    std::string job_id = job->job.job_id();
+    best->running.emplace(std::move(job_id), std::move(*job));
+    job = queue_.erase(job);
   }
 }
 
 void Dispatcher::Deliver(std::vector<Delivery> deliveries) {
-  for (Delivery& d : deliveries) {
-    // A job of a cancelled run has its run id cleared: nobody wants it.
-    if (d.key.run_id.empty()) continue;
-    on_result_(d.key, d.attempt, std::move(d.result));
-  }
+  for (Delivery& d : deliveries) on_result_(d.key, std::move(d.result));
 }
 
 }  // namespace flowgrid::dispatch

@@ -22,17 +22,16 @@
 
 namespace flowgrid::dispatch {
 
-// Identifies a job across attempts: one node of one run.
+// Identifies one attempt of one task of a run (see run::JobRequest). A
+// job lost with its worker is delivered again under the same key; the
+// wire's Job.attempt counts those deliveries.
 struct JobKey {
   std::string run_id;
-  int node;
+  int task;
+  int attempt;
 
   std::string ToJobId() const;
   bool operator==(const JobKey&) const = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const JobKey& k) {
-    return H::combine(std::move(h), k.run_id, k.node);
-  }
 };
 
 // Sends one message to a worker. Must not block for long and must not call
@@ -40,9 +39,10 @@ struct JobKey {
 using WorkerSink = std::function<void(const v1::SchedulerMessage&)>;
 
 // Called (outside the Dispatcher's lock) when a job has a final result.
-using ResultHandler = std::function<void(const JobKey&, int attempt, v1::NodeResult)>;
+using ResultHandler = std::function<void(const JobKey&, v1::NodeResult)>;
 
 struct DispatcherOptions {
+  // Deliveries of one job (its worker lost each time) before WORKER_LOST.
   int max_attempts = 3;
 };
 
@@ -50,12 +50,13 @@ class Dispatcher {
  public:
   Dispatcher(ResultHandler on_result, DispatcherOptions options = {});
 
-  // Queues `job` (its job_id and attempt are set here from `key`/`attempt`).
-  void Enqueue(const JobKey& key, int attempt, v1::Job job);
+  // Queues `job` (its job_id and attempt are set here from `key`).
+  void Enqueue(const JobKey& key, v1::Job job);
 
-  // Registers a connected worker with `slots` free slots. Returns a handle
-  // for the other calls.
-  int64_t AddWorker(std::string worker_id, int slots, WorkerSink sink);
+  // Registers a connected worker with `slots` free slots and the languages
+  // it runs. Returns a handle for the other calls.
+  int64_t AddWorker(std::string worker_id, int slots,
+                    std::vector<v1::CodeNode::Language> runtimes, WorkerSink sink);
 
   // The worker's stream ended: its jobs are requeued (or fail WORKER_LOST).
   void RemoveWorker(int64_t handle);
@@ -75,6 +76,9 @@ class Dispatcher {
   // No result is delivered for them afterwards.
   void CancelRun(const std::string& run_id);
 
+  // The same for one job.
+  void CancelJob(const JobKey& key);
+
   struct Stats {
     int queued = 0;
     int running = 0;
@@ -86,12 +90,14 @@ class Dispatcher {
  private:
   struct QueuedJob {
     JobKey key;
-    int attempt;
+    int delivery;  // 1 for the first
     v1::Job job;
+    bool cancelled = false;
   };
   struct Worker {
     std::string worker_id;
     int capacity;
+    std::vector<v1::CodeNode::Language> runtimes;
     WorkerSink sink;
     bool draining = false;
     // Jobs held by this worker, by job id.
@@ -99,7 +105,6 @@ class Dispatcher {
   };
   struct Delivery {
     JobKey key;
-    int attempt;
     v1::NodeResult result;
   };
 
@@ -109,6 +114,9 @@ class Dispatcher {
                            std::vector<Delivery>& lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued jobs to workers with free slots, least loaded first.
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Cancels the matching queued and running jobs.
+  void CancelLocked(const std::function<bool(const JobKey&)>& matches)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<Delivery> deliveries);
 
   const ResultHandler on_result_;

@@ -3,6 +3,8 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -20,6 +22,19 @@ std::string NewRunId() {
 // protobuf's TimeUtil::GetCurrentTime() has whole-second resolution here.
 google::protobuf::Timestamp Now() {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
+}
+
+// A stable id of the workflow's definition (sys.workflow_id).
+std::string WorkflowId(const v1::Workflow& workflow) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  workflow.SerializeToCodedStream(&coded);
+  coded.Trim();
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across processes
+  for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
+  return absl::StrFormat("%016x", hash);
 }
 
 int64_t OrDefault(int64_t value, int64_t fallback) { return value > 0 ? value : fallback; }
@@ -43,8 +58,8 @@ RunEngine::RunEngine(store::RunStore* store, EngineOptions options)
     : store_(store),
       options_(std::move(options)),
       dispatcher_(
-          [this](const dispatch::JobKey& key, int attempt, v1::NodeResult result) {
-            OnJobResult(key, attempt, std::move(result));
+          [this](const dispatch::JobKey& key, v1::NodeResult result) {
+            OnJobResult(key, std::move(result));
           },
           options_.dispatch) {}
 
@@ -70,7 +85,7 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
 }
 
 absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap inputs,
-                                               std::string idempotency_key) {
+                                               ValueMap system, std::string idempotency_key) {
   graph::CompileResult compiled = graph::Plan::Compile(std::move(workflow));
   if (!compiled.diagnostics.empty()) return graph::DiagnosticsToStatus(compiled.diagnostics);
   graph::CheckedInputs checked = graph::CheckRunInputs(*compiled.plan, inputs);
@@ -91,12 +106,16 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   record.created_at = absl::Now();
   if (absl::Status s = store_->CreateRun(record); !s.ok()) return s;
 
+  system["workflow_run_id"] = StringValue(record.run_id);
+  system["workflow_id"] = StringValue(WorkflowId(compiled.plan->workflow()));
   ActiveRun& run = active_[record.run_id];
   run.execution = std::make_unique<run::Execution>(compiled.plan, std::move(checked.values),
-                                                   options_.execution);
+                                                   std::move(system), options_.execution);
   run.log = std::make_shared<RunEventLog>();
-  ApplyLocked(record.run_id, run, run.execution->Start());
-  return SubmitResult{record.run_id, false};
+  std::string run_id = record.run_id;
+  timers_.Schedule(absl::Now() + options_.max_run_time, [this, run_id] { OnDeadline(run_id); });
+  ApplyLocked(run_id, run, run.execution->Start());
+  return SubmitResult{run_id, false};
 }
 
 std::shared_ptr<RunEventLog> RunEngine::ActiveLog(const std::string& run_id) {
@@ -115,12 +134,30 @@ absl::Status RunEngine::Cancel(const std::string& run_id) {
   return absl::OkStatus();
 }
 
-void RunEngine::OnJobResult(const dispatch::JobKey& key, int attempt, v1::NodeResult result) {
+void RunEngine::OnJobResult(const dispatch::JobKey& key, v1::NodeResult result) {
   absl::MutexLock lock(&mu_);
   auto it = active_.find(key.run_id);
   if (it == active_.end()) return;  // the run already ended
   ApplyLocked(key.run_id, it->second,
-              it->second.execution->OnJobFinished(key.node, attempt, result));
+              it->second.execution->OnJobFinished({key.task, key.attempt}, result));
+}
+
+void RunEngine::OnTimer(const std::string& run_id, int timer) {
+  absl::MutexLock lock(&mu_);
+  auto it = active_.find(run_id);
+  if (it == active_.end()) return;
+  ApplyLocked(run_id, it->second, it->second.execution->OnTimer(timer));
+}
+
+void RunEngine::OnDeadline(const std::string& run_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = active_.find(run_id);
+  if (it == active_.end()) return;
+  v1::NodeError error;
+  error.set_code(v1::TIMEOUT);
+  error.set_message(absl::StrCat("the run exceeded its maximum run time of ",
+                                 absl::FormatDuration(options_.max_run_time)));
+  ApplyLocked(run_id, it->second, it->second.execution->Abort(error));
 }
 
 void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step) {
@@ -135,10 +172,18 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
     LogError(absl::StrCat("run ", run_id, ": cannot persist events: ", s.message()));
   }
   run.log->Append(step.events);
-  if (!step.cancelled_nodes.empty()) dispatcher_.CancelRun(run_id);
+  for (const run::JobRef& job : step.cancelled_jobs) {
+    dispatcher_.CancelJob({run_id, job.task, job.attempt});
+  }
   for (const run::JobRequest& request : step.jobs) {
-    dispatcher_.Enqueue({run_id, request.node}, request.attempt,
+    dispatcher_.Enqueue({run_id, request.task, request.attempt},
                         MakeJob(run.execution->plan(), request));
+  }
+  absl::Time now_time = absl::Now();
+  for (const run::TimerRequest& timer : step.timers) {
+    int id = timer.timer;
+    timers_.Schedule(now_time + absl::Milliseconds(timer.delay_ms),
+                     [this, run_id, id] { OnTimer(run_id, id); });
   }
   if (run.execution->finished()) active_.erase(run_id);
 }
@@ -146,10 +191,17 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
 v1::Job RunEngine::MakeJob(const graph::Plan& plan, const run::JobRequest& request) const {
   const v1::Node& node = plan.node(request.node);
   v1::Job job;
-  job.set_language(node.code().language());
-  job.set_code(node.code().code());
+  job.set_kind(request.kind);
+  if (node.has_template_()) {
+    job.set_language(v1::CodeNode::PYTHON3);
+    job.set_code(node.template_().template_());
+    (*job.mutable_outputs())["output"].set_kind(v1::Type::STRING);
+  } else {
+    job.set_language(node.code().language());
+    job.set_code(node.code().code());
+    *job.mutable_outputs() = node.code().outputs();
+  }
   *job.mutable_inputs() = request.inputs;
-  *job.mutable_outputs() = node.code().outputs();
   const v1::Limits& asked = node.limits();
   const v1::Limits& defaults = options_.default_limits;
   v1::Limits* limits = job.mutable_limits();

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "scheduler/dispatch/dispatcher.h"
 #include "scheduler/engine/run_event_log.h"
+#include "scheduler/engine/timer_queue.h"
 #include "scheduler/graph/plan.h"
 #include "scheduler/run/execution.h"
 #include "scheduler/store/run_store.h"
@@ -28,6 +29,8 @@ struct EngineOptions {
   v1::Limits default_limits;
   v1::OutputLimits output_limits;
   dispatch::DispatcherOptions dispatch;
+  // A run still going after this long fails with TIMEOUT.
+  absl::Duration max_run_time = absl::Seconds(1200);
 };
 
 // The defaults of DESIGN.md / Dify: 10 s, 256 MiB, 32 processes, 1 MiB of
@@ -52,8 +55,9 @@ class RunEngine {
   absl::Status RecoverUnfinishedRuns();
 
   // Validates the workflow and inputs (InvalidArgument lists every problem)
-  // and starts the run.
-  absl::StatusOr<SubmitResult> Submit(v1::Workflow workflow, ValueMap inputs,
+  // and starts the run. `system` holds ["sys", name] values from the client
+  // (query, user_id, ...); workflow_id and workflow_run_id are set here.
+  absl::StatusOr<SubmitResult> Submit(v1::Workflow workflow, ValueMap inputs, ValueMap system,
                                       std::string idempotency_key);
 
   // The event log of a run still in progress, or null if the run is not
@@ -70,7 +74,9 @@ class RunEngine {
     int64_t next_sequence = 1;
   };
 
-  void OnJobResult(const dispatch::JobKey& key, int attempt, v1::NodeResult result);
+  void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);
+  void OnTimer(const std::string& run_id, int timer);
+  void OnDeadline(const std::string& run_id);
   // Persists, publishes and dispatches one step of `run`; forgets the run
   // once it has finished.
   void ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step)
@@ -82,6 +88,8 @@ class RunEngine {
   dispatch::Dispatcher dispatcher_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ActiveRun> active_ ABSL_GUARDED_BY(mu_);
+  // Last member: its thread stops first, before anything it calls into.
+  TimerQueue timers_;
 };
 
 }  // namespace flowgrid::engine

@@ -2,19 +2,39 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <queue>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/value_types.h"
+#include "scheduler/graph/condition_operator.h"
+#include "scheduler/graph/text_references.h"
 
 namespace flowgrid::graph {
 namespace {
 
+using Bindings = google::protobuf::RepeatedPtrField<v1::VariableBinding>;
+using Strings = google::protobuf::RepeatedPtrField<std::string>;
+
 constexpr absl::string_view kKnownKinds =
-    "start, code, if_else, template, variable_aggregator, end";
+    "start, code, if_else, template, variable_aggregator, iteration, loop, assigner, end, "
+    "answer";
+
+// System variables a selector ["sys", name] may read.
+constexpr absl::string_view kSystemVariables[] = {
+    "query", "user_id", "files", "conversation_id", "dialogue_count", "app_id",
+    "workflow_id", "workflow_run_id"};
+
+constexpr absl::string_view kAssignerOperations[] = {
+    "over-write", "set", "clear", "+=", "-=", "*=", "/=", "append", "extend",
+    "remove-first", "remove-last"};
+
+// Dify's bounds on retries.
+constexpr int kMaxRetries = 10;
+constexpr int kMaxRetryIntervalMs = 5000;
 
 bool IsIdentifier(absl::string_view name) {
   if (name.empty() || absl::ascii_isdigit(name[0])) return false;
@@ -30,13 +50,49 @@ std::string KindName(const v1::Node& node) {
     case v1::Node::kTemplate: return "template";
     case v1::Node::kVariableAggregator: return "variable_aggregator";
     case v1::Node::kEnd: return "end";
+    case v1::Node::kIteration: return "iteration";
+    case v1::Node::kLoop: return "loop";
+    case v1::Node::kAssigner: return "assigner";
+    case v1::Node::kAnswer: return "answer";
     default: return "unset";
+  }
+}
+
+std::string Shown(const Strings& selector) {
+  return absl::StrCat("[", absl::StrJoin(selector, ", "), "]");
+}
+
+// "a code node", "an if_else node".
+std::string WithArticle(const std::string& noun) {
+  bool vowel = !noun.empty() && std::string("aeiou").find(noun[0]) != std::string::npos;
+  return absl::StrCat(vowel ? "an " : "a ", noun);
+}
+
+bool CanFail(const v1::Node& node) {
+  return node.has_code() || node.has_template_() || node.has_iteration() || node.has_loop();
+}
+
+bool IsArrayKind(v1::Type::Kind kind) {
+  return kind == v1::Type::ARRAY_STRING || kind == v1::Type::ARRAY_NUMBER ||
+         kind == v1::Type::ARRAY_BOOLEAN || kind == v1::Type::ARRAY_OBJECT ||
+         kind == v1::Type::ARRAY_ANY;
+}
+
+std::optional<v1::Type> TypeOfValue(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::kStringValue: return MakeType(v1::Type::STRING);
+    case v1::Value::kIntValue:
+    case v1::Value::kDoubleValue: return MakeType(v1::Type::NUMBER);
+    case v1::Value::kBoolValue: return MakeType(v1::Type::BOOLEAN);
+    case v1::Value::kObjectValue: return MakeType(v1::Type::OBJECT);
+    case v1::Value::kListValue: return MakeType(v1::Type::ARRAY_ANY);
+    default: return std::nullopt;
   }
 }
 
 }  // namespace
 
-// Builds a Plan while collecting every diagnostic. Each Check* step adds
+// Builds a Plan while collecting every diagnostic. Each step adds
 // diagnostics and later steps only run on the parts earlier ones accepted,
 // so one mistake is reported once, not as a cascade.
 class PlanBuilder {
@@ -46,15 +102,18 @@ class PlanBuilder {
   }
 
   CompileResult Build() {
-    IndexNodes();
+    if (plan_->workflow_.nodes_size() == 0) Add("", "nodes", "workflow has no nodes");
+    AddScope(-1, plan_->workflow_.nodes(), plan_->workflow_.edges());
+    CheckEnvironment();
     CheckNodes();
     IndexEdges();
-    // Graph-wide checks need a well-formed edge list.
+    // Graph-wide checks need well-formed nodes and edges.
     if (diagnostics_.empty()) {
-      bool acyclic = CheckCycles();
-      CheckReachability();
+      bool acyclic = true;
+      for (int s = 0; s < plan_->scope_count(); ++s) acyclic &= CheckCycles(s);
+      for (int s = 0; s < plan_->scope_count(); ++s) CheckReachability(s);
       if (acyclic) {
-        ComputeOrder();
+        for (int s = 0; s < plan_->scope_count(); ++s) ComputeOrder(s);
         CheckSelectors();
       }
     }
@@ -65,203 +124,519 @@ class PlanBuilder {
   }
 
  private:
-  const v1::Workflow& wf() const { return plan_->workflow_; }
-
   void Add(std::string node_id, std::string field, std::string message) {
     diagnostics_.push_back({std::move(node_id), std::move(field), std::move(message)});
   }
 
-  void IndexNodes() {
-    int n = wf().nodes_size();
-    plan_->incoming_.resize(n);
-    plan_->outgoing_.resize(n);
-    if (n == 0) Add("", "nodes", "workflow has no nodes");
-    for (int i = 0; i < n; ++i) {
-      const v1::Node& node = wf().nodes(i);
-      if (node.id().empty()) {
-        Add("", absl::StrCat("nodes[", i, "].id"), "node has no id");
-        continue;
+  const v1::Node& node(int v) const { return *plan_->nodes_[v]; }
+  const Scope& scope(int s) const { return plan_->scopes_[s]; }
+
+  // ------------------------------------------------------------ indexing --
+
+  void AddScope(int container, const google::protobuf::RepeatedPtrField<v1::Node>& nodes,
+                const google::protobuf::RepeatedPtrField<v1::Edge>& edges) {
+    int s = static_cast<int>(plan_->scopes_.size());
+    plan_->scopes_.push_back(Scope{container, {}, {}, {}, {}});
+    scope_edges_.push_back(&edges);
+    std::vector<int> containers;
+    for (int i = 0; i < nodes.size(); ++i) {
+      const v1::Node& n = nodes[i];
+      int v = static_cast<int>(plan_->nodes_.size());
+      plan_->nodes_.push_back(&n);
+      plan_->scope_of_.push_back(s);
+      plan_->child_scope_.push_back(-1);
+      plan_->local_index_.push_back(static_cast<int>(plan_->scopes_[s].members.size()));
+      plan_->scopes_[s].members.push_back(v);
+      plan_->incoming_.emplace_back();
+      plan_->outgoing_.emplace_back();
+      if (n.id().empty()) {
+        Add("", absl::StrCat(container < 0 ? "" : node(container).id() + ": ", "nodes[", i,
+                             "].id"),
+            "node has no id");
+      } else if (auto [it, inserted] = plan_->index_.emplace(n.id(), v); !inserted) {
+        Add(n.id(), "id", "duplicate node id");
       }
-      if (!plan_->index_.emplace(node.id(), i).second) {
-        Add(node.id(), "id", absl::StrCat("duplicate node id (also used by nodes[",
-                                         plan_->index_[node.id()], "])"));
+      if (n.has_iteration() || n.has_loop()) containers.push_back(v);
+    }
+    for (int v : containers) {
+      plan_->child_scope_[v] = static_cast<int>(plan_->scopes_.size());
+      const v1::Node& n = node(v);
+      if (n.has_iteration()) {
+        AddScope(v, n.iteration().nodes(), n.iteration().edges());
+      } else {
+        AddScope(v, n.loop().nodes(), n.loop().edges());
+      }
+    }
+  }
+
+  std::string EdgesField(int s, int i) const {
+    if (scope(s).container < 0) return absl::StrCat("edges[", i, "]");
+    return absl::StrCat(KindName(node(scope(s).container)), ".edges[", i, "]");
+  }
+
+  // ---------------------------------------------------------- node checks --
+
+  void CheckEnvironment() {
+    absl::flat_hash_set<std::string> names;
+    const auto& environment = plan_->workflow_.environment();
+    for (int i = 0; i < environment.size(); ++i) {
+      const std::string& name = environment[i].name();
+      std::string field = absl::StrCat("environment[", i, "].name");
+      if (!IsIdentifier(name)) {
+        Add("", field, absl::StrCat("\"", name, "\" is not a valid variable name"));
+      } else if (!names.insert(name).second) {
+        Add("", field, absl::StrCat("duplicate environment variable \"", name, "\""));
       }
     }
   }
 
   void CheckNodes() {
     std::vector<std::string> starts;
-    bool has_end = false;
-    for (const v1::Node& node : wf().nodes()) {
-      switch (node.kind_case()) {
+    bool has_output_node = false;
+    for (int v = 0; v < plan_->size(); ++v) {
+      const v1::Node& n = node(v);
+      bool top_level = plan_->scope_of_[v] == 0;
+      switch (n.kind_case()) {
         case v1::Node::kStart:
-          starts.push_back(node.id());
-          CheckStart(node);
+          if (top_level) starts.push_back(n.id());
+          CheckStart(n);
           break;
         case v1::Node::kCode:
-          CheckCode(node);
-          break;
-        case v1::Node::kEnd:
-          has_end = true;
-          CheckEnd(node);
+          CheckCode(n);
           break;
         case v1::Node::kIfElse:
+          CheckIfElse(n);
+          break;
         case v1::Node::kTemplate:
+          CheckBindings(n, "template.variables", n.template_().variables());
+          break;
         case v1::Node::kVariableAggregator:
-          Add(node.id(), KindName(node),
-              absl::StrCat("node kind \"", KindName(node),
-                           "\" is not supported by this scheduler yet"));
+          CheckAggregator(n);
+          break;
+        case v1::Node::kIteration:
+          CheckIteration(n);
+          break;
+        case v1::Node::kLoop:
+          CheckLoop(n);
+          break;
+        case v1::Node::kAssigner:
+          CheckAssigner(v);
+          break;
+        case v1::Node::kEnd:
+          has_output_node |= top_level;
+          CheckBindings(n, "end.outputs", n.end().outputs());
+          break;
+        case v1::Node::kAnswer:
+          has_output_node |= top_level;
           break;
         default:
-          Add(node.id(), "kind",
+          Add(n.id(), "kind",
               absl::StrCat("node has no kind (expected one of ", kKnownKinds, ")"));
       }
+      if (!top_level && (n.has_start() || n.has_end() || n.has_answer())) {
+        Add(n.id(), KindName(n),
+            absl::StrCat("a ", KindName(n), " node is only allowed at the top level, not inside ",
+                         KindName(node(scope(plan_->scope_of_[v]).container)), " ",
+                         node(scope(plan_->scope_of_[v]).container).id()));
+      }
+      CheckRetryAndStrategy(n);
     }
     if (starts.empty()) Add("", "nodes", "workflow has no start node");
     if (starts.size() > 1) {
-      Add("", "nodes", absl::StrCat("workflow has ", starts.size(),
-                                    " start nodes (", absl::StrJoin(starts, ", "),
-                                    "); exactly one is allowed"));
+      Add("", "nodes", absl::StrCat("workflow has ", starts.size(), " start nodes (",
+                                    absl::StrJoin(starts, ", "), "); exactly one is allowed"));
     }
     if (!starts.empty()) plan_->start_node_ = plan_->IndexOf(starts.front());
-    if (!has_end) Add("", "nodes", "workflow has no end node");
+    if (!has_output_node) Add("", "nodes", "workflow has no end or answer node");
   }
 
-  void CheckStart(const v1::Node& node) {
+  void CheckStart(const v1::Node& n) {
     absl::flat_hash_set<std::string> names;
-    for (int i = 0; i < node.start().variables_size(); ++i) {
-      const v1::InputVariable& var = node.start().variables(i);
+    for (int i = 0; i < n.start().variables_size(); ++i) {
+      const v1::InputVariable& var = n.start().variables(i);
       std::string field = absl::StrCat("start.variables[", i, "]");
       if (!IsIdentifier(var.name())) {
-        Add(node.id(), field + ".name",
+        Add(n.id(), field + ".name",
             absl::StrCat("\"", var.name(), "\" is not a valid variable name"));
       } else if (!names.insert(var.name()).second) {
-        Add(node.id(), field + ".name",
-            absl::StrCat("duplicate variable \"", var.name(), "\""));
+        Add(n.id(), field + ".name", absl::StrCat("duplicate variable \"", var.name(), "\""));
       }
       if (var.type().kind() == v1::Type::KIND_UNSPECIFIED) {
-        Add(node.id(), field + ".type", "variable has no type");
+        Add(n.id(), field + ".type", "variable has no type");
+      }
+      if (var.has_default_value()) {
+        absl::Status s = CheckValueType(var.default_value(), var.type(), "default_value");
+        if (!s.ok()) Add(n.id(), field + ".default_value", std::string(s.message()));
       }
     }
   }
 
-  void CheckCode(const v1::Node& node) {
-    const v1::CodeNode& code = node.code();
-    switch (code.language()) {
-      case v1::CodeNode::PYTHON3:
-        break;
-      case v1::CodeNode::JAVASCRIPT:
-        Add(node.id(), "code.language",
-            "JavaScript code nodes are not supported by this cluster yet");
-        break;
-      default:
-        Add(node.id(), "code.language", "language is not set (PYTHON3 or JAVASCRIPT)");
+  void CheckCode(const v1::Node& n) {
+    const v1::CodeNode& code = n.code();
+    if (code.language() != v1::CodeNode::PYTHON3 && code.language() != v1::CodeNode::JAVASCRIPT) {
+      Add(n.id(), "code.language", "language is not set (PYTHON3 or JAVASCRIPT)");
     }
-    if (code.code().empty()) Add(node.id(), "code.code", "code is empty");
-    CheckBindings(node, "code.inputs", code.inputs());
+    if (code.code().empty()) Add(n.id(), "code.code", "code is empty");
+    CheckBindings(n, "code.inputs", code.inputs());
     for (const auto& [name, type] : code.outputs()) {
       if (!IsIdentifier(name)) {
-        Add(node.id(), "code.outputs",
-            absl::StrCat("\"", name, "\" is not a valid output name"));
+        Add(n.id(), "code.outputs", absl::StrCat("\"", name, "\" is not a valid output name"));
       }
       if (type.kind() == v1::Type::KIND_UNSPECIFIED) {
-        Add(node.id(), absl::StrCat("code.outputs.", name), "output has no type");
+        Add(n.id(), absl::StrCat("code.outputs.", name), "output has no type");
       }
     }
   }
 
-  void CheckEnd(const v1::Node& node) {
-    CheckBindings(node, "end.outputs", node.end().outputs());
+  void CheckIfElse(const v1::Node& n) {
+    if (n.if_else().cases_size() == 0) Add(n.id(), "if_else.cases", "if-else has no cases");
+    absl::flat_hash_set<std::string> ids;
+    for (int c = 0; c < n.if_else().cases_size(); ++c) {
+      const v1::IfElseNode::Case& branch = n.if_else().cases(c);
+      std::string field = absl::StrCat("if_else.cases[", c, "]");
+      if (branch.case_id().empty()) {
+        Add(n.id(), field + ".case_id", "case has no case_id");
+      } else if (branch.case_id() == kFalseHandle) {
+        Add(n.id(), field + ".case_id", "\"false\" is reserved for the else branch");
+      } else if (!ids.insert(branch.case_id()).second) {
+        Add(n.id(), field + ".case_id", absl::StrCat("duplicate case_id \"", branch.case_id(), "\""));
+      }
+      CheckLogicalOperator(n, field + ".logical_operator", branch.logical_operator());
+      if (branch.conditions_size() == 0) Add(n.id(), field + ".conditions", "case has no conditions");
+      CheckConditions(n, field + ".conditions", branch.conditions());
+    }
   }
 
-  void CheckBindings(const v1::Node& node, absl::string_view field,
-                     const google::protobuf::RepeatedPtrField<v1::VariableBinding>& bindings) {
-    absl::flat_hash_set<std::string> names;
-    for (int i = 0; i < bindings.size(); ++i) {
-      const v1::VariableBinding& b = bindings[i];
-      std::string where = absl::StrCat(field, "[", i, "]");
-      if (!IsIdentifier(b.name())) {
-        Add(node.id(), where + ".name",
-            absl::StrCat("\"", b.name(), "\" is not a valid variable name"));
-      } else if (!names.insert(b.name()).second) {
-        Add(node.id(), where + ".name", absl::StrCat("duplicate name \"", b.name(), "\""));
+  void CheckLogicalOperator(const v1::Node& n, const std::string& field, const std::string& op) {
+    if (!op.empty() && op != "and" && op != "or") {
+      Add(n.id(), field, absl::StrCat("logical operator \"", op, "\" is neither \"and\" nor \"or\""));
+    }
+  }
+
+  void CheckConditions(const v1::Node& n, const std::string& field,
+                       const google::protobuf::RepeatedPtrField<v1::Condition>& conditions) {
+    for (int k = 0; k < conditions.size(); ++k) {
+      const v1::Condition& cond = conditions[k];
+      std::string where = absl::StrCat(field, "[", k, "]");
+      if (cond.selector_size() < 2) {
+        Add(n.id(), where + ".selector",
+            "selector must name a node and a variable: [node_id, variable, ...path]");
       }
-      if (b.selector_size() < 2) {
-        Add(node.id(), where + ".selector",
+      std::optional<ConditionOperator> op = ParseConditionOperator(cond.comparison_operator());
+      if (!op) {
+        Add(n.id(), where + ".comparison_operator",
+            absl::StrCat("unknown operator \"", cond.comparison_operator(),
+                         "\" (expected one of ", ConditionOperatorNames(), ")"));
+      } else if (!IsUnary(*op) && !cond.has_value() && cond.value_selector_size() == 0) {
+        Add(n.id(), where + ".value",
+            absl::StrCat("operator \"", cond.comparison_operator(), "\" needs a value"));
+      }
+      if (cond.value_selector_size() == 1) {
+        Add(n.id(), where + ".value_selector",
             "selector must name a node and a variable: [node_id, variable, ...path]");
       }
     }
   }
 
-  void IndexEdges() {
-    absl::flat_hash_set<std::tuple<int, std::string, int>> seen;
-    for (int i = 0; i < wf().edges_size(); ++i) {
-      const v1::Edge& edge = wf().edges(i);
-      std::string field = absl::StrCat("edges[", i, "]");
-      int source = plan_->IndexOf(edge.source());
-      int target = plan_->IndexOf(edge.target());
-      if (source < 0) {
-        Add(edge.source(), field + ".source",
-            absl::StrCat("edge source \"", edge.source(), "\" is not a node"));
+  void CheckAggregator(const v1::Node& n) {
+    const v1::VariableAggregatorNode& agg = n.variable_aggregator();
+    if (agg.groups_size() == 0 && agg.variables_size() == 0) {
+      Add(n.id(), "variable_aggregator.variables", "aggregator has no variables");
+    }
+    absl::flat_hash_set<std::string> names;
+    for (int g = 0; g < agg.groups_size(); ++g) {
+      const auto& group = agg.groups(g);
+      std::string field = absl::StrCat("variable_aggregator.groups[", g, "]");
+      if (!IsIdentifier(group.group_name())) {
+        Add(n.id(), field + ".group_name",
+            absl::StrCat("\"", group.group_name(), "\" is not a valid group name"));
+      } else if (!names.insert(group.group_name()).second) {
+        Add(n.id(), field + ".group_name",
+            absl::StrCat("duplicate group \"", group.group_name(), "\""));
       }
-      if (target < 0) {
-        Add(edge.target(), field + ".target",
-            absl::StrCat("edge target \"", edge.target(), "\" is not a node"));
+      if (group.variables_size() == 0) Add(n.id(), field + ".variables", "group has no variables");
+      CheckSelectorShapes(n, field + ".variables", group.variables());
+    }
+    CheckSelectorShapes(n, "variable_aggregator.variables", agg.variables());
+  }
+
+  void CheckSelectorShapes(const v1::Node& n, const std::string& field,
+                           const google::protobuf::RepeatedPtrField<v1::Selector>& selectors) {
+    for (int i = 0; i < selectors.size(); ++i) {
+      if (selectors[i].selector_size() < 2) {
+        Add(n.id(), absl::StrCat(field, "[", i, "].selector"),
+            "selector must name a node and a variable: [node_id, variable, ...path]");
       }
-      if (source < 0 || target < 0) continue;
-      std::string handle =
-          edge.source_handle().empty() ? std::string(kSourceHandle) : edge.source_handle();
-      if (handle != kSourceHandle) {
-        Add(edge.source(), field + ".source_handle",
-            absl::StrCat("handle \"", handle, "\" does not exist on a ",
-                         KindName(plan_->node(source)), " node (only \"source\")"));
-        continue;
-      }
-      if (plan_->node(source).has_end()) {
-        Add(edge.source(), field, "an end node cannot have outgoing edges");
-        continue;
-      }
-      if (plan_->node(target).has_start()) {
-        Add(edge.target(), field, "a start node cannot have incoming edges");
-        continue;
-      }
-      if (!seen.emplace(source, handle, target).second) {
-        Add(edge.source(), field,
-            absl::StrCat("duplicate edge ", edge.source(), " -> ", edge.target()));
-        continue;
-      }
-      int edge_index = static_cast<int>(plan_->edges_.size());
-      plan_->edges_.push_back({source, target, handle});
-      plan_->outgoing_[source].push_back(edge_index);
-      plan_->incoming_[target].push_back(edge_index);
     }
   }
 
-  // Finds strongly connected components (iterative Tarjan) and reports each
-  // cycle with its nodes in cycle order. Returns true when acyclic.
-  bool CheckCycles() {
-    int n = plan_->size();
+  void CheckIteration(const v1::Node& n) {
+    const v1::IterationNode& it = n.iteration();
+    if (it.iterator_selector_size() < 2) {
+      Add(n.id(), "iteration.iterator_selector",
+          "iterator_selector must name a node and a variable: [node_id, variable, ...path]");
+    }
+    if (it.output_selector_size() < 2) {
+      Add(n.id(), "iteration.output_selector",
+          "output_selector must name a node inside the iteration and its variable");
+    }
+    if (it.parallel_nums() < 0) Add(n.id(), "iteration.parallel_nums", "must not be negative");
+    if (it.nodes_size() == 0) Add(n.id(), "iteration.nodes", "iteration has no nodes");
+  }
+
+  void CheckLoop(const v1::Node& n) {
+    const v1::LoopNode& loop = n.loop();
+    if (loop.loop_count() < 1) Add(n.id(), "loop.loop_count", "loop_count must be at least 1");
+    if (loop.nodes_size() == 0) Add(n.id(), "loop.nodes", "loop has no nodes");
+    absl::flat_hash_set<std::string> names;
+    for (int i = 0; i < loop.loop_variables_size(); ++i) {
+      const auto& var = loop.loop_variables(i);
+      std::string field = absl::StrCat("loop.loop_variables[", i, "]");
+      if (!IsIdentifier(var.name())) {
+        Add(n.id(), field + ".name", absl::StrCat("\"", var.name(), "\" is not a valid variable name"));
+      } else if (!names.insert(var.name()).second) {
+        Add(n.id(), field + ".name", absl::StrCat("duplicate loop variable \"", var.name(), "\""));
+      }
+      if (var.type().kind() == v1::Type::KIND_UNSPECIFIED) {
+        Add(n.id(), field + ".type", "loop variable has no type");
+      }
+      if (var.has_value()) {
+        absl::Status s = CheckValueType(var.value(), var.type(), "value");
+        if (!s.ok()) Add(n.id(), field + ".value", std::string(s.message()));
+      }
+    }
+    CheckLogicalOperator(n, "loop.logical_operator", loop.logical_operator());
+    CheckConditions(n, "loop.break_conditions", loop.break_conditions());
+  }
+
+  // The loop nodes enclosing `v`, innermost first.
+  std::vector<int> EnclosingLoops(int v) const {
+    std::vector<int> loops;
+    for (int c = scope(plan_->scope_of_[v]).container; c >= 0;
+         c = scope(plan_->scope_of_[c]).container) {
+      if (node(c).has_loop()) loops.push_back(c);
+    }
+    return loops;
+  }
+
+  void CheckAssigner(int v) {
+    const v1::Node& n = node(v);
+    std::vector<int> loops = EnclosingLoops(v);
+    if (loops.empty()) {
+      Add(n.id(), "assigner", "an assigner changes loop variables and must be inside a loop");
+      return;
+    }
+    if (n.assigner().items_size() == 0) Add(n.id(), "assigner.items", "assigner has no items");
+    for (int i = 0; i < n.assigner().items_size(); ++i) {
+      const auto& item = n.assigner().items(i);
+      std::string field = absl::StrCat("assigner.items[", i, "]");
+      const Strings& target = item.variable_selector();
+      int loop = target.size() == 2 ? plan_->IndexOf(target[0]) : -1;
+      bool enclosing = std::find(loops.begin(), loops.end(), loop) != loops.end();
+      bool declared = false;
+      if (enclosing) {
+        for (const auto& var : node(loop).loop().loop_variables()) declared |= var.name() == target[1];
+      }
+      if (!declared) {
+        Add(n.id(), field + ".variable_selector",
+            absl::StrCat("variable_selector ", Shown(target),
+                         " must name a variable of an enclosing loop: [loop_id, variable]"));
+      }
+      const auto& ops = kAssignerOperations;
+      if (std::find(std::begin(ops), std::end(ops), item.operation()) == std::end(ops)) {
+        Add(n.id(), field + ".operation",
+            absl::StrCat("unknown operation \"", item.operation(), "\" (expected one of ",
+                         absl::StrJoin(ops, ", "), ")"));
+      }
+      bool needs_operand = item.operation() != "clear" && item.operation() != "remove-first" &&
+                           item.operation() != "remove-last";
+      if (needs_operand && !item.has_value() && item.value_selector_size() == 0) {
+        Add(n.id(), field + ".value", absl::StrCat("operation \"", item.operation(),
+                                                   "\" needs a value or value_selector"));
+      }
+    }
+  }
+
+  void CheckBindings(const v1::Node& n, absl::string_view field, const Bindings& bindings) {
+    absl::flat_hash_set<std::string> names;
+    for (int i = 0; i < bindings.size(); ++i) {
+      const v1::VariableBinding& b = bindings[i];
+      std::string where = absl::StrCat(field, "[", i, "]");
+      if (!IsIdentifier(b.name())) {
+        Add(n.id(), where + ".name", absl::StrCat("\"", b.name(), "\" is not a valid variable name"));
+      } else if (!names.insert(b.name()).second) {
+        Add(n.id(), where + ".name", absl::StrCat("duplicate name \"", b.name(), "\""));
+      }
+      if (b.selector_size() < 2) {
+        Add(n.id(), where + ".selector",
+            "selector must name a node and a variable: [node_id, variable, ...path]");
+      }
+    }
+  }
+
+  void CheckRetryAndStrategy(const v1::Node& n) {
+    const v1::RetryPolicy& retry = n.retry();
+    bool has_retry = retry.max_retries() != 0 || retry.interval_ms() != 0;
+    bool has_strategy = n.error_strategy().kind() != v1::ErrorStrategy::NONE ||
+                        n.error_strategy().defaults_size() > 0;
+    if ((has_retry || has_strategy) && !CanFail(n)) {
+      Add(n.id(), has_retry ? "retry" : "error_strategy",
+          "retries and error strategies apply to code, template, iteration and loop nodes only");
+      return;
+    }
+    if (retry.max_retries() < 0 || retry.max_retries() > kMaxRetries) {
+      Add(n.id(), "retry.max_retries", absl::StrCat("must be between 0 and ", kMaxRetries));
+    }
+    if (retry.interval_ms() < 0 || retry.interval_ms() > kMaxRetryIntervalMs) {
+      Add(n.id(), "retry.interval_ms", absl::StrCat("must be between 0 and ", kMaxRetryIntervalMs));
+    }
+    const v1::ErrorStrategy& strategy = n.error_strategy();
+    if (strategy.defaults_size() > 0 && strategy.kind() != v1::ErrorStrategy::DEFAULT_VALUE) {
+      Add(n.id(), "error_strategy.defaults", "defaults are only used by the DEFAULT_VALUE strategy");
+    }
+    // Sorted, so that diagnostics come in a stable order.
+    std::map<std::string, v1::Value> defaults(strategy.defaults().begin(), strategy.defaults().end());
+    for (const auto& [name, value] : defaults) {
+      std::optional<v1::Type> type = OutputType(n, name);
+      if (!type) {
+        Add(n.id(), absl::StrCat("error_strategy.defaults.", name),
+            absl::StrCat("\"", name, "\" is not an output of this node"));
+        continue;
+      }
+      absl::Status s = CheckValueType(value, *type, absl::StrCat("default for \"", name, "\""));
+      if (!s.ok()) Add(n.id(), absl::StrCat("error_strategy.defaults.", name), std::string(s.message()));
+    }
+  }
+
+  // ---------------------------------------------------------------- edges --
+
+  // The handles edges may leave `source` by.
+  std::vector<std::string> AllowedHandles(const v1::Node& source) const {
+    if (source.has_if_else()) {
+      std::vector<std::string> handles;
+      bool has_true = false;
+      for (const auto& c : source.if_else().cases()) {
+        handles.push_back(c.case_id());
+        has_true |= c.case_id() == kTrueHandle;
+      }
+      // "true" names the first case when no case is called so.
+      if (!has_true) handles.emplace_back(kTrueHandle);
+      handles.emplace_back(kFalseHandle);
+      return handles;
+    }
+    if (source.error_strategy().kind() == v1::ErrorStrategy::FAIL_BRANCH) {
+      return {std::string(kSourceHandle), std::string(kSuccessBranchHandle),
+              std::string(kFailBranchHandle)};
+    }
+    return {std::string(kSourceHandle)};
+  }
+
+  void IndexEdges() {
+    for (int s = 0; s < plan_->scope_count(); ++s) {
+      absl::flat_hash_set<std::tuple<int, std::string, int>> seen;
+      const auto& edges = *scope_edges_[s];
+      int container = scope(s).container;
+      for (int i = 0; i < edges.size(); ++i) {
+        const v1::Edge& edge = edges[i];
+        std::string field = EdgesField(s, i);
+        int source = plan_->IndexOf(edge.source());
+        int target = plan_->IndexOf(edge.target());
+        bool entry = container >= 0 && source == container;
+        bool source_ok = source >= 0 && (entry || plan_->scope_of_[source] == s);
+        bool target_ok = target >= 0 && plan_->scope_of_[target] == s;
+        if (!source_ok) {
+          Add(edge.source(), field + ".source",
+              source < 0 ? absl::StrCat("edge source \"", edge.source(), "\" is not a node")
+                         : absl::StrCat("edge source \"", edge.source(),
+                                        "\" is not in the same graph as the edge"));
+        }
+        if (!target_ok) {
+          Add(edge.target(), field + ".target",
+              target < 0 ? absl::StrCat("edge target \"", edge.target(), "\" is not a node")
+                         : absl::StrCat("edge target \"", edge.target(),
+                                        "\" is not in the same graph as the edge"));
+        }
+        if (!source_ok || !target_ok) continue;
+        std::string handle =
+            edge.source_handle().empty() ? std::string(kSourceHandle) : edge.source_handle();
+        std::vector<std::string> allowed =
+            entry ? std::vector<std::string>{std::string(kSourceHandle)}
+                  : AllowedHandles(node(source));
+        if (std::find(allowed.begin(), allowed.end(), handle) == allowed.end()) {
+          Add(edge.source(), field + ".source_handle",
+              absl::StrCat("handle \"", handle, "\" does not exist on ",
+                           entry ? "an entry edge" : WithArticle(KindName(node(source)) + " node"),
+                           " (expected ", absl::StrJoin(allowed, ", "), ")"));
+          continue;
+        }
+        if (!entry && node(source).has_end()) {
+          Add(edge.source(), field, "an end node cannot have outgoing edges");
+          continue;
+        }
+        if (node(target).has_start()) {
+          Add(edge.target(), field, "a start node cannot have incoming edges");
+          continue;
+        }
+        if (!seen.emplace(source, handle, target).second) {
+          Add(edge.source(), field,
+              absl::StrCat("duplicate edge ", edge.source(), " -> ", edge.target()));
+          continue;
+        }
+        Scope& sc = plan_->scopes_[s];
+        int index = static_cast<int>(sc.edges.size());
+        sc.edges.push_back({source, target, handle});
+        if (entry) {
+          sc.entry_edges.push_back(index);
+        } else {
+          plan_->outgoing_[source].push_back(index);
+        }
+        plan_->incoming_[target].push_back(index);
+      }
+      if (container >= 0 && plan_->scopes_[s].entry_edges.empty() && !scope(s).members.empty()) {
+        Add(node(container).id(), absl::StrCat(KindName(node(container)), ".edges"),
+            absl::StrCat("the sub-graph has no entry edge (an edge whose source is \"",
+                         node(container).id(), "\" itself)"));
+      }
+    }
+  }
+
+  // Successors of `v` inside its scope.
+  std::vector<int> Successors(int v) const {
+    std::vector<int> out;
+    for (int e : plan_->outgoing_[v]) out.push_back(scope(plan_->scope_of_[v]).edges[e].target);
+    return out;
+  }
+
+  // Finds strongly connected components of scope `s` (iterative Tarjan)
+  // and reports each cycle with its nodes in cycle order.
+  bool CheckCycles(int s) {
+    const std::vector<int>& members = scope(s).members;
+    int n = static_cast<int>(members.size());
+    auto local = [&](int v) { return plan_->local_index_[v]; };
     std::vector<int> index(n, -1), low(n, 0), component(n, -1);
     std::vector<bool> on_stack(n, false);
     std::vector<int> stack;
     int next_index = 0, components = 0;
-    struct Frame { int node; size_t next_edge; };
+    struct Frame {
+      int node;
+      std::vector<int> succ;
+      size_t next = 0;
+    };
     for (int root = 0; root < n; ++root) {
       if (index[root] >= 0) continue;
-      std::vector<Frame> frames{{root, 0}};
+      std::vector<Frame> frames{{root, Successors(members[root])}};
       index[root] = low[root] = next_index++;
       stack.push_back(root);
       on_stack[root] = true;
       while (!frames.empty()) {
         Frame& f = frames.back();
-        const std::vector<int>& out = plan_->outgoing_[f.node];
-        if (f.next_edge < out.size()) {
-          int w = plan_->edges_[out[f.next_edge++]].target;
+        if (f.next < f.succ.size()) {
+          int w = local(f.succ[f.next++]);
           if (index[w] < 0) {
             index[w] = low[w] = next_index++;
             stack.push_back(w);
             on_stack[w] = true;
-            frames.push_back({w, 0});
+            frames.push_back({w, Successors(members[w])});
           } else if (on_stack[w]) {
             low[f.node] = std::min(low[f.node], index[w]);
           }
@@ -282,159 +657,426 @@ class PlanBuilder {
         }
       }
     }
-    // A component is a cycle if it has several nodes or a self-loop.
     std::vector<int> size(components, 0);
     for (int v = 0; v < n; ++v) ++size[component[v]];
     std::vector<bool> reported(components, false);
     bool acyclic = true;
     for (int v = 0; v < n; ++v) {
       int c = component[v];
-      bool self_loop = std::any_of(plan_->outgoing_[v].begin(), plan_->outgoing_[v].end(),
-                                   [&](int e) { return plan_->edges_[e].target == v; });
+      std::vector<int> succ = Successors(members[v]);
+      bool self_loop = std::find(succ.begin(), succ.end(), members[v]) != succ.end();
       if (reported[c] || (size[c] == 1 && !self_loop)) continue;
       reported[c] = true;
       acyclic = false;
       std::vector<std::string> names;
-      for (int u : CyclePath(v, component)) names.push_back(plan_->node(u).id());
-      names.push_back(plan_->node(v).id());
-      Add(plan_->node(v).id(), "edges",
-          absl::StrCat("cycle: ", absl::StrJoin(names, " -> ")));
+      for (int u : CyclePath(members[v])) names.push_back(node(u).id());
+      names.push_back(node(members[v]).id());
+      Add(node(members[v]).id(), "edges", absl::StrCat("cycle: ", absl::StrJoin(names, " -> ")));
     }
     return acyclic;
   }
 
-  // A shortest path v -> ... -> (back to v) inside v's component, without
-  // the final return to v.
-  std::vector<int> CyclePath(int v, const std::vector<int>& component) {
-    std::vector<int> parent(plan_->size(), -2);
+  // A shortest path v -> ... -> (back to v), without the final return.
+  std::vector<int> CyclePath(int v) const {
+    absl::flat_hash_map<int, int> parent{{v, -1}};
     std::queue<int> frontier;
     frontier.push(v);
-    parent[v] = -1;
     while (!frontier.empty()) {
       int u = frontier.front();
       frontier.pop();
-      for (int e : plan_->outgoing_[u]) {
-        int w = plan_->edges_[e].target;
-        if (component[w] != component[v]) continue;
+      for (int w : Successors(u)) {
         if (w == v) {
           std::vector<int> path;
           for (int x = u; x != -1; x = parent[x]) path.push_back(x);
           std::reverse(path.begin(), path.end());
           return path;
         }
-        if (parent[w] == -2) {
-          parent[w] = u;
-          frontier.push(w);
-        }
+        if (parent.emplace(w, u).second) frontier.push(w);
       }
     }
     return {v};
   }
 
-  void CheckReachability() {
-    if (plan_->start_node_ < 0) return;
-    std::vector<bool> reached = Reachable(plan_->start_node_, /*forward=*/true);
-    for (int v = 0; v < plan_->size(); ++v) {
-      if (!reached[v]) {
-        Add(plan_->node(v).id(), "", "node is not reachable from the start node");
-      }
+  void CheckReachability(int s) {
+    std::vector<int> roots;
+    if (s == 0) {
+      if (plan_->start_node_ < 0) return;
+      roots.push_back(plan_->start_node_);
+    } else {
+      for (int e : scope(s).entry_edges) roots.push_back(scope(s).edges[e].target);
     }
-  }
-
-  std::vector<bool> Reachable(int from, bool forward) const {
-    std::vector<bool> seen(plan_->size(), false);
-    std::vector<int> todo{from};
-    seen[from] = true;
+    absl::flat_hash_set<int> reached(roots.begin(), roots.end());
+    std::vector<int> todo = roots;
     while (!todo.empty()) {
       int u = todo.back();
       todo.pop_back();
-      for (int e : forward ? plan_->outgoing_[u] : plan_->incoming_[u]) {
-        int w = forward ? plan_->edges_[e].target : plan_->edges_[e].source;
-        if (!seen[w]) {
-          seen[w] = true;
-          todo.push_back(w);
-        }
+      for (int w : Successors(u)) {
+        if (reached.insert(w).second) todo.push_back(w);
       }
     }
-    return seen;
+    if (s > 0 && roots.empty()) return;  // already reported: no entry edge
+    for (int v : scope(s).members) {
+      if (reached.contains(v)) continue;
+      Add(node(v).id(), "",
+          s == 0 ? "node is not reachable from the start node"
+                 : absl::StrCat("node is not reachable from the entry of ",
+                                KindName(node(scope(s).container)), " ",
+                                node(scope(s).container).id()));
+    }
   }
 
   // Kahn's algorithm; the smallest declaration index goes first among ready
   // nodes so the order is deterministic.
-  void ComputeOrder() {
-    int n = plan_->size();
-    std::vector<int> pending(n);
+  void ComputeOrder(int s) {
+    Scope& sc = plan_->scopes_[s];
     std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
-    for (int v = 0; v < n; ++v) {
-      pending[v] = static_cast<int>(plan_->incoming_[v].size());
-      if (pending[v] == 0) ready.push(v);
+    absl::flat_hash_map<int, int> pending;
+    for (int v : sc.members) {
+      int internal = 0;
+      for (int e : plan_->incoming_[v]) internal += sc.edges[e].source != sc.container;
+      pending[v] = internal;
+      if (internal == 0) ready.push(v);
     }
     while (!ready.empty()) {
       int v = ready.top();
       ready.pop();
-      plan_->order_.push_back(v);
-      for (int e : plan_->outgoing_[v]) {
-        if (--pending[plan_->edges_[e].target] == 0) ready.push(plan_->edges_[e].target);
+      sc.order.push_back(v);
+      for (int w : Successors(v)) {
+        if (--pending[w] == 0) ready.push(w);
       }
     }
+  }
+
+  // ------------------------------------------------------------ selectors --
+
+  // Whether `source` is upstream of `v`: before it in its own graph, or
+  // before one of the containers around it.
+  enum class Visibility { kUpstream, kContainer, kHidden };
+
+  Visibility Visible(int source, int v) {
+    for (int current = v; current >= 0;) {
+      int s = plan_->scope_of_[current];
+      if (plan_->scope_of_[source] == s && source != current && Ancestors(current).contains(source)) {
+        return Visibility::kUpstream;
+      }
+      int container = scope(s).container;
+      if (container == source) return Visibility::kContainer;
+      current = container;
+    }
+    return Visibility::kHidden;
+  }
+
+  const absl::flat_hash_set<int>& Ancestors(int v) {
+    auto [it, inserted] = ancestors_.try_emplace(v);
+    if (!inserted) return it->second;
+    absl::flat_hash_set<int> seen;
+    std::vector<int> todo{v};
+    const Scope& sc = scope(plan_->scope_of_[v]);
+    while (!todo.empty()) {
+      int u = todo.back();
+      todo.pop_back();
+      for (int e : plan_->incoming_[u]) {
+        int w = sc.edges[e].source;
+        if (w == sc.container) continue;
+        if (seen.insert(w).second) todo.push_back(w);
+      }
+    }
+    it->second = std::move(seen);
+    return it->second;
+  }
+
+  // The declared type of a node's output, or nullopt when it has no such
+  // output. ANY where the type is not statically known.
+  std::optional<v1::Type> OutputType(const v1::Node& n, const std::string& name) const {
+    bool error_outputs = n.error_strategy().kind() != v1::ErrorStrategy::NONE;
+    if (error_outputs && (name == kErrorMessageOutput || name == kErrorTypeOutput)) {
+      return MakeType(v1::Type::STRING);
+    }
+    switch (n.kind_case()) {
+      case v1::Node::kStart:
+        for (const auto& var : n.start().variables()) {
+          if (var.name() == name) return var.type();
+        }
+        return std::nullopt;
+      case v1::Node::kCode:
+        if (auto it = n.code().outputs().find(name); it != n.code().outputs().end()) {
+          return it->second;
+        }
+        return std::nullopt;
+      case v1::Node::kTemplate:
+        if (name == "output") return MakeType(v1::Type::STRING);
+        return std::nullopt;
+      case v1::Node::kVariableAggregator:
+        if (n.variable_aggregator().groups_size() == 0) {
+          if (name != "output") return std::nullopt;
+          return n.variable_aggregator().has_output_type() ? n.variable_aggregator().output_type()
+                                                            : MakeType(v1::Type::ANY);
+        }
+        for (const auto& group : n.variable_aggregator().groups()) {
+          if (group.group_name() == name) return MakeType(v1::Type::OBJECT);
+        }
+        return std::nullopt;
+      case v1::Node::kIteration:
+        if (name != "output") return std::nullopt;
+        return n.iteration().has_output_type() ? n.iteration().output_type()
+                                               : MakeType(v1::Type::ARRAY_ANY);
+      case v1::Node::kLoop:
+        for (const auto& var : n.loop().loop_variables()) {
+          if (var.name() == name) return var.type();
+        }
+        return std::nullopt;
+      case v1::Node::kAnswer:
+        if (name == "answer") return MakeType(v1::Type::STRING);
+        return std::nullopt;
+      default:
+        return std::nullopt;
+    }
+  }
+
+  // What a container offers to the nodes inside it.
+  std::optional<v1::Type> InnerType(const v1::Node& container, const std::string& name) const {
+    if (container.has_iteration()) {
+      if (name == "index") return MakeType(v1::Type::NUMBER);
+      if (name == "item") return MakeType(v1::Type::ANY);
+      return std::nullopt;
+    }
+    return OutputType(container, name);  // loop variables
+  }
+
+  // Checks one selector read by node `v`. Returns its static type when the
+  // selector is valid (ANY where unknown).
+  std::optional<v1::Type> CheckSelector(int v, const std::string& field, const Strings& sel) {
+    const v1::Node& n = node(v);
+    if (sel.size() < 2) return std::nullopt;  // shape reported with the node
+    std::string shown = Shown(sel);
+    if (sel[0] == kSystemRoot) {
+      const auto& names = kSystemVariables;
+      if (std::find(std::begin(names), std::end(names), sel[1]) == std::end(names)) {
+        Add(n.id(), field, absl::StrCat("selector ", shown, ": \"", sel[1],
+                                        "\" is not a system variable (expected one of ",
+                                        absl::StrJoin(names, ", "), ")"));
+        return std::nullopt;
+      }
+      return MakeType(sel[1] == "files" ? v1::Type::ARRAY_ANY : v1::Type::ANY);
+    }
+    if (sel[0] == kEnvironmentRoot) {
+      const v1::EnvironmentVariable* env = plan_->environment(sel[1]);
+      if (env == nullptr) {
+        Add(n.id(), field, absl::StrCat("selector ", shown, ": environment variable \"", sel[1],
+                                        "\" is not defined"));
+        return std::nullopt;
+      }
+      return sel.size() == 2 ? TypeOfValue(env->value()) : MakeType(v1::Type::ANY);
+    }
+    int source = plan_->IndexOf(sel[0]);
+    if (source < 0) {
+      Add(n.id(), field, absl::StrCat("selector ", shown, " names node \"", sel[0],
+                                      "\", which does not exist"));
+      return std::nullopt;
+    }
+    Visibility visibility = Visible(source, v);
+    if (visibility == Visibility::kHidden) {
+      Add(n.id(), field, absl::StrCat("selector ", shown, " names node \"", sel[0],
+                                      "\", which is not upstream of this node"));
+      return std::nullopt;
+    }
+    const v1::Node& src = node(source);
+    std::optional<v1::Type> type = visibility == Visibility::kContainer
+                                       ? InnerType(src, sel[1])
+                                       : OutputType(src, sel[1]);
+    if (!type) {
+      Add(n.id(), field, absl::StrCat("selector ", shown, ": node \"", sel[0],
+                                      "\" has no output \"", sel[1], "\""));
+      return std::nullopt;
+    }
+    bool grouped = src.has_variable_aggregator() && src.variable_aggregator().groups_size() > 0 &&
+                   visibility == Visibility::kUpstream;
+    if (grouped) {
+      if (sel.size() < 3 || sel[2] != "output") {
+        Add(n.id(), field, absl::StrCat("selector ", shown, ": a grouped aggregator's outputs are [",
+                                        sel[0], ", ", sel[1], ", output]"));
+        return std::nullopt;
+      }
+      for (const auto& group : src.variable_aggregator().groups()) {
+        if (group.group_name() == sel[1]) {
+          type = group.has_output_type() ? group.output_type() : MakeType(v1::Type::ANY);
+        }
+      }
+      return sel.size() == 3 ? type : MakeType(v1::Type::ANY);
+    }
+    return sel.size() == 2 ? type : MakeType(v1::Type::ANY);
   }
 
   void CheckSelectors() {
     for (int v = 0; v < plan_->size(); ++v) {
-      const v1::Node& node = plan_->node(v);
-      const google::protobuf::RepeatedPtrField<v1::VariableBinding>* bindings = nullptr;
-      std::string field;
-      if (node.has_code()) {
-        bindings = &node.code().inputs();
-        field = "code.inputs";
-      } else if (node.has_end()) {
-        bindings = &node.end().outputs();
-        field = "end.outputs";
-      } else {
-        continue;
-      }
-      std::vector<bool> upstream = Reachable(v, /*forward=*/false);
-      for (int i = 0; i < bindings->size(); ++i) {
-        CheckSelector(v, upstream, absl::StrCat(field, "[", i, "].selector"),
-                      (*bindings)[i]);
+      const v1::Node& n = node(v);
+      auto bindings = [&](absl::string_view field, const Bindings& list) {
+        for (int i = 0; i < list.size(); ++i) {
+          CheckSelector(v, absl::StrCat(field, "[", i, "].selector"), list[i].selector());
+        }
+      };
+      switch (n.kind_case()) {
+        case v1::Node::kCode: bindings("code.inputs", n.code().inputs()); break;
+        case v1::Node::kTemplate: bindings("template.variables", n.template_().variables()); break;
+        case v1::Node::kEnd: bindings("end.outputs", n.end().outputs()); break;
+        case v1::Node::kIfElse:
+          for (int c = 0; c < n.if_else().cases_size(); ++c) {
+            CheckConditionSelectors(v, absl::StrCat("if_else.cases[", c, "].conditions"),
+                                    n.if_else().cases(c).conditions());
+          }
+          break;
+        case v1::Node::kVariableAggregator: CheckAggregatorSelectors(v); break;
+        case v1::Node::kIteration: CheckIterationSelectors(v); break;
+        case v1::Node::kLoop: CheckLoopSelectors(v); break;
+        case v1::Node::kAssigner:
+          for (int i = 0; i < n.assigner().items_size(); ++i) {
+            const auto& item = n.assigner().items(i);
+            if (item.value_selector_size() >= 2) {
+              CheckSelector(v, absl::StrCat("assigner.items[", i, "].value_selector"),
+                            item.value_selector());
+            }
+          }
+          break;
+        case v1::Node::kAnswer:
+          for (const TextReference& ref : FindTextReferences(n.answer().answer())) {
+            Strings sel(ref.selector.begin(), ref.selector.end());
+            CheckSelector(v, "answer.answer", sel);
+          }
+          break;
+        default:
+          break;
       }
     }
   }
 
-  void CheckSelector(int v, const std::vector<bool>& upstream, const std::string& field,
-                     const v1::VariableBinding& binding) {
-    const v1::Node& node = plan_->node(v);
-    const auto& sel = binding.selector();
-    std::string shown = absl::StrCat("[", absl::StrJoin(sel, ", "), "]");
-    int source = plan_->IndexOf(sel[0]);
-    if (source < 0) {
-      Add(node.id(), field,
-          absl::StrCat("selector ", shown, " names node \"", sel[0], "\", which does not exist"));
-      return;
-    }
-    if (source == v || !upstream[source]) {
-      Add(node.id(), field,
-          absl::StrCat("selector ", shown, " names node \"", sel[0],
-                       "\", which is not upstream of this node"));
-      return;
-    }
-    const v1::Node& src = plan_->node(source);
-    bool declared = false;
-    if (src.has_start()) {
-      for (const v1::InputVariable& var : src.start().variables()) {
-        declared |= var.name() == sel[1];
+  void CheckConditionSelectors(int v, const std::string& field,
+                               const google::protobuf::RepeatedPtrField<v1::Condition>& conditions,
+                               int inner_scope = -1) {
+    for (int k = 0; k < conditions.size(); ++k) {
+      const v1::Condition& cond = conditions[k];
+      std::string where = absl::StrCat(field, "[", k, "]");
+      std::optional<v1::Type> type = inner_scope >= 0
+                                         ? CheckInnerSelector(v, inner_scope, where + ".selector",
+                                                              cond.selector())
+                                         : CheckSelector(v, where + ".selector", cond.selector());
+      if (cond.value_selector_size() >= 2) {
+        if (inner_scope >= 0) {
+          CheckInnerSelector(v, inner_scope, where + ".value_selector", cond.value_selector());
+        } else {
+          CheckSelector(v, where + ".value_selector", cond.value_selector());
+        }
       }
-    } else if (src.has_code()) {
-      declared = src.code().outputs().contains(sel[1]);
+      std::optional<ConditionOperator> op = ParseConditionOperator(cond.comparison_operator());
+      if (!type || !op) continue;
+      v1::Type::Kind kind = type->kind();
+      bool numeric_kind = kind == v1::Type::NUMBER;
+      bool text_or_array = kind == v1::Type::STRING || IsArrayKind(kind);
+      if (IsNumeric(*op) && kind != v1::Type::ANY && !numeric_kind && kind != v1::Type::BOOLEAN) {
+        Add(node(v).id(), where + ".comparison_operator",
+            absl::StrCat("operator \"", cond.comparison_operator(), "\" compares numbers, but ",
+                         Shown(cond.selector()), " is ", TypeName(*type)));
+      }
+      bool textual = *op == ConditionOperator::kContains || *op == ConditionOperator::kNotContains ||
+                     *op == ConditionOperator::kStartWith || *op == ConditionOperator::kEndWith;
+      if (textual && kind != v1::Type::ANY && !text_or_array) {
+        Add(node(v).id(), where + ".comparison_operator",
+            absl::StrCat("operator \"", cond.comparison_operator(),
+                         "\" needs a string or an array, but ", Shown(cond.selector()), " is ",
+                         TypeName(*type)));
+      }
     }
-    if (!declared) {
-      Add(node.id(), field,
-          absl::StrCat("selector ", shown, ": node \"", sel[0], "\" has no output \"",
-                       sel[1], "\""));
+  }
+
+  // A selector evaluated by a container after one of its rounds: it may
+  // name the container's inner variables, nodes upstream of it, or nodes of
+  // its own sub-graph.
+  std::optional<v1::Type> CheckInnerSelector(int container, int inner_scope,
+                                             const std::string& field, const Strings& sel) {
+    int source = sel.size() >= 2 ? plan_->IndexOf(sel[0]) : -1;
+    if (source >= 0 && plan_->scope_of_[source] == inner_scope) {
+      std::optional<v1::Type> type = OutputType(node(source), sel[1]);
+      if (!type) {
+        Add(node(container).id(), field, absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
+                                                      "\" has no output \"", sel[1], "\""));
+        return std::nullopt;
+      }
+      return sel.size() == 2 ? type : MakeType(v1::Type::ANY);
     }
+    if (source == container) {
+      std::optional<v1::Type> type = InnerType(node(container), sel[1]);
+      if (!type) {
+        Add(node(container).id(), field,
+            absl::StrCat("selector ", Shown(sel), ": ", KindName(node(container)), " \"", sel[0],
+                         "\" has no variable \"", sel[1], "\""));
+      }
+      return type;
+    }
+    return CheckSelector(container, field, sel);
+  }
+
+  void CheckAggregatorSelectors(int v) {
+    const v1::VariableAggregatorNode& agg = node(v).variable_aggregator();
+    auto check = [&](const std::string& field, const google::protobuf::RepeatedPtrField<v1::Selector>& list,
+                     const v1::Type* expected) {
+      for (int i = 0; i < list.size(); ++i) {
+        std::string where = absl::StrCat(field, "[", i, "].selector");
+        std::optional<v1::Type> type = CheckSelector(v, where, list[i].selector());
+        if (!type || expected == nullptr || expected->kind() == v1::Type::KIND_UNSPECIFIED ||
+            expected->kind() == v1::Type::ANY || type->kind() == v1::Type::ANY) {
+          continue;
+        }
+        if (type->kind() != expected->kind()) {
+          Add(node(v).id(), where,
+              absl::StrCat("selector ", Shown(list[i].selector()), " is ", TypeName(*type),
+                           " but the aggregator's output_type is ", TypeName(*expected)));
+        }
+      }
+    };
+    check("variable_aggregator.variables", agg.variables(),
+          agg.has_output_type() ? &agg.output_type() : nullptr);
+    for (int g = 0; g < agg.groups_size(); ++g) {
+      const auto& group = agg.groups(g);
+      check(absl::StrCat("variable_aggregator.groups[", g, "].variables"), group.variables(),
+            group.has_output_type() ? &group.output_type() : nullptr);
+    }
+  }
+
+  void CheckIterationSelectors(int v) {
+    const v1::IterationNode& it = node(v).iteration();
+    std::optional<v1::Type> type =
+        CheckSelector(v, "iteration.iterator_selector", it.iterator_selector());
+    if (type && type->kind() != v1::Type::ANY && !IsArrayKind(type->kind())) {
+      Add(node(v).id(), "iteration.iterator_selector",
+          absl::StrCat("iterator_selector ", Shown(it.iterator_selector()), " is ",
+                       TypeName(*type), "; an iteration needs an array"));
+    }
+    int inner = plan_->child_scope_[v];
+    int source = plan_->IndexOf(it.output_selector(0));
+    if (source < 0 || plan_->scope_of_[source] != inner) {
+      Add(node(v).id(), "iteration.output_selector",
+          absl::StrCat("output_selector ", Shown(it.output_selector()),
+                       " must name a node inside the iteration"));
+      return;
+    }
+    CheckInnerSelector(v, inner, "iteration.output_selector", it.output_selector());
+  }
+
+  void CheckLoopSelectors(int v) {
+    const v1::LoopNode& loop = node(v).loop();
+    for (int i = 0; i < loop.loop_variables_size(); ++i) {
+      const auto& var = loop.loop_variables(i);
+      if (var.value_selector_size() >= 2) {
+        CheckSelector(v, absl::StrCat("loop.loop_variables[", i, "].value_selector"),
+                      var.value_selector());
+      }
+    }
+    CheckConditionSelectors(v, "loop.break_conditions", loop.break_conditions(),
+                            plan_->child_scope_[v]);
   }
 
   std::shared_ptr<Plan> plan_;
+  std::vector<const google::protobuf::RepeatedPtrField<v1::Edge>*> scope_edges_;
+  absl::flat_hash_map<int, absl::flat_hash_set<int>> ancestors_;
   std::vector<Diagnostic> diagnostics_;
 };
 
@@ -445,6 +1087,13 @@ CompileResult Plan::Compile(v1::Workflow workflow) {
 int Plan::IndexOf(absl::string_view node_id) const {
   auto it = index_.find(node_id);
   return it == index_.end() ? -1 : it->second;
+}
+
+const v1::EnvironmentVariable* Plan::environment(absl::string_view name) const {
+  for (const v1::EnvironmentVariable& env : workflow_.environment()) {
+    if (env.name() == name) return &env;
+  }
+  return nullptr;
 }
 
 }  // namespace flowgrid::graph

@@ -1,29 +1,54 @@
 // graph::Plan — a workflow compiled once: validated, indexed, ordered.
 //
 // A Plan is immutable after Compile() and can be shared by every run of the
-// same workflow. Nodes are referred to by their index (0..size-1) in the
-// workflow's node list; edges by their index in the edge list.
+// same workflow. Every node, including the nodes inside iteration and loop
+// sub-graphs, has a global index (0..size()-1). Nodes live in scopes: scope
+// 0 is the workflow's top level; each iteration or loop node owns one scope,
+// its sub-graph. Edges are indexed within their scope; a sub-graph's entry
+// edges have the container itself as source.
 #ifndef FLOWGRID_SCHEDULER_GRAPH_PLAN_H_
 #define FLOWGRID_SCHEDULER_GRAPH_PLAN_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "scheduler/graph/diagnostic.h"
 
 namespace flowgrid::graph {
 
-// The handle of an ordinary (unconditional) edge.
+// Edge handles with a meaning of their own.
 inline constexpr absl::string_view kSourceHandle = "source";
+inline constexpr absl::string_view kSuccessBranchHandle = "success-branch";
+inline constexpr absl::string_view kFailBranchHandle = "fail-branch";
+inline constexpr absl::string_view kTrueHandle = "true";
+inline constexpr absl::string_view kFalseHandle = "false";
+
+// Selector roots that are not nodes.
+inline constexpr absl::string_view kSystemRoot = "sys";
+inline constexpr absl::string_view kEnvironmentRoot = "env";
+
+// The outputs a failed node exposes under a fail-branch or default-value
+// strategy (Dify's names).
+inline constexpr absl::string_view kErrorMessageOutput = "error_message";
+inline constexpr absl::string_view kErrorTypeOutput = "error_type";
 
 struct PlanEdge {
-  int source;
+  int source;  // the container itself for a sub-graph's entry edge
   int target;
   std::string handle;  // normalized: never empty
+};
+
+struct Scope {
+  int container = -1;            // the iteration/loop node; -1 at top level
+  std::vector<int> members;      // global node indices, in declaration order
+  std::vector<PlanEdge> edges;
+  std::vector<int> entry_edges;  // indices into edges (sub-graphs only)
+  std::vector<int> order;        // members, each after its predecessors
 };
 
 class Plan;
@@ -32,7 +57,7 @@ struct CompileResult {
   // Set only when `diagnostics` is empty.
   std::shared_ptr<const Plan> plan;
   // Every problem found, in a stable order (nodes first, then edges, then
-  // graph-wide checks such as cycles and reachability).
+  // graph-wide checks such as cycles, reachability and selectors).
   std::vector<Diagnostic> diagnostics;
 };
 
@@ -42,30 +67,45 @@ class Plan {
   static CompileResult Compile(v1::Workflow workflow);
 
   const v1::Workflow& workflow() const { return workflow_; }
-  int size() const { return workflow_.nodes_size(); }
-  const v1::Node& node(int index) const { return workflow_.nodes(index); }
+  int size() const { return static_cast<int>(nodes_.size()); }
+  const v1::Node& node(int index) const { return *nodes_[index]; }
   // -1 when there is no such node.
   int IndexOf(absl::string_view node_id) const;
 
   int start_node() const { return start_node_; }
-  const std::vector<PlanEdge>& edges() const { return edges_; }
-  // Edge indices into edges().
+  int scope_count() const { return static_cast<int>(scopes_.size()); }
+  const Scope& scope(int s) const { return scopes_[s]; }
+  int scope_of(int node) const { return scope_of_[node]; }
+  // The scope of a container's sub-graph; -1 for other nodes.
+  int child_scope(int node) const { return child_scope_[node]; }
+  // Position of the node in scope(scope_of(node)).members.
+  int local_index(int node) const { return local_index_[node]; }
+  // Edge indices (into the node's scope) arriving at / leaving the node.
+  // A sub-graph's entry edges are among their targets' incoming edges, not
+  // among the container's outgoing ones.
   const std::vector<int>& incoming(int node) const { return incoming_[node]; }
   const std::vector<int>& outgoing(int node) const { return outgoing_[node]; }
-  // Every node, each after all of its predecessors; ties broken by the
-  // order of declaration.
-  const std::vector<int>& topological_order() const { return order_; }
+  const PlanEdge& edge(int node_scope, int edge_index) const {
+    return scopes_[node_scope].edges[edge_index];
+  }
+  // The top level's order (scope 0).
+  const std::vector<int>& topological_order() const { return scopes_[0].order; }
+  // The environment variable, or null.
+  const v1::EnvironmentVariable* environment(absl::string_view name) const;
 
  private:
   Plan() = default;
 
   v1::Workflow workflow_;
+  std::vector<const v1::Node*> nodes_;
   absl::flat_hash_map<std::string, int> index_;
   int start_node_ = -1;
-  std::vector<PlanEdge> edges_;
+  std::vector<Scope> scopes_;
+  std::vector<int> scope_of_;
+  std::vector<int> child_scope_;
+  std::vector<int> local_index_;
   std::vector<std::vector<int>> incoming_;
   std::vector<std::vector<int>> outgoing_;
-  std::vector<int> order_;
 
   friend class PlanBuilder;
 };

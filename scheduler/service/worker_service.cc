@@ -71,8 +71,12 @@ grpc::Status WorkerServiceImpl::Connect(
       }
     }
   });
+  std::vector<v1::CodeNode::Language> runtimes;
+  for (int runtime : hello.runtimes()) {
+    runtimes.push_back(static_cast<v1::CodeNode::Language>(runtime));
+  }
   int64_t handle = dispatcher_->AddWorker(
-      hello.worker_id(), hello.slots(),
+      hello.worker_id(), hello.slots(), std::move(runtimes),
       [&outbox](const v1::SchedulerMessage& message) { outbox.Push(message); });
 
   v1::WorkerMessage message;

@@ -27,7 +27,8 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext*,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "workflow is required");
   }
   absl::StatusOr<engine::SubmitResult> submitted =
-      engine_->Submit(request->workflow(), request->inputs(), request->idempotency_key());
+      engine_->Submit(request->workflow(), request->inputs(), request->system(),
+                      request->idempotency_key());
   if (!submitted.ok()) return ToGrpcStatus(submitted.status());
   response->set_run_id(submitted->run_id);
   response->set_existing(submitted->existing);

@@ -8,25 +8,33 @@ namespace {
 
 struct Delivered {
   JobKey key;
-  int attempt;
   v1::NodeResult result;
 };
+
+const std::vector<v1::CodeNode::Language> kPython = {v1::CodeNode::PYTHON3};
 
 class DispatcherTest : public ::testing::Test {
  protected:
   DispatcherTest()
-      : dispatcher_([this](const JobKey& key, int attempt, v1::NodeResult result) {
-          delivered_.push_back({key, attempt, std::move(result)});
+      : dispatcher_([this](const JobKey& key, v1::NodeResult result) {
+          delivered_.push_back({key, std::move(result)});
         }) {}
 
   // Registers a worker whose received messages land in `inbox`.
-  int64_t AddWorker(const std::string& id, int slots, std::vector<v1::SchedulerMessage>* inbox) {
-    return dispatcher_.AddWorker(id, slots, [inbox](const v1::SchedulerMessage& m) {
-      inbox->push_back(m);
-    });
+  int64_t AddWorker(const std::string& id, int slots, std::vector<v1::SchedulerMessage>* inbox,
+                    std::vector<v1::CodeNode::Language> runtimes = kPython) {
+    return dispatcher_.AddWorker(id, slots, std::move(runtimes),
+                                 [inbox](const v1::SchedulerMessage& m) { inbox->push_back(m); });
   }
 
-  void Enqueue(const std::string& run, int node) { dispatcher_.Enqueue({run, node}, 1, v1::Job()); }
+  void Enqueue(const std::string& run, int task,
+               v1::CodeNode::Language language = v1::CodeNode::PYTHON3,
+               v1::Job::Kind kind = v1::Job::RUN_CODE) {
+    v1::Job job;
+    job.set_language(language);
+    job.set_kind(kind);
+    dispatcher_.Enqueue({run, task, 1}, job);
+  }
 
   static v1::JobResult ResultFor(const v1::SchedulerMessage& m) {
     v1::JobResult r;
@@ -50,8 +58,8 @@ TEST_F(DispatcherTest, NeverSendsMoreJobsThanFreeSlots) {
   dispatcher_.OnResult(w, ResultFor(inbox[0]));
   EXPECT_EQ(inbox.size(), 3u);
   ASSERT_EQ(delivered_.size(), 1u);
-  EXPECT_EQ(delivered_[0].key.node, 0);
-  EXPECT_EQ(inbox[0].job().job_id(), "r/0");
+  EXPECT_EQ(delivered_[0].key.task, 0);
+  EXPECT_EQ(inbox[0].job().job_id(), "r/0/1");
 }
 
 TEST_F(DispatcherTest, JobsGoToTheWorkerWithMostFreeSlots) {
@@ -71,15 +79,15 @@ TEST_F(DispatcherTest, LostWorkerJobsAreRequeuedWithTheNextAttempt) {
   dispatcher_.RemoveWorker(w1);
   int64_t w2 = AddWorker("w2", 1, &second);
   ASSERT_EQ(second.size(), 1u);
-  EXPECT_EQ(second[0].job().job_id(), "r/7");
-  EXPECT_EQ(second[0].job().attempt(), 2);
+  EXPECT_EQ(second[0].job().job_id(), "r/7/1");
+  EXPECT_EQ(second[0].job().attempt(), 2);  // the second delivery
   // A late result of attempt 1, even if it arrived, is stale now.
   v1::JobResult stale = ResultFor(first[0]);
   dispatcher_.OnResult(w2, stale);
   EXPECT_TRUE(delivered_.empty());
   dispatcher_.OnResult(w2, ResultFor(second[0]));
   ASSERT_EQ(delivered_.size(), 1u);
-  EXPECT_EQ(delivered_[0].attempt, 2);
+  EXPECT_EQ(delivered_[0].key, (JobKey{"r", 7, 1}));
 }
 
 TEST_F(DispatcherTest, JobFailsWorkerLostAfterMaxAttempts) {
@@ -105,13 +113,13 @@ TEST_F(DispatcherTest, CancelRunDropsQueuedJobsAndCancelsRunningOnes) {
   Enqueue("other", 1);
   dispatcher_.CancelRun("doomed");
   ASSERT_EQ(inbox.size(), 2u);
-  EXPECT_EQ(inbox[1].cancel().job_id(), "doomed/1");
+  EXPECT_EQ(inbox[1].cancel().job_id(), "doomed/1/1");
   // The worker reports the cancelled job; nothing is delivered for it and
   // the freed slot goes to the other run.
   dispatcher_.OnResult(w, ResultFor(inbox[0]));
   EXPECT_TRUE(delivered_.empty());
   ASSERT_EQ(inbox.size(), 3u);
-  EXPECT_EQ(inbox[2].job().job_id(), "other/1");
+  EXPECT_EQ(inbox[2].job().job_id(), "other/1/1");
 }
 
 TEST_F(DispatcherTest, WorkerLostResultRequeuesTheJobElsewhere) {
@@ -127,7 +135,7 @@ TEST_F(DispatcherTest, WorkerLostResultRequeuesTheJobElsewhere) {
   EXPECT_TRUE(delivered_.empty());
   AddWorker("fresh", 1, &fresh);
   ASSERT_EQ(fresh.size(), 1u);
-  EXPECT_EQ(fresh[0].job().job_id(), "r/3");
+  EXPECT_EQ(fresh[0].job().job_id(), "r/3/1");
   EXPECT_EQ(fresh[0].job().attempt(), 2);
 }
 
@@ -144,6 +152,36 @@ TEST_F(DispatcherTest, DrainingWorkerGetsNoNewJobs) {
   EXPECT_EQ(inbox.size(), 1u);
   EXPECT_EQ(dispatcher_.stats().queued, 1);
   EXPECT_EQ(dispatcher_.stats().free_slots, 0);
+}
+
+TEST_F(DispatcherTest, JobsGoOnlyToWorkersWithTheirRuntime) {
+  std::vector<v1::SchedulerMessage> python, node;
+  AddWorker("py", 2, &python);
+  Enqueue("r", 1, v1::CodeNode::JAVASCRIPT);
+  Enqueue("r", 2, v1::CodeNode::PYTHON3);
+  Enqueue("r", 3, v1::CodeNode::JAVASCRIPT, v1::Job::RENDER_TEMPLATE);
+  // The JavaScript job waits without holding back the others.
+  ASSERT_EQ(python.size(), 2u);
+  EXPECT_EQ(python[0].job().job_id(), "r/2/1");
+  EXPECT_EQ(python[1].job().job_id(), "r/3/1");
+  EXPECT_EQ(dispatcher_.stats().queued, 1);
+  AddWorker("js", 1, &node, {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT});
+  ASSERT_EQ(node.size(), 1u);
+  EXPECT_EQ(node[0].job().job_id(), "r/1/1");
+}
+
+TEST_F(DispatcherTest, CancelJobCancelsOnlyThatJob) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 1, &inbox);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  dispatcher_.CancelJob({"r", 2, 1});
+  EXPECT_EQ(dispatcher_.stats().queued, 0);
+  dispatcher_.CancelJob({"r", 1, 1});
+  ASSERT_EQ(inbox.size(), 2u);
+  EXPECT_EQ(inbox[1].cancel().job_id(), "r/1/1");
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  EXPECT_TRUE(delivered_.empty());
 }
 
 TEST_F(DispatcherTest, CreditResetsFreeSlots) {

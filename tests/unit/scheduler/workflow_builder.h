@@ -42,10 +42,23 @@ class WorkflowBuilder {
     for (auto& [name, ref] : outputs) Bind(end->add_outputs(), name, ref);
     return *this;
   }
-  WorkflowBuilder& Edge(const std::string& source, const std::string& target) {
+  WorkflowBuilder& Edge(const std::string& source, const std::string& target,
+                        const std::string& handle = "") {
     v1::Edge* edge = workflow_.add_edges();
     edge->set_source(source);
     edge->set_target(target);
+    edge->set_source_handle(handle);
+    return *this;
+  }
+  // Sets retries and an error strategy on the last node added.
+  WorkflowBuilder& Retry(int max_retries, int interval_ms) {
+    v1::RetryPolicy* retry = workflow_.mutable_nodes(workflow_.nodes_size() - 1)->mutable_retry();
+    retry->set_max_retries(max_retries);
+    retry->set_interval_ms(interval_ms);
+    return *this;
+  }
+  WorkflowBuilder& OnError(v1::ErrorStrategy::Kind kind) {
+    workflow_.mutable_nodes(workflow_.nodes_size() - 1)->mutable_error_strategy()->set_kind(kind);
     return *this;
   }
   v1::Workflow Build() const { return workflow_; }
