@@ -84,7 +84,7 @@ int Main() {
   options.execution.max_steps = absl::GetFlag(FLAGS_max_steps);
   options.dispatch.max_attempts = absl::GetFlag(FLAGS_max_job_attempts);
   options.max_run_time = absl::GetFlag(FLAGS_max_run_time);
-  options.output_limits.set_strict_outputs(absl::GetFlag(FLAGS_strict_outputs));
+  options.jobs.output_limits.set_strict_outputs(absl::GetFlag(FLAGS_strict_outputs));
   engine::RunEngine engine(store->get(), options);
   if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
     LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));

@@ -37,20 +37,19 @@ std::string WorkflowId(const v1::Workflow& workflow) {
   return absl::StrFormat("%016x", hash);
 }
 
-int64_t OrDefault(int64_t value, int64_t fallback) { return value > 0 ? value : fallback; }
 
 }  // namespace
 
 EngineOptions DefaultEngineOptions() {
   EngineOptions o;
-  o.default_limits.set_timeout_ms(10'000);
-  o.default_limits.set_memory_bytes(256LL << 20);
-  o.default_limits.set_max_processes(32);
-  o.default_limits.set_max_output_bytes(1 << 20);
-  o.output_limits.set_max_string_length(400'000);
-  o.output_limits.set_max_depth(5);
-  o.output_limits.set_max_number_array_length(1000);
-  o.output_limits.set_max_array_length(30);
+  o.jobs.limits.set_timeout_ms(10'000);
+  o.jobs.limits.set_memory_bytes(256LL << 20);
+  o.jobs.limits.set_max_processes(32);
+  o.jobs.limits.set_max_output_bytes(1 << 20);
+  o.jobs.output_limits.set_max_string_length(400'000);
+  o.jobs.output_limits.set_max_depth(5);
+  o.jobs.output_limits.set_max_number_array_length(1000);
+  o.jobs.output_limits.set_max_array_length(30);
   return o;
 }
 
@@ -59,9 +58,24 @@ RunEngine::RunEngine(store::RunStore* store, EngineOptions options)
       options_(std::move(options)),
       dispatcher_(
           [this](const dispatch::JobKey& key, v1::NodeResult result) {
-            OnJobResult(key, std::move(result));
+            if (!waiter_.OnResult(key, result)) OnJobResult(key, std::move(result));
           },
-          options_.dispatch) {}
+          options_.dispatch),
+      node_runner_(&waiter_, options_.jobs, options_.node_run_queue_wait) {}
+
+Validation RunEngine::Validate(const v1::Workflow& workflow) {
+  Validation validation;
+  graph::CompileResult compiled = graph::Plan::Compile(workflow);
+  validation.diagnostics = std::move(compiled.diagnostics);
+  if (!compiled.plan) return validation;
+  validation.diagnostics = code_checks_.Check(*compiled.plan, options_.code_check_budget);
+  if (validation.diagnostics.empty()) {
+    for (int v : compiled.plan->topological_order()) {
+      validation.order.push_back(compiled.plan->node(v).id());
+    }
+  }
+  return validation;
+}
 
 absl::Status RunEngine::RecoverUnfinishedRuns() {
   absl::StatusOr<std::vector<std::string>> unfinished = store_->ListUnfinishedRuns();
@@ -89,7 +103,10 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   graph::CompileResult compiled = graph::Plan::Compile(std::move(workflow));
   if (!compiled.diagnostics.empty()) return graph::DiagnosticsToStatus(compiled.diagnostics);
   graph::CheckedInputs checked = graph::CheckRunInputs(*compiled.plan, inputs);
-  if (!checked.diagnostics.empty()) return graph::DiagnosticsToStatus(checked.diagnostics);
+  std::vector<graph::Diagnostic> problems = code_checks_.Check(*compiled.plan,
+                                                               options_.code_check_budget);
+  problems.insert(problems.end(), checked.diagnostics.begin(), checked.diagnostics.end());
+  if (!problems.empty()) return graph::DiagnosticsToStatus(problems);
 
   absl::MutexLock lock(&mu_);
   if (!idempotency_key.empty()) {
@@ -177,7 +194,8 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
   }
   for (const run::JobRequest& request : step.jobs) {
     dispatcher_.Enqueue({run_id, request.task, request.attempt},
-                        MakeJob(run.execution->plan(), request));
+                        BuildJob(run.execution->plan().node(request.node), request.inputs,
+                                 options_.jobs));
   }
   absl::Time now_time = absl::Now();
   for (const run::TimerRequest& timer : step.timers) {
@@ -186,32 +204,6 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
                      [this, run_id, id] { OnTimer(run_id, id); });
   }
   if (run.execution->finished()) active_.erase(run_id);
-}
-
-v1::Job RunEngine::MakeJob(const graph::Plan& plan, const run::JobRequest& request) const {
-  const v1::Node& node = plan.node(request.node);
-  v1::Job job;
-  job.set_kind(request.kind);
-  if (node.has_template_()) {
-    job.set_language(v1::CodeNode::PYTHON3);
-    job.set_code(node.template_().template_());
-    (*job.mutable_outputs())["output"].set_kind(v1::Type::STRING);
-  } else {
-    job.set_language(node.code().language());
-    job.set_code(node.code().code());
-    *job.mutable_outputs() = node.code().outputs();
-  }
-  *job.mutable_inputs() = request.inputs;
-  const v1::Limits& asked = node.limits();
-  const v1::Limits& defaults = options_.default_limits;
-  v1::Limits* limits = job.mutable_limits();
-  limits->set_timeout_ms(OrDefault(asked.timeout_ms(), defaults.timeout_ms()));
-  limits->set_memory_bytes(OrDefault(asked.memory_bytes(), defaults.memory_bytes()));
-  limits->set_max_processes(
-      static_cast<int32_t>(OrDefault(asked.max_processes(), defaults.max_processes())));
-  limits->set_max_output_bytes(OrDefault(asked.max_output_bytes(), defaults.max_output_bytes()));
-  *job.mutable_output_limits() = options_.output_limits;
-  return job;
 }
 
 }  // namespace flowgrid::engine

@@ -15,6 +15,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "scheduler/dispatch/dispatcher.h"
+#include "scheduler/engine/code_checks.h"
+#include "scheduler/engine/job_builder.h"
+#include "scheduler/engine/job_waiter.h"
+#include "scheduler/engine/node_runner.h"
 #include "scheduler/engine/run_event_log.h"
 #include "scheduler/engine/timer_queue.h"
 #include "scheduler/graph/plan.h"
@@ -26,11 +30,19 @@ namespace flowgrid::engine {
 // Cluster-wide defaults for jobs, applied where a node leaves a limit 0.
 struct EngineOptions {
   run::ExecutionOptions execution;
-  v1::Limits default_limits;
-  v1::OutputLimits output_limits;
+  JobDefaults jobs;
   dispatch::DispatcherOptions dispatch;
   // A run still going after this long fails with TIMEOUT.
   absl::Duration max_run_time = absl::Seconds(1200);
+  // How long validation waits for workers to compile code nodes.
+  absl::Duration code_check_budget = absl::Seconds(5);
+  // How long a single-node run may wait for a worker, beyond its timeout.
+  absl::Duration node_run_queue_wait = absl::Seconds(30);
+};
+
+struct Validation {
+  std::vector<graph::Diagnostic> diagnostics;
+  std::vector<std::string> order;  // node ids of a valid workflow's top level
 };
 
 // The defaults of DESIGN.md / Dify: 10 s, 256 MiB, 32 processes, 1 MiB of
@@ -60,6 +72,14 @@ class RunEngine {
   absl::StatusOr<SubmitResult> Submit(v1::Workflow workflow, ValueMap inputs, ValueMap system,
                                       std::string idempotency_key);
 
+  // Every problem of a workflow, including code that does not compile.
+  Validation Validate(const v1::Workflow& workflow);
+
+  // Runs one node alone (see NodeRunner).
+  absl::StatusOr<v1::RunNodeResponse> RunNode(const v1::RunNodeRequest& request) const {
+    return node_runner_.Run(request);
+  }
+
   // The event log of a run still in progress, or null if the run is not
   // active (finished, or unknown: ask the store).
   std::shared_ptr<RunEventLog> ActiveLog(const std::string& run_id);
@@ -81,11 +101,13 @@ class RunEngine {
   // once it has finished.
   void ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  v1::Job MakeJob(const graph::Plan& plan, const run::JobRequest& request) const;
 
   store::RunStore* const store_;
   const EngineOptions options_;
   dispatch::Dispatcher dispatcher_;
+  JobWaiter waiter_{&dispatcher_};
+  CodeChecks code_checks_{&waiter_, &dispatcher_};
+  NodeRunner node_runner_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ActiveRun> active_ ABSL_GUARDED_BY(mu_);
   // Last member: its thread stops first, before anything it calls into.

@@ -101,28 +101,26 @@ grpc::Status WorkflowServiceImpl::CancelRun(grpc::ServerContext* context,
   return GetRun(context, &get, response);
 }
 
-grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNodeRequest*,
-                                          v1::RunNodeResponse*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "RunNode is not implemented by this scheduler yet");
+grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNodeRequest* request,
+                                          v1::RunNodeResponse* response) {
+  absl::StatusOr<v1::RunNodeResponse> ran = engine_->RunNode(*request);
+  if (!ran.ok()) return ToGrpcStatus(ran.status());
+  *response = *std::move(ran);
+  return grpc::Status::OK;
 }
 
 grpc::Status WorkflowServiceImpl::ValidateWorkflow(grpc::ServerContext*,
                                                    const v1::ValidateWorkflowRequest* request,
                                                    v1::ValidateWorkflowResponse* response) {
-  graph::CompileResult compiled = graph::Plan::Compile(request->workflow());
-  response->set_valid(compiled.diagnostics.empty());
-  for (const graph::Diagnostic& d : compiled.diagnostics) {
+  engine::Validation validation = engine_->Validate(request->workflow());
+  response->set_valid(validation.diagnostics.empty());
+  for (const graph::Diagnostic& d : validation.diagnostics) {
     v1::Diagnostic* out = response->add_diagnostics();
     out->set_node_id(d.node_id);
     out->set_field(d.field);
     out->set_message(d.message);
   }
-  if (compiled.plan) {
-    for (int v : compiled.plan->topological_order()) {
-      response->add_order(compiled.plan->node(v).id());
-    }
-  }
+  for (const std::string& id : validation.order) response->add_order(id);
   return grpc::Status::OK;
 }
 
