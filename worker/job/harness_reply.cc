@@ -59,8 +59,8 @@ absl::StatusOr<HarnessReply> ParseHarnessReply(absl::string_view json) {
   const std::string code = StringField(*error, "code");
   const std::string type = StringField(*error, "type");
   const std::string message = StringField(*error, "message");
-  if (code == "RUNTIME_ERROR") {
-    reply.error.set_code(v1::RUNTIME_ERROR);
+  if (code == "RUNTIME_ERROR" || code == "COMPILE_ERROR") {
+    reply.error.set_code(code == "RUNTIME_ERROR" ? v1::RUNTIME_ERROR : v1::COMPILE_ERROR);
     reply.error.set_message(type.empty() ? message : absl::StrCat(type, ": ", message));
     reply.error.set_traceback(StringField(*error, "traceback"));
   } else if (code == "INVALID_RESULT") {

@@ -1,7 +1,8 @@
 // The reply a runtime harness writes to the result channel (see
-// runtimes/python/harness.py for the format). The child is untrusted: user
-// code can write anything to the channel, so everything is validated here
-// and by the result contract, nothing is taken on faith.
+// runtimes/python/harness.py for the format; harness.js writes the same).
+// The child is untrusted: user code can write anything to the channel, so
+// everything is validated here and by the result contract, nothing is taken
+// on faith.
 #ifndef FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
 #define FLOWGRID_WORKER_JOB_HARNESS_REPLY_H_
 
@@ -23,8 +24,10 @@ struct HarnessReply {
   // main() returned a dict: `result` holds its fields.
   bool ok = false;
   RawResult result;
-  // Otherwise: RUNTIME_ERROR with "<Type>: <message>" and the user's
-  // traceback, or INVALID_RESULT with the harness's message.
+  // Otherwise: RUNTIME_ERROR or COMPILE_ERROR with "<Type>: <message>"
+  // (just the message when the type is empty) and the user's traceback (for
+  // a compile error, the line with a caret), or INVALID_RESULT with the
+  // harness's message.
   v1::NodeError error;
 };
 

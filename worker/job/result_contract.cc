@@ -111,8 +111,10 @@ ContractOutcome ApplyResultContract(const RawResult& result, const DeclaredOutpu
                                     const v1::OutputLimits& limits) {
   const v1::OutputLimits effective = EffectiveOutputLimits(limits);
   ContractOutcome outcome;
+  bool has_undeclared = false;
   for (const auto& [name, value] : result) {
     if (!declared.contains(name)) {
+      has_undeclared = true;
       outcome.warnings.push_back(
           absl::StrCat("Output \"", name, "\" is not declared and was dropped."));
     }
@@ -135,6 +137,9 @@ ContractOutcome ApplyResultContract(const RawResult& result, const DeclaredOutpu
       return Fail(std::move(outcome), std::string(s.message()));
     }
     outcome.outputs[name] = value;
+  }
+  if (has_undeclared && limits.strict_outputs()) {
+    return Fail(std::move(outcome), "Not all output parameters are validated.");
   }
   outcome.ok = true;
   return outcome;

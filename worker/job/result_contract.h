@@ -2,7 +2,10 @@
 // returned becomes a node's outputs only through these checks.
 //
 //   - Only declared outputs are kept; each undeclared key adds the warning
-//     `Output "x" is not declared and was dropped.`
+//     `Output "x" is not declared and was dropped.` With
+//     OutputLimits.strict_outputs (newer Dify), an undeclared key fails
+//     instead: `Not all output parameters are validated.` (once every
+//     declared output passed, as Dify checks it last).
 //   - A declared output that is absent fails: `Output X is missing.`
 //   - A value that could not be represented (an integer beyond int64)
 //     fails, naming the output.

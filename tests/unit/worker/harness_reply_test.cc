@@ -58,6 +58,22 @@ TEST(HarnessReplyTest, RuntimeErrorBecomesTypeAndMessage) {
   EXPECT_EQ(reply->error.traceback(), "Traceback...");
 }
 
+TEST(HarnessReplyTest, CompileErrorKeepsItsCodeAndCaretSnippet) {
+  absl::StatusOr<HarnessReply> reply = ParseHarnessReply(
+      R"json({"ok": false, "error": {"code": "COMPILE_ERROR", "type": "SyntaxError",
+          "message": "invalid syntax (line 2)", "traceback": "  File \"<code>\", line 2"}})json");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->error.code(), v1::COMPILE_ERROR);
+  EXPECT_EQ(reply->error.message(), "SyntaxError: invalid syntax (line 2)");
+  EXPECT_EQ(reply->error.traceback(), "  File \"<code>\", line 2");
+
+  reply = ParseHarnessReply(
+      R"({"ok": false, "error": {"code": "COMPILE_ERROR", "type": "",
+          "message": "main() is not defined", "traceback": ""}})");
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->error.message(), "main() is not defined");
+}
+
 TEST(HarnessReplyTest, RejectsWhatIsNotAReply) {
   for (const char* text : {"", "[]", R"({"result": {}})", R"({"ok": true, "result": 3})",
                            R"({"ok": false, "error": {"code": "TIMEOUT"}})"}) {

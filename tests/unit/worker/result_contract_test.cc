@@ -42,6 +42,12 @@ v1::OutputLimits Limits(int string_length, int depth, int number_array, int arra
   return limits;
 }
 
+v1::OutputLimits StrictOutputs() {
+  v1::OutputLimits limits;
+  limits.set_strict_outputs(true);
+  return limits;
+}
+
 std::vector<ContractCase> Cases() {
   using K = v1::Type;
   return {
@@ -94,6 +100,14 @@ std::vector<ContractCase> Cases() {
       {"object array at the default limit",
        {{"o", Json("[" + Repeat("{}", 30, ",") + "]")}}, {{"o", K::ARRAY_OBJECT}}, {}, "", {"o"},
        {}},
+      {"strict outputs: an undeclared key fails", {{"a", Json("1")}, {"x", Json("2")}},
+       {{"a", K::NUMBER}}, StrictOutputs(), "Not all output parameters are validated.", {},
+       {"Output \"x\" is not declared and was dropped."}},
+      {"strict outputs: declared keys only pass", {{"a", Json("1")}}, {{"a", K::NUMBER}},
+       StrictOutputs(), "", {"a"}, {}},
+      {"strict outputs: a missing output is reported first", {{"x", Json("2")}},
+       {{"a", K::NUMBER}}, StrictOutputs(), "Output a is missing.", {},
+       {"Output \"x\" is not declared and was dropped."}},
       {"first failing output in name order decides", {{"a", Json("1")}, {"b", Json("1")}},
        {{"b", K::STRING}, {"a", K::STRING}}, {}, "a must be string, got number", {}, {}},
   };
