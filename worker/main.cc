@@ -24,6 +24,9 @@ ABSL_FLAG(int, slots, 0, "Concurrent jobs (job slots); 0 means the number of CPU
 ABSL_FLAG(std::string, worker_id, "", "Worker id reported to the scheduler; default hostname-pid");
 ABSL_FLAG(std::string, python, "/usr/bin/python3",
           "Absolute path of the Python 3 interpreter (never looked up in PATH)");
+ABSL_FLAG(std::string, node, "/usr/bin/node",
+          "Absolute path of Node.js for JavaScript jobs; empty or not executable: the worker "
+          "runs no JavaScript");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(5), "Time between heartbeats");
 ABSL_FLAG(absl::Duration, drain_grace, absl::Seconds(30),
           "On SIGTERM/SIGINT or Drain: how long running jobs may finish before being killed");
@@ -50,6 +53,12 @@ int main(int argc, char** argv) {
   if (python.empty() || python[0] != '/' || ::access(python.c_str(), X_OK) != 0) {
     flowgrid::LogError(absl::StrCat("--python must be an executable absolute path: ", python));
     return 2;
+  }
+  std::string node = absl::GetFlag(FLAGS_node);
+  if (!node.empty() && (node[0] != '/' || ::access(node.c_str(), X_OK) != 0)) {
+    flowgrid::LogWarning(absl::StrCat("--node ", node, " is not an executable absolute path: "
+                                      "JavaScript jobs will not be offered to this worker"));
+    node.clear();
   }
   int slots = absl::GetFlag(FLAGS_slots);
   if (slots < 0) {
@@ -88,14 +97,18 @@ int main(int argc, char** argv) {
 
   flowgrid::job::JobRunnerOptions runner_options;
   runner_options.python_path = python;
+  runner_options.node_path = node;
   runner_options.max_result_bytes = static_cast<size_t>(max_result_bytes);
   const flowgrid::job::JobRunner runner(runner_options);
+  options.runtimes = runner.Runtimes();
 
   flowgrid::agent::Agent agent(options, [&runner](const flowgrid::v1::Job& job, int cancel_fd) {
     return runner.Run(job, cancel_fd);
   });
   flowgrid::LogInfo(absl::StrCat("flowgrid-worker ", FLOWGRID_VERSION, " starting: ", slots,
-                                 " slot(s), python ", python, "; no kernel sandbox yet "
+                                 " slot(s), python ", python, ", ",
+                                 node.empty() ? "no JavaScript" : absl::StrCat("node ", node),
+                                 "; no kernel sandbox yet "
                                  "(rlimits and process-group containment only)"));
 
   // The first stop signal drains; a second one exits at once (job

@@ -91,7 +91,9 @@ class Agent::Impl {
       v1::WorkerMessage hello;
       hello.mutable_hello()->set_worker_id(options_.worker_id);
       hello.mutable_hello()->set_slots(options_.slots);
-      hello.mutable_hello()->add_runtimes(v1::CodeNode::PYTHON3);
+      for (v1::CodeNode::Language runtime : options_.runtimes) {
+        hello.mutable_hello()->add_runtimes(runtime);
+      }
       hello.mutable_hello()->set_version(options_.version);
       hello_sent = stream_->Write(hello);
       if (hello_sent && Draining()) {

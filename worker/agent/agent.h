@@ -2,8 +2,9 @@
 //
 // Protocol (see proto/flowgrid/v1/worker.proto):
 //   - One long-lived stream. The first message is always
-//     Hello{worker_id, slots, runtimes=[PYTHON3], version}; `slots` is the
-//     initial credit. Credit is never sent: each JobResult returns one.
+//     Hello{worker_id, slots, runtimes, version}; `slots` is the initial
+//     credit, `runtimes` the languages the job runner runs. Credit is
+//     never sent: each JobResult returns one.
 //   - Every Job received gets exactly one JobResult{job_id, attempt,
 //     result} on the same stream. Jobs run on the SlotPool's fixed threads.
 //   - CancelJob kills that job; its JobResult has error code CANCELLED.
@@ -24,9 +25,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "flowgrid/v1/workflow.pb.h"
 #include "worker/agent/slot_pool.h"
 
 namespace flowgrid::agent {
@@ -35,6 +38,7 @@ struct AgentOptions {
   std::string scheduler_address = "127.0.0.1:7071";
   std::string worker_id;
   int slots = 1;
+  std::vector<v1::CodeNode::Language> runtimes = {v1::CodeNode::PYTHON3};
   std::string version;
   absl::Duration heartbeat_interval = absl::Seconds(5);
   absl::Duration drain_grace = absl::Seconds(30);

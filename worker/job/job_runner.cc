@@ -2,14 +2,17 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/value_types.h"
 #include "worker/job/harness_reply.h"
 #include "worker/job/result_contract.h"
 #include "worker/job/utf8.h"
+#include "worker/runtimes/node/node_runtime.h"
 #include "worker/runtimes/python/python_runtime.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/sandbox.h"
@@ -35,14 +38,42 @@ std::string SignalName(int signal_number) {
                                  : absl::StrCat(signal_number, " (SIG", abbreviation, ")");
 }
 
+// The outputs a reply's result must provide: a template's only output is
+// its rendering.
+DeclaredOutputs DeclaredOutputsOf(const v1::Job& job) {
+  if (job.kind() != v1::Job::RENDER_TEMPLATE) return job.outputs();
+  DeclaredOutputs rendering;
+  rendering["output"] = MakeType(v1::Type::STRING);
+  return rendering;
+}
+
+// A successful reply: a check has no outputs; the others go through the
+// result contract.
+v1::NodeResult Succeeded(const v1::Job& job, const RawResult& raw) {
+  v1::NodeResult result;
+  if (job.kind() == v1::Job::CHECK_CODE) {
+    result.set_status(v1::NODE_SUCCEEDED);
+    return result;
+  }
+  ContractOutcome contract = ApplyResultContract(raw, DeclaredOutputsOf(job), job.output_limits());
+  if (contract.ok) {
+    result.set_status(v1::NODE_SUCCEEDED);
+    *result.mutable_outputs() = std::move(contract.outputs);
+  } else {
+    result.set_status(v1::NODE_FAILED);
+    *result.mutable_error() = std::move(contract.error);
+  }
+  for (std::string& warning : contract.warnings) result.add_warnings(std::move(warning));
+  return result;
+}
+
 // The verdict on the job itself; the caller adds output and usage.
 v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& outcome,
                        size_t max_result_bytes) {
   if (outcome.cancelled) return Failed(v1::CANCELLED, "Job was cancelled.");
   if (outcome.timed_out) {
-    return Failed(v1::TIMEOUT,
-                  absl::StrCat("Execution timed out after ",
-                               absl::ToInt64Milliseconds(EffectiveTimeout(job.limits())), " ms"));
+    return Failed(v1::TIMEOUT, absl::StrCat("Execution timed out after ",
+                                            absl::ToInt64Milliseconds(JobTimeout(job)), " ms"));
   }
   if (outcome.result_too_large) {
     return Failed(v1::RESULT_TOO_LARGE,
@@ -57,20 +88,9 @@ v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& out
       *result.mutable_error() = reply->error;
       return result;
     }
-    ContractOutcome contract =
-        ApplyResultContract(reply->result, job.outputs(), job.output_limits());
-    v1::NodeResult result;
-    if (contract.ok) {
-      result.set_status(v1::NODE_SUCCEEDED);
-      *result.mutable_outputs() = std::move(contract.outputs);
-    } else {
-      result.set_status(v1::NODE_FAILED);
-      *result.mutable_error() = std::move(contract.error);
-    }
-    for (std::string& warning : contract.warnings) result.add_warnings(std::move(warning));
-    return result;
+    return Succeeded(job, reply->result);
   }
-  const sandbox::RlimitPlan rlimits = sandbox::RlimitsForJob(EffectiveTimeout(job.limits()));
+  const sandbox::RlimitPlan rlimits = sandbox::RlimitsForJob(JobTimeout(job));
   if (outcome.term_signal == SIGXCPU) {
     return Failed(v1::CPU_LIMIT, absl::StrCat("CPU time limit of ", rlimits.cpu_seconds_soft,
                                               " s exceeded"));
@@ -99,6 +119,11 @@ size_t EffectiveMaxOutputBytes(const v1::Limits& limits) {
                                        : kDefaultMaxOutputBytes;
 }
 
+absl::Duration JobTimeout(const v1::Job& job) {
+  const absl::Duration timeout = EffectiveTimeout(job.limits());
+  return job.kind() == v1::Job::CHECK_CODE ? std::min(timeout, kCheckCodeTimeout) : timeout;
+}
+
 v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutcome outcome,
                                      size_t max_result_bytes) {
   v1::NodeResult result = Verdict(job, outcome, max_result_bytes);
@@ -113,16 +138,29 @@ v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutc
   return result;
 }
 
-v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
-  if (job.language() != v1::CodeNode::PYTHON3) {
-    return Failed(v1::INVALID_INPUT,
-                  absl::StrCat("Language ", v1::CodeNode::Language_Name(job.language()),
-                               " is not supported by this worker."));
+std::vector<v1::CodeNode::Language> JobRunner::Runtimes() const {
+  std::vector<v1::CodeNode::Language> runtimes = {v1::CodeNode::PYTHON3};
+  if (!options_.node_path.empty()) runtimes.push_back(v1::CodeNode::JAVASCRIPT);
+  return runtimes;
+}
+
+absl::StatusOr<sandbox::SandboxRequest> JobRunner::SandboxRequestFor(const v1::Job& job) const {
+  // Templates are Jinja2, whatever the language says.
+  if (job.kind() == v1::Job::RENDER_TEMPLATE || job.language() == v1::CodeNode::PYTHON3) {
+    return runtimes::python::PythonSandboxRequest(job, options_.python_path);
   }
-  absl::StatusOr<sandbox::SandboxRequest> request =
-      runtimes::python::PythonSandboxRequest(job, options_.python_path);
+  if (job.language() == v1::CodeNode::JAVASCRIPT && !options_.node_path.empty()) {
+    return runtimes::node::NodeSandboxRequest(job, options_.node_path);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("Language ", v1::CodeNode::Language_Name(job.language()),
+                   " is not supported by this worker."));
+}
+
+v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
+  absl::StatusOr<sandbox::SandboxRequest> request = SandboxRequestFor(job);
   if (!request.ok()) return Failed(v1::INVALID_INPUT, std::string(request.status().message()));
-  request->limits.wall_timeout = EffectiveTimeout(job.limits());
+  request->limits.wall_timeout = JobTimeout(job);
   request->limits.max_output_bytes = EffectiveMaxOutputBytes(job.limits());
   request->limits.max_result_bytes = options_.max_result_bytes;
 

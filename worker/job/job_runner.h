@@ -1,14 +1,25 @@
-// Runs one code-node job end to end: runtime → sandbox → verdict → result
-// contract → NodeResult. Knows nothing about gRPC or slots.
+// Runs one job end to end: runtime → sandbox → verdict → result contract →
+// NodeResult. Knows nothing about gRPC or slots.
+//
+// By Job.kind:
+//   RUN_CODE         PYTHON3 or JAVASCRIPT code; outputs per Job.outputs.
+//   RENDER_TEMPLATE  a Jinja2 template, always on the Python runtime (the
+//                    language is ignored); the one output "output" is a
+//                    string (Job.outputs are ignored).
+//   CHECK_CODE       compile only: COMPILE_ERROR, or success with no
+//                    outputs. Bounded by kCheckCodeTimeout.
 #ifndef FLOWGRID_WORKER_JOB_JOB_RUNNER_H_
 #define FLOWGRID_WORKER_JOB_JOB_RUNNER_H_
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
+#include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/supervisor.h"
 
 namespace flowgrid::job {
@@ -16,14 +27,24 @@ namespace flowgrid::job {
 struct JobRunnerOptions {
   // Debian's interpreter, by absolute path.
   std::string python_path = "/usr/bin/python3";
+  // Node.js, by absolute path; empty: JAVASCRIPT jobs fail INVALID_INPUT.
+  std::string node_path = "/usr/bin/node";
   // Bound on the result channel; beyond it the job fails RESULT_TOO_LARGE.
   size_t max_result_bytes = 4 << 20;
 };
+
+// A code check compiles and never runs user code: it needs far less than a
+// run, and a job that takes longer is stuck.
+inline constexpr absl::Duration kCheckCodeTimeout = absl::Seconds(3);
 
 // Job.limits with defaults for zero fields: 10 s wall time, 1 MiB per
 // output stream.
 absl::Duration EffectiveTimeout(const v1::Limits& limits);
 size_t EffectiveMaxOutputBytes(const v1::Limits& limits);
+
+// The wall deadline of `job`: EffectiveTimeout, at most kCheckCodeTimeout
+// for CHECK_CODE.
+absl::Duration JobTimeout(const v1::Job& job);
 
 // Thread-safe (stateless between calls).
 class JobRunner {
@@ -35,15 +56,23 @@ class JobRunner {
   // readable means kill the job and report CANCELLED.
   v1::NodeResult Run(const v1::Job& job, int cancel_fd) const;
 
+  // The languages this runner runs (for Hello): PYTHON3, and JAVASCRIPT
+  // when a node_path is set.
+  std::vector<v1::CodeNode::Language> Runtimes() const;
+
  private:
+  // The runtime's process for `job`; InvalidArgument for a language this
+  // runner does not run or an input without a JSON form.
+  absl::StatusOr<sandbox::SandboxRequest> SandboxRequestFor(const v1::Job& job) const;
+
   JobRunnerOptions options_;
 };
 
 // The verdict on a supervised job (pure; exposed for tests), in order:
 // cancelled → CANCELLED; deadline → TIMEOUT "Execution timed out after N ms";
 // result channel overflow → RESULT_TOO_LARGE; a reply on the result channel
-// decides (the harness's error, or the result contract), whatever the exit
-// status; no reply: SIGXCPU → CPU_LIMIT, SIGXFSZ → OUTPUT_LIMIT, another
+// decides (the harness's error, or the kind's result contract: see above),
+// whatever the exit status; no reply: SIGXCPU → CPU_LIMIT, SIGXFSZ → OUTPUT_LIMIT, another
 // signal or an exit → RUNTIME_ERROR with the exit information.
 // stdout/stderr (made valid UTF-8) and usage are always filled in.
 v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutcome outcome,

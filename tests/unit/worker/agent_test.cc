@@ -129,6 +129,7 @@ TEST(AgentTest, SpeaksTheStreamProtocol) {
   options.scheduler_address = "127.0.0.1:" + std::to_string(port);
   options.worker_id = "test-worker";
   options.slots = 2;
+  options.runtimes = {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT};
   options.version = "test";
   options.heartbeat_interval = absl::Milliseconds(50);
   options.reconnect_initial = absl::Milliseconds(20);
@@ -143,8 +144,9 @@ TEST(AgentTest, SpeaksTheStreamProtocol) {
   ASSERT_TRUE(first.has_hello());
   EXPECT_EQ(first.hello().worker_id(), "test-worker");
   EXPECT_EQ(first.hello().slots(), 2);
-  ASSERT_EQ(first.hello().runtimes_size(), 1);
+  ASSERT_EQ(first.hello().runtimes_size(), 2);
   EXPECT_EQ(first.hello().runtimes(0), v1::CodeNode::PYTHON3);
+  EXPECT_EQ(first.hello().runtimes(1), v1::CodeNode::JAVASCRIPT);
   EXPECT_EQ(first.hello().version(), "test");
 
   // A job gets its result, with the attempt echoed.

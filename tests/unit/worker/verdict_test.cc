@@ -76,6 +76,25 @@ TEST(VerdictTest, Table) {
   }
 }
 
+TEST(VerdictTest, KindDecidesWhatASuccessfulReplyMustHold) {
+  v1::Job job;
+  (*job.mutable_outputs())["a"].set_kind(v1::Type::NUMBER);
+
+  job.set_kind(v1::Job::CHECK_CODE);
+  v1::NodeResult result = NodeResultFromOutcome(job, Exited(0, R"({"ok":true,"result":{}})"), 64);
+  EXPECT_EQ(result.status(), v1::NODE_SUCCEEDED);
+  EXPECT_EQ(result.outputs_size(), 0);
+
+  job.set_kind(v1::Job::RENDER_TEMPLATE);
+  result = NodeResultFromOutcome(job, Exited(0, R"({"ok":true,"result":{"output":"hi"}})"), 64);
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.outputs().at("output").string_value(), "hi");
+  EXPECT_FALSE(result.outputs().contains("a"));
+  result = NodeResultFromOutcome(job, Exited(0, R"({"ok":true,"result":{"output":3}})"), 64);
+  EXPECT_EQ(result.error().code(), v1::INVALID_RESULT);
+  EXPECT_EQ(result.error().message(), "output must be string, got number");
+}
+
 TEST(VerdictTest, OutputAndUsageAreAlwaysReported) {
   sandbox::SupervisedOutcome outcome = Signaled(SIGSEGV);
   outcome.stdout_text = "partial \xE2\x82";  // a cut-off euro sign

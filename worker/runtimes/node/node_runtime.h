@@ -1,0 +1,38 @@
+// The JavaScript runtime: how a code-node job becomes a sandboxed
+// `node <flags> -e <harness.js>` process (RUN_CODE and CHECK_CODE; Node
+// does not render templates).
+//
+// A fresh Node.js process per job costs ~90 ms here; DESIGN.md's pool of
+// pre-spawned processes will hide it (Node cannot fork a warm interpreter).
+#ifndef FLOWGRID_WORKER_RUNTIMES_NODE_NODE_RUNTIME_H_
+#define FLOWGRID_WORKER_RUNTIMES_NODE_NODE_RUNTIME_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "flowgrid/v1/worker.pb.h"
+#include "worker/sandbox/sandbox.h"
+
+namespace flowgrid::runtimes::node {
+
+// The program, arguments, environment and input (runtimes/harness_input.h)
+// for `job`; limits are left to the caller. `node_path` is absolute. Flags:
+//   --max-old-space-size  limits.memory_bytes in MiB, when set: V8 aborts
+//                         the process beyond it (SIGABRT).
+//   --v8-pool-size=0      no V8 worker threads: they cost ~15 ms of start-up
+//                         and a short single job has no use for them.
+//   --no-addons           no native addons (a shared library is code the
+//                         harness cannot vet).
+//   --no-experimental-fetch  no fetch/Request/Response globals: code nodes
+//                         make no network calls.
+// Code generation from strings (eval, new Function) stays allowed: user code
+// may rely on it, and such code finds the same globals as the user's own,
+// without process or require (see harness.js).
+// The environment is empty (no NODE_OPTIONS can reach the process).
+// Fails as HarnessRequest does.
+absl::StatusOr<sandbox::SandboxRequest> NodeSandboxRequest(const v1::Job& job,
+                                                           const std::string& node_path);
+
+}  // namespace flowgrid::runtimes::node
+
+#endif  // FLOWGRID_WORKER_RUNTIMES_NODE_NODE_RUNTIME_H_
