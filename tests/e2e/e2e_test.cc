@@ -972,5 +972,56 @@ TEST_F(EndToEndTest, CliCancelStopsALongRunningRun) {
   EXPECT_EQ(after.finished->status(), v1::RUN_SUCCEEDED);
 }
 
+TEST_F(EndToEndTest, CliRunNodeRunsOneCodeNode) {
+  const std::string addr = "--addr=" + cluster_->client_address();
+  ProcessResult cli = RunFlowgridctl(
+      {"run-node", kExamples + "hello.json", "greet", "--input", "name=Ada", addr});
+  EXPECT_EQ(cli.exit_code, 0) << cli.stderr_text;
+  EXPECT_THAT(cli.stdout_text,
+              AllOf(HasSubstr("node      greet\n"), HasSubstr("status    SUCCEEDED\n"),
+                    HasSubstr("outputs:\n  greeting  \"Hello, Ada!\"\n")));
+
+  ProcessResult failing =
+      RunFlowgridctl({"run-node", kBadData + "raises.json", "divide", "--input=x=5",
+                      "--output=json", addr});
+  EXPECT_EQ(failing.exit_code, 1) << failing.stderr_text;
+  absl::StatusOr<v1::Value> printed = ParseValueJson(failing.stdout_text);
+  ASSERT_TRUE(printed.ok()) << printed.status() << "\n" << failing.stdout_text;
+  const auto& error = printed->object_value().fields().at("error").object_value().fields();
+  EXPECT_EQ(error.at("code").string_value(), "RUNTIME_ERROR");
+  EXPECT_THAT(error.at("traceback").string_value(), HasSubstr("line 3"));
+}
+
+
+TEST_F(EndToEndTest, CodeThatDoesNotCompileIsRejectedBeforeAnythingRuns) {
+  absl::StatusOr<v1::Workflow> workflow = ParseWorkflowJson(R"json({
+    "name": "broken",
+    "nodes": [
+      {"id": "start", "start": {}},
+      {"id": "py_syntax", "code": {"language": "PYTHON3",
+        "code": "def main():\n    return {'a': 1\n", "outputs": {"a": {"kind": "NUMBER"}}}},
+      {"id": "py_params", "code": {"language": "PYTHON3",
+        "code": "def main(x, y):\n    return {}\n",
+        "inputs": [{"name": "x", "selector": ["sys", "query"]}]}},
+      {"id": "js_syntax", "code": {"language": "JAVASCRIPT",
+        "code": "function main() {\n  return {a: };\n}\n", "outputs": {"a": {"kind": "NUMBER"}}}},
+      {"id": "end", "end": {}}],
+    "edges": [{"source": "start", "target": "py_syntax"}, {"source": "py_syntax", "target": "py_params"},
+              {"source": "py_params", "target": "js_syntax"}, {"source": "js_syntax", "target": "end"}]})json");
+  ASSERT_TRUE(workflow.ok()) << workflow.status();
+  absl::StatusOr<std::string> run_id = client_->Submit(*workflow, ValueMap{});
+  ASSERT_FALSE(run_id.ok()) << "accepted as run " << *run_id;
+  EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(run_id.status().message(),
+              AllOf(HasSubstr("node py_syntax: code.code: SyntaxError"), HasSubstr("line 2"),
+                    HasSubstr("node py_params: code.code: main() requires parameter \"y\", "
+                              "which is not an input of this node"),
+                    HasSubstr("node js_syntax: code.code: SyntaxError")));
+  absl::StatusOr<v1::ValidateWorkflowResponse> validation = client_->Validate(*workflow);
+  ASSERT_TRUE(validation.ok()) << validation.status();
+  EXPECT_FALSE(validation->valid());
+  EXPECT_EQ(validation->diagnostics_size(), 3);
+}
+
 }  // namespace
 }  // namespace flowgrid
