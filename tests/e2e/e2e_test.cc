@@ -1023,5 +1023,52 @@ TEST_F(EndToEndTest, CodeThatDoesNotCompileIsRejectedBeforeAnythingRuns) {
   EXPECT_EQ(validation->diagnostics_size(), 3);
 }
 
+
+// The same retry and error-strategy semantics hold for JavaScript nodes.
+TEST_F(EndToEndTest, JavaScriptNodeRetriesThenTakesItsFailBranch) {
+  absl::StatusOr<v1::Workflow> workflow = ParseWorkflowJson(R"json({
+    "name": "js-fail-branch",
+    "nodes": [
+      {"id": "start", "start": {"variables": [{"name": "raw", "type": {"kind": "STRING"}}]}},
+      {"id": "parse", "code": {"language": "JAVASCRIPT",
+        "code": "function main({raw}) {\n  const n = Number(raw);\n  if (Number.isNaN(n)) throw new RangeError(`not a number: ${raw}`);\n  return {value: n * 2};\n}\n",
+        "inputs": [{"name": "raw", "selector": ["start", "raw"]}], "outputs": {"value": {"kind": "NUMBER"}}},
+       "retry": {"max_retries": 1, "interval_ms": 10},
+       "error_strategy": {"kind": "FAIL_BRANCH"}},
+      {"id": "recover", "code": {"language": "JAVASCRIPT",
+        "code": "async function main({why}) {\n  return {value: -1, why};\n}\n",
+        "inputs": [{"name": "why", "selector": ["parse", "error_message"]}],
+        "outputs": {"value": {"kind": "NUMBER"}, "why": {"kind": "STRING"}}}},
+      {"id": "outcome", "variable_aggregator": {"variables": [
+        {"selector": ["parse", "value"]}, {"selector": ["recover", "value"]}]}},
+      {"id": "end", "end": {"outputs": [{"name": "value", "selector": ["outcome", "output"]},
+                                        {"name": "why", "selector": ["recover", "why"]}]}}],
+    "edges": [{"source": "start", "target": "parse"},
+              {"source": "parse", "source_handle": "success-branch", "target": "outcome"},
+              {"source": "parse", "source_handle": "fail-branch", "target": "recover"},
+              {"source": "recover", "target": "outcome"}, {"source": "outcome", "target": "end"}]})json");
+  ASSERT_TRUE(workflow.ok()) << workflow.status();
+
+  WatchedRun ok = RunWorkflow(*workflow, MakeInputs({{"raw", StringValue("21")}}));
+  ASSERT_TRUE(ok.finished.ok()) << ok.finished.status();
+  EXPECT_EQ(ok.finished->status(), v1::RUN_SUCCEEDED) << ok.finished->DebugString();
+  EXPECT_THAT(ok.finished->outputs().at("value"), EqualsValue(IntValue(42)));
+  EXPECT_THAT(ok.finished->outputs().at("why"), EqualsValue(NullValue()));
+
+  WatchedRun failed = RunWorkflow(*workflow, MakeInputs({{"raw", StringValue("abc")}}));
+  ASSERT_TRUE(failed.finished.ok()) << failed.finished.status();
+  EXPECT_EQ(failed.finished->status(), v1::RUN_PARTIAL_SUCCEEDED)
+      << failed.finished->DebugString();
+  EXPECT_THAT(failed.finished->outputs().at("value"), EqualsValue(IntValue(-1)));
+  EXPECT_EQ(failed.finished->outputs().at("why").string_value(), "RangeError: not a number: abc");
+  std::vector<v1::RunEvent> retries = EventsOf(failed, v1::RunEvent::kNodeRetry, "parse");
+  ASSERT_EQ(retries.size(), 1u);
+  EXPECT_EQ(retries[0].node_retry().error().code(), v1::RUNTIME_ERROR);
+  std::vector<v1::RunEvent> finished = EventsOf(failed, v1::RunEvent::kNodeFinished, "parse");
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_EQ(finished[0].node_finished().attempt(), 2);
+  EXPECT_EQ(finished[0].node_finished().result().status(), v1::NODE_EXCEPTION);
+}
+
 }  // namespace
 }  // namespace flowgrid
