@@ -430,15 +430,20 @@ constexpr const char* kLoop = R"json({
   ],
   "edges": [{"source": "start", "target": "count"}, {"source": "count", "target": "end"}]})json";
 
-TEST(Execution, LoopRunsRoundsUntilTheBreakConditionHolds) {
-  RunDriver run(CompileJson(kLoop), Json(R"({"limit":5})"));
-  run.Start();
+// Answers every round's "step" job with `outputs`; returns the rounds run.
+int RunRounds(RunDriver& run, const char* outputs) {
   int rounds = 0;
   while (!run.Pending().empty()) {
     ++rounds;
-    run.Succeed("step", R"({"add":2})");
+    run.Succeed("step", outputs);
   }
-  EXPECT_EQ(rounds, 3);
+  return rounds;
+}
+
+TEST(Execution, LoopRunsRoundsUntilTheBreakConditionHolds) {
+  RunDriver run(CompileJson(kLoop), Json(R"({"limit":5})"));
+  run.Start();
+  EXPECT_EQ(RunRounds(run, R"({"add":2})"), 3);
   EXPECT_EQ(OutputJson(run.finished()), R"({"seen":[2,4,6],"total":6})");
   EXPECT_THAT(run.Trace(), ::testing::Contains("finished:count[2]/bump=SUCCEEDED"));
 }
@@ -446,12 +451,7 @@ TEST(Execution, LoopRunsRoundsUntilTheBreakConditionHolds) {
 TEST(Execution, LoopStopsAtLoopCount) {
   RunDriver run(CompileJson(kLoop), Json(R"({"limit":1000})"));
   run.Start();
-  int rounds = 0;
-  while (!run.Pending().empty()) {
-    ++rounds;
-    run.Succeed("step", R"({"add":1})");
-  }
-  EXPECT_EQ(rounds, 10);
+  EXPECT_EQ(RunRounds(run, R"({"add":1})"), 10);
   EXPECT_EQ(run.finished().outputs().at("total").int_value(), 10);
 }
 
