@@ -1,0 +1,368 @@
+// Slot cgroups: detection from mountinfo text, the v1 path against this
+// machine's real hierarchy, the v2 path against a real cgroup2 mount in a
+// private mount namespace (where the kernel allows it) and its file
+// protocol against a FAKE tree of v2 files (a hybrid host binds memory and
+// pids to v1, so a real v2 mount here has no memory/pids files).
+#include "worker/sandbox/cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace flowgrid::sandbox {
+namespace {
+
+using cgroup_internal::ReadFile;
+using cgroup_internal::WriteFile;
+
+std::string MakeTempDir() {
+  char pattern[] = "/tmp/flowgrid-cgroup-test-XXXXXX";
+  const char* dir = ::mkdtemp(pattern);
+  EXPECT_NE(dir, nullptr) << std::strerror(errno);
+  return dir == nullptr ? "" : dir;
+}
+
+void WriteFakeFile(const std::string& path, const std::string& text) {
+  ASSERT_EQ(::close(::open(path.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644)), 0);
+  ASSERT_TRUE(WriteFile(path, text).ok());
+}
+
+std::string Contents(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  return text.ok() ? *text : absl::StrCat("<", text.status().ToString(), ">");
+}
+
+// This machine kind's lines (abridged).
+constexpr char kHybridMountinfo[] =
+    "30 25 0:26 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "31 30 0:27 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+    "32 30 0:28 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct\n"
+    "33 30 0:29 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
+    "34 30 0:30 / /sys/fs/cgroup/freezer rw,relatime - cgroup cgroup rw,freezer\n"
+    "35 30 0:31 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids\n"
+    "36 30 0:32 / /nonexistent-unified rw,relatime - cgroup2 cgroup2 rw\n";
+constexpr char kHybridProcCgroup[] =
+    "8:pids:/\n6:freezer:/\n4:memory:/process_api/abc\n2:cpuacct:/\n1:cpu:/\n0::/\n";
+
+TEST(CgroupDetectTest, HybridHostUsesV1WithTheWorkersOwnCgroups) {
+  absl::StatusOr<CgroupHierarchy> h =
+      DetectCgroupHierarchyFromText(kHybridMountinfo, kHybridProcCgroup, "");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->version, CgroupVersion::kV1);
+  EXPECT_EQ(h->memory_parent, "/sys/fs/cgroup/memory/process_api/abc");
+  EXPECT_EQ(h->pids_parent, "/sys/fs/cgroup/pids");
+  EXPECT_EQ(h->cpuacct_parent, "/sys/fs/cgroup/cpuacct");
+  EXPECT_EQ(h->freezer_parent, "/sys/fs/cgroup/freezer");
+}
+
+TEST(CgroupDetectTest, ConfiguredParentAndSubtreeMounts) {
+  const std::string mountinfo =
+      "33 30 0:29 /process_api /mnt/memory rw - cgroup cgroup rw,memory\n"
+      "35 30 0:31 / /mnt/pids rw - cgroup cgroup rw,pids\n"
+      "32 30 0:28 / /mnt/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n";
+  absl::StatusOr<CgroupHierarchy> h =
+      DetectCgroupHierarchyFromText(mountinfo, "4:memory:/process_api/abc\n3:pids:/x\n2:cpu,cpuacct:/\n", "");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->memory_parent, "/mnt/memory/abc");
+  EXPECT_EQ(h->pids_parent, "/mnt/pids/x");
+  EXPECT_EQ(h->cpuacct_parent, "/mnt/cpu,cpuacct");
+  EXPECT_EQ(h->freezer_parent, "");  // optional
+
+  h = DetectCgroupHierarchyFromText(mountinfo, "", "/flowgrid");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->pids_parent, "/mnt/pids/flowgrid");
+}
+
+TEST(CgroupDetectTest, MissingControllerIsNamed) {
+  absl::StatusOr<CgroupHierarchy> h = DetectCgroupHierarchyFromText(
+      "35 30 0:31 / /mnt/pids rw - cgroup cgroup rw,pids\n", "3:pids:/\n", "");
+  ASSERT_FALSE(h.ok());
+  EXPECT_TRUE(absl::StrContains(h.status().message(), "\"memory\"")) << h.status();
+}
+
+TEST(CgroupDetectTest, UnifiedHierarchyWithMemoryAndPidsIsV2) {
+  // FAKE v2 mount: a directory with the files detection reads.
+  const std::string root = MakeTempDir();
+  ASSERT_EQ(::mkdir((root + "/kubepods").c_str(), 0755), 0);
+  WriteFakeFile(root + "/kubepods/cgroup.controllers", "cpuset cpu io memory pids\n");
+  const std::string mountinfo = absl::StrCat("40 30 0:40 / ", root, " rw - cgroup2 cgroup2 rw\n",
+                                             kHybridMountinfo);
+  absl::StatusOr<CgroupHierarchy> h =
+      DetectCgroupHierarchyFromText(mountinfo, "0::/kubepods\n", "");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->version, CgroupVersion::kV2);
+  EXPECT_EQ(h->v2_parent, root + "/kubepods");
+
+  // Without memory offered there (a hybrid host), v1 is used.
+  WriteFakeFile(root + "/kubepods/cgroup.controllers", "hugetlb\n");
+  h = DetectCgroupHierarchyFromText(mountinfo, absl::StrCat(kHybridProcCgroup, "0::/kubepods\n"),
+                                    "");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_EQ(h->version, CgroupVersion::kV1);
+  ASSERT_EQ(::system(absl::StrCat("rm -rf ", root).c_str()), 0);
+}
+
+// --- v2 file protocol on a FAKE tree (not a kernel cgroup) ----------------
+
+class FakeV2TreeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = MakeTempDir();
+    dir_ = root_ + "/slot0";
+    ASSERT_EQ(::mkdir(dir_.c_str(), 0755), 0);
+    for (const char* name : {"memory.max", "memory.swap.max", "pids.max", "cgroup.kill",
+                             "cgroup.procs"}) {
+      WriteFakeFile(dir_ + "/" + name, "");
+    }
+    SetCounters(1, 4, 1000);
+  }
+  void TearDown() override { ASSERT_EQ(::system(absl::StrCat("rm -rf ", root_).c_str()), 0); }
+
+  void SetCounters(int oom_kill, int pids_max, int usage_usec) {
+    WriteFakeFile(dir_ + "/memory.events",
+                  absl::StrCat("low 0\nhigh 0\nmax 7\noom 2\noom_kill ", oom_kill, "\n"));
+    WriteFakeFile(dir_ + "/pids.events", absl::StrCat("max ", pids_max, "\n"));
+    WriteFakeFile(dir_ + "/cpu.stat", absl::StrCat("usage_usec ", usage_usec,
+                                                   "\nuser_usec 1\nsystem_usec 2\n"));
+  }
+
+  std::string root_;
+  std::string dir_;
+};
+
+TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
+  std::unique_ptr<SlotCgroup> cgroup = cgroup_internal::NewV2(dir_);
+  ASSERT_TRUE(cgroup->Reset().ok());
+  ASSERT_TRUE(cgroup->SetLimits({64 << 20, 8}).ok());
+  EXPECT_EQ(Contents(dir_ + "/memory.max"), absl::StrCat(64 << 20));
+  EXPECT_EQ(Contents(dir_ + "/memory.swap.max"), "0");
+  EXPECT_EQ(Contents(dir_ + "/pids.max"), "8");
+
+  SetCounters(3, 9, 1500);  // what a job did
+  absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->oom_kills, 2);
+  EXPECT_EQ(usage->pids_limit_hits, 5);
+  EXPECT_EQ(usage->cpu_usage_us, 500);
+  // No memory.peak (a kernel before 6.12 has it read-only): not reported.
+  EXPECT_EQ(usage->peak_memory_bytes, -1);
+
+  ASSERT_TRUE(cgroup->Reset().ok());
+  usage = cgroup->ReadUsage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->oom_kills, 0);
+
+  ASSERT_TRUE(cgroup->KillAll().ok());
+  EXPECT_EQ(Contents(dir_ + "/cgroup.kill"), "1");
+}
+
+TEST_F(FakeV2TreeTest, MissingCounterFileIsNamed) {
+  ASSERT_EQ(::unlink((dir_ + "/pids.events").c_str()), 0);
+  absl::Status status = cgroup_internal::NewV2(dir_)->Reset();
+  EXPECT_TRUE(absl::StrContains(status.message(), dir_ + "/pids.events")) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), "No such file")) << status;
+}
+
+TEST_F(FakeV2TreeTest, CreateEnablesControllersOrNamesTheMissingOne) {
+  WriteFakeFile(root_ + "/cgroup.controllers", "cpu io memory pids\n");
+  WriteFakeFile(root_ + "/cgroup.subtree_control", "");
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> made = cgroup_internal::CreateV2(root_, "slot1");
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(Contents(root_ + "/cgroup.subtree_control"), "+memory +pids +cpu");
+  struct stat st;
+  EXPECT_EQ(::stat((root_ + "/slot1").c_str(), &st), 0);
+
+  WriteFakeFile(root_ + "/cgroup.controllers", "cpu memory\n");
+  made = cgroup_internal::CreateV2(root_, "slot2");
+  ASSERT_FALSE(made.ok());
+  EXPECT_TRUE(absl::StrContains(made.status().message(), "\"pids\" is not offered"))
+      << made.status();
+}
+
+// --- real hierarchies -----------------------------------------------------
+
+// A child that waits for a byte on a pipe, then runs `body` and exits 0.
+struct WaitingChild {
+  pid_t pid = -1;
+  int go_fd = -1;
+  void Go() {
+    ASSERT_EQ(::write(go_fd, "g", 1), 1);
+    ::close(go_fd);
+  }
+  int Wait() {
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+    return status;
+  }
+};
+
+WaitingChild SpawnWaiting(const std::function<void()>& body) {
+  int fds[2];
+  EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    char byte;
+    if (::read(fds[0], &byte, 1) != 1) ::_exit(3);
+    body();
+    ::_exit(0);
+  }
+  ::close(fds[0]);
+  return WaitingChild{pid, fds[1]};
+}
+
+class RealV1Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "creating cgroups needs root";
+    absl::StatusOr<CgroupHierarchy> h = DetectCgroupHierarchy("");
+    ASSERT_TRUE(h.ok()) << h.status();
+    if (h->version != CgroupVersion::kV1) GTEST_SKIP() << "this host's hierarchy is v2";
+    hierarchy_ = *h;
+    absl::StatusOr<std::unique_ptr<SlotCgroup>> made =
+        CreateSlotCgroup(hierarchy_, absl::StrCat("flowgrid-test-", ::getpid()));
+    ASSERT_TRUE(made.ok()) << made.status();
+    cgroup_ = *std::move(made);
+    ASSERT_TRUE(cgroup_->Reset().ok());
+  }
+  void TearDown() override {
+    if (cgroup_ == nullptr) return;
+    EXPECT_TRUE(cgroup_->Remove().ok());
+    struct stat st;
+    EXPECT_NE(::stat((hierarchy_.memory_parent + "/flowgrid-test-" + std::to_string(::getpid()))
+                         .c_str(), &st), 0);
+  }
+
+  CgroupHierarchy hierarchy_;
+  std::unique_ptr<SlotCgroup> cgroup_;
+};
+
+TEST_F(RealV1Test, OomKillIsCountedAndPeakMeasured) {
+  ASSERT_TRUE(cgroup_->SetLimits({32 << 20, 8}).ok());
+  WaitingChild child = SpawnWaiting([] {
+    const size_t size = 128 << 20;
+    // volatile: the compiler must not drop the stores (or the malloc).
+    volatile char* p = static_cast<volatile char*>(::malloc(size));
+    for (size_t i = 0; i < size; i += 4096) p[i] = 1;
+  });
+  ASSERT_TRUE(cgroup_->Attach(child.pid).ok());
+  child.Go();
+  const int status = child.Wait();
+  ASSERT_TRUE(WIFSIGNALED(status)) << status;
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  absl::StatusOr<CgroupUsage> usage = cgroup_->ReadUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->oom_kills, 1);
+  EXPECT_GT(usage->peak_memory_bytes, 16 << 20);
+  EXPECT_LE(usage->peak_memory_bytes, 32 << 20);
+  EXPECT_GT(usage->cpu_usage_us, 0);
+
+  // The next job starts from zero.
+  ASSERT_TRUE(cgroup_->Reset().ok());
+  usage = cgroup_->ReadUsage();
+  ASSERT_TRUE(usage.ok());
+  EXPECT_EQ(usage->oom_kills, 0);
+}
+
+TEST_F(RealV1Test, PidsLimitHitsAreCounted) {
+  ASSERT_TRUE(cgroup_->SetLimits({64 << 20, 3}).ok());
+  WaitingChild child = SpawnWaiting([] {
+    int failed = 0;
+    for (int i = 0; i < 5; ++i) {
+      const pid_t p = ::fork();
+      if (p == 0) {
+        ::pause();
+        ::_exit(0);
+      }
+      if (p < 0 && errno == EAGAIN) ++failed;
+    }
+    ::_exit(failed == 3 ? 0 : 10 + failed);
+  });
+  ASSERT_TRUE(cgroup_->Attach(child.pid).ok());
+  child.Go();
+  const int status = child.Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  absl::StatusOr<CgroupUsage> usage = cgroup_->ReadUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->pids_limit_hits, 3);
+  // The two grandchildren that did start are orphans still in the cgroup.
+  absl::StatusOr<std::vector<pid_t>> pids = cgroup_->Pids();
+  ASSERT_TRUE(pids.ok());
+  EXPECT_EQ(pids->size(), 2u);
+  ASSERT_TRUE(cgroup_->KillAll().ok());
+  pids = cgroup_->Pids();
+  ASSERT_TRUE(pids.ok());
+  EXPECT_TRUE(pids->empty());
+}
+
+// --- v2 on a real cgroup2 mount in a private mount namespace ---------------
+
+// Runs in a forked child (a mount namespace must not leak into the test
+// process). Returns 0 or the number of the failed step; 77: mount refused.
+int RealV2Steps(const std::string& mountpoint) {
+  if (::unshare(CLONE_NEWNS) != 0) return 77;
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 77;
+  if (::mount("none", mountpoint.c_str(), "cgroup2", 0, nullptr) != 0) return 77;
+  const std::string dir = absl::StrCat(mountpoint, "/flowgrid-v2-test-", ::getpid());
+  if (!cgroup_internal::MakeDir(dir).ok()) return 1;
+  std::unique_ptr<SlotCgroup> cgroup = cgroup_internal::NewV2(dir);
+  const pid_t sleeper = ::fork();
+  if (sleeper == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  if (!cgroup->Attach(sleeper).ok()) return 2;
+  absl::StatusOr<std::vector<pid_t>> pids = cgroup->Pids();
+  if (!pids.ok() || *pids != std::vector<pid_t>{sleeper}) return 3;
+  if (!cgroup->KillAll().ok()) return 4;
+  int status = 0;
+  if (::waitpid(sleeper, &status, 0) != sleeper || !WIFSIGNALED(status) ||
+      WTERMSIG(status) != SIGKILL) {
+    return 5;
+  }
+  pids = cgroup->Pids();
+  if (!pids.ok() || !pids->empty()) return 6;
+  if (!cgroup->Remove().ok()) return 7;
+  if (::access(dir.c_str(), F_OK) == 0) return 8;
+  // Slot creation needs memory and pids offered: here either they are
+  // (pure v2) or the error names what is missing (hybrid host).
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> slot =
+      cgroup_internal::CreateV2(mountpoint, absl::StrCat("flowgrid-v2-slot-", ::getpid()));
+  if (slot.ok()) {
+    if (!(*slot)->Reset().ok() || !(*slot)->SetLimits({64 << 20, 8}).ok()) return 9;
+    if (!(*slot)->Remove().ok()) return 10;
+  } else if (!absl::StrContains(slot.status().message(), "is not offered")) {
+    return 11;
+  }
+  return 0;
+}
+
+TEST(RealV2Test, AttachKillRemoveOnAPrivateCgroup2Mount) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting cgroup2 needs root";
+  const std::string mountpoint = MakeTempDir();
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(RealV2Steps(mountpoint));
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ::rmdir(mountpoint.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "the kernel refused a private cgroup2 mount";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "failed step (see RealV2Steps)";
+}
+
+}  // namespace
+}  // namespace flowgrid::sandbox

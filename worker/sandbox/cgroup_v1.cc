@@ -1,0 +1,156 @@
+// cgroup v1: one directory per controller (memory, pids, cpuacct, and
+// freezer when mounted), all named alike.
+#include <signal.h>
+#include <unistd.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "worker/sandbox/cgroup.h"
+
+namespace flowgrid::sandbox {
+namespace cgroup_internal {
+namespace {
+
+class CgroupV1 final : public SlotCgroup {
+ public:
+  CgroupV1(std::string memory, std::string pids, std::string cpuacct, std::string freezer)
+      : memory_(std::move(memory)),
+        pids_(std::move(pids)),
+        cpuacct_(std::move(cpuacct)),
+        freezer_(std::move(freezer)) {}
+
+  absl::Status Reset() override {
+    // Writing 0 restarts the high-water mark from the current usage.
+    if (absl::Status s = WriteFile(memory_ + "/memory.max_usage_in_bytes", "0"); !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<CgroupUsage> now = ReadCounters();
+    if (!now.ok()) return now.status();
+    baseline_ = *now;
+    return absl::OkStatus();
+  }
+
+  absl::Status SetLimits(const CgroupLimits& limits) override {
+    // Most jobs of a slot have the same limits: skip the writes then.
+    if (limits_set_ && limits.memory_bytes == limits_.memory_bytes &&
+        limits.max_pids == limits_.max_pids) {
+      return absl::OkStatus();
+    }
+    const std::string memory_limit = absl::StrCat(limits.memory_bytes);
+    absl::Status s = WriteFile(memory_ + "/memory.limit_in_bytes", memory_limit);
+    if (!s.ok()) {
+      // EBUSY: the previous job's page cache is above the new limit and
+      // could not be reclaimed. The slot is empty now, so drop it all.
+      if (absl::Status emptied = WriteFile(memory_ + "/memory.force_empty", "0"); !emptied.ok()) {
+        return s;
+      }
+      s = WriteFile(memory_ + "/memory.limit_in_bytes", memory_limit);
+      if (!s.ok()) return s;
+    }
+    // With swap accounting, memory + swap gets the same bound, or a job
+    // could swap out past its limit. memsw must stay >= the memory limit,
+    // which was just set, so this write is always valid.
+    if (::access((memory_ + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0) {
+      s = WriteFile(memory_ + "/memory.memsw.limit_in_bytes", memory_limit);
+      if (!s.ok()) return s;
+    }
+    s = WriteFile(pids_ + "/pids.max", absl::StrCat(limits.max_pids));
+    if (!s.ok()) return s;
+    limits_ = limits;
+    limits_set_ = true;
+    return absl::OkStatus();
+  }
+
+  absl::Status Attach(pid_t pid) override {
+    const std::string text = absl::StrCat(pid);
+    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &freezer_}) {
+      if (dir->empty()) continue;
+      if (absl::Status s = WriteFile(*dir + "/cgroup.procs", text); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status KillAll() override {
+    if (!freezer_.empty()) {
+      // Frozen processes cannot fork while the kill loop runs (a fork bomb
+      // would otherwise outpace it); SIGKILL takes effect on thaw.
+      absl::Status s = WriteFile(freezer_ + "/freezer.state", "FROZEN");
+      if (!s.ok()) return s;
+      const absl::Time give_up = absl::Now() + absl::Milliseconds(200);
+      while (absl::Now() < give_up) {
+        absl::StatusOr<std::string> state = ReadFile(freezer_ + "/freezer.state");
+        if (!state.ok()) return state.status();
+        if (absl::StartsWith(*state, "FROZEN")) break;
+        absl::SleepFor(absl::Microseconds(100));
+      }
+      absl::StatusOr<std::vector<pid_t>> pids = ReadPids(freezer_ + "/cgroup.procs");
+      if (!pids.ok()) return pids.status();
+      for (pid_t pid : *pids) ::kill(pid, SIGKILL);
+      s = WriteFile(freezer_ + "/freezer.state", "THAWED");
+      if (!s.ok()) return s;
+    }
+    return KillUntilEmpty(pids_ + "/cgroup.procs");
+  }
+
+  absl::StatusOr<CgroupUsage> ReadUsage() override {
+    absl::StatusOr<CgroupUsage> now = ReadCounters();
+    if (!now.ok()) return now.status();
+    CgroupUsage usage;
+    usage.peak_memory_bytes = now->peak_memory_bytes;
+    usage.oom_kills = now->oom_kills - baseline_.oom_kills;
+    usage.pids_limit_hits = now->pids_limit_hits - baseline_.pids_limit_hits;
+    usage.cpu_usage_us = now->cpu_usage_us - baseline_.cpu_usage_us;
+    return usage;
+  }
+
+  absl::StatusOr<std::vector<pid_t>> Pids() override { return ReadPids(pids_ + "/cgroup.procs"); }
+
+  absl::Status Remove() override {
+    absl::Status status = KillAll();
+    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &freezer_}) {
+      if (dir->empty()) continue;
+      if (absl::Status s = RemoveDir(*dir); !s.ok() && status.ok()) status = s;
+    }
+    return status;
+  }
+
+ private:
+  // The counters as they are now (cumulative since creation, except the
+  // peak, which Reset restarts).
+  absl::StatusOr<CgroupUsage> ReadCounters() {
+    CgroupUsage usage;
+    absl::StatusOr<int64_t> peak = ReadInt(memory_ + "/memory.max_usage_in_bytes");
+    if (!peak.ok()) return peak.status();
+    usage.peak_memory_bytes = *peak;
+    absl::StatusOr<int64_t> oom = ReadKeyedValue(memory_ + "/memory.oom_control", "oom_kill");
+    if (!oom.ok()) return oom.status();
+    usage.oom_kills = *oom;
+    absl::StatusOr<int64_t> max_hits = ReadKeyedValue(pids_ + "/pids.events", "max");
+    if (!max_hits.ok()) return max_hits.status();
+    usage.pids_limit_hits = *max_hits;
+    absl::StatusOr<int64_t> cpu_ns = ReadInt(cpuacct_ + "/cpuacct.usage");
+    if (!cpu_ns.ok()) return cpu_ns.status();
+    usage.cpu_usage_us = *cpu_ns / 1000;
+    return usage;
+  }
+
+  const std::string memory_;
+  const std::string pids_;
+  const std::string cpuacct_;
+  const std::string freezer_;  // empty: no freezer hierarchy
+  CgroupUsage baseline_;
+  CgroupLimits limits_;
+  bool limits_set_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<SlotCgroup> NewV1(std::string memory, std::string pids, std::string cpuacct,
+                                  std::string freezer) {
+  return std::make_unique<CgroupV1>(std::move(memory), std::move(pids), std::move(cpuacct),
+                                    std::move(freezer));
+}
+
+}  // namespace cgroup_internal
+}  // namespace flowgrid::sandbox
