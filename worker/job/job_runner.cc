@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <memory>
 #include <cstring>
 #include <string>
 
@@ -22,6 +23,8 @@ namespace {
 
 constexpr absl::Duration kDefaultTimeout = absl::Seconds(10);
 constexpr size_t kDefaultMaxOutputBytes = 1 << 20;
+constexpr int64_t kDefaultMemoryBytes = 256 << 20;
+constexpr int64_t kDefaultMaxProcesses = 32;
 
 v1::NodeResult Failed(v1::ErrorCode code, std::string message) {
   v1::NodeResult result;
@@ -75,6 +78,11 @@ v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& out
     return Failed(v1::TIMEOUT, absl::StrCat("Execution timed out after ",
                                             absl::ToInt64Milliseconds(JobTimeout(job)), " ms"));
   }
+  if (outcome.cgroup_measured && outcome.cgroup_usage.oom_kills > 0) {
+    return Failed(v1::MEMORY_LIMIT,
+                  absl::StrCat("Memory limit of ", EffectiveMemoryBytes(job.limits()) >> 20,
+                               " MiB exceeded"));
+  }
   if (outcome.result_too_large) {
     return Failed(v1::RESULT_TOO_LARGE,
                   absl::StrCat("The result is larger than ", max_result_bytes, " bytes."));
@@ -119,6 +127,14 @@ size_t EffectiveMaxOutputBytes(const v1::Limits& limits) {
                                        : kDefaultMaxOutputBytes;
 }
 
+int64_t EffectiveMemoryBytes(const v1::Limits& limits) {
+  return limits.memory_bytes() > 0 ? limits.memory_bytes() : kDefaultMemoryBytes;
+}
+
+int64_t EffectiveMaxProcesses(const v1::Limits& limits) {
+  return limits.max_processes() > 0 ? limits.max_processes() : kDefaultMaxProcesses;
+}
+
 absl::Duration JobTimeout(const v1::Job& job) {
   const absl::Duration timeout = EffectiveTimeout(job.limits());
   return job.kind() == v1::Job::CHECK_CODE ? std::min(timeout, kCheckCodeTimeout) : timeout;
@@ -127,14 +143,28 @@ absl::Duration JobTimeout(const v1::Job& job) {
 v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutcome outcome,
                                      size_t max_result_bytes) {
   v1::NodeResult result = Verdict(job, outcome, max_result_bytes);
+  // Hitting pids.max makes fork/thread creation fail with EAGAIN, which
+  // user code usually sees as an exception: name the limit instead.
+  if (result.status() == v1::NODE_FAILED && result.error().code() == v1::RUNTIME_ERROR &&
+      outcome.cgroup_measured && outcome.cgroup_usage.pids_limit_hits > 0) {
+    result.mutable_error()->set_code(v1::PROCESS_LIMIT);
+    result.mutable_error()->set_message(absl::StrCat(
+        "Process limit of ", EffectiveMaxProcesses(job.limits()), " exceeded"));
+  }
   result.set_stdout(ToValidUtf8(outcome.stdout_text));
   result.set_stdout_truncated(outcome.stdout_truncated);
   result.set_stderr(ToValidUtf8(outcome.stderr_text));
   result.set_stderr_truncated(outcome.stderr_truncated);
   v1::Usage* usage = result.mutable_usage();
   usage->set_wall_us(absl::ToInt64Microseconds(outcome.wall));
-  usage->set_cpu_us(absl::ToInt64Microseconds(outcome.cpu));
-  usage->set_peak_memory_bytes(outcome.peak_rss_bytes);
+  usage->set_cpu_us(outcome.cgroup_measured ? outcome.cgroup_usage.cpu_usage_us
+                                            : absl::ToInt64Microseconds(outcome.cpu));
+  // The cgroup's peak covers every process of the job; -1 when the kernel
+  // cannot restart it per job (v2 before 6.12): the child's own then.
+  usage->set_peak_memory_bytes(
+      outcome.cgroup_measured && outcome.cgroup_usage.peak_memory_bytes >= 0
+          ? outcome.cgroup_usage.peak_memory_bytes
+          : outcome.peak_rss_bytes);
   return result;
 }
 
@@ -163,6 +193,24 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
   request->limits.wall_timeout = JobTimeout(job);
   request->limits.max_output_bytes = EffectiveMaxOutputBytes(job.limits());
   request->limits.max_result_bytes = options_.max_result_bytes;
+
+  // Limits go on the slot's cgroup before the job starts: a few small
+  // file writes, skipped when unchanged.
+  std::unique_ptr<sandbox::SlotCgroups::Lease> cgroup;
+  if (options_.cgroups != nullptr) {
+    cgroup = options_.cgroups->Acquire();
+    absl::Status ready = (*cgroup)->Reset();
+    if (ready.ok()) {
+      ready = (*cgroup)->SetLimits(
+          {EffectiveMemoryBytes(job.limits()), EffectiveMaxProcesses(job.limits())});
+    }
+    if (!ready.ok()) {
+      LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(),
+                            ": slot cgroup failure: ", ready.ToString()));
+      return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ", ready.message()));
+    }
+    request->cgroup = cgroup->get();
+  }
 
   absl::StatusOr<sandbox::SupervisedOutcome> outcome =
       sandbox::RunInSandbox(*request, cancel_fd);

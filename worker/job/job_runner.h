@@ -31,6 +31,9 @@ struct JobRunnerOptions {
   std::string node_path = "/usr/bin/node";
   // Bound on the result channel; beyond it the job fails RESULT_TOO_LARGE.
   size_t max_result_bytes = 4 << 20;
+  // The slot cgroups jobs run in, with Job.limits' memory and process
+  // limits (nullptr: no cgroups; those limits are then not enforced).
+  sandbox::SlotCgroups* cgroups = nullptr;
 };
 
 // A code check compiles and never runs user code: it needs far less than a
@@ -41,6 +44,9 @@ inline constexpr absl::Duration kCheckCodeTimeout = absl::Seconds(3);
 // output stream.
 absl::Duration EffectiveTimeout(const v1::Limits& limits);
 size_t EffectiveMaxOutputBytes(const v1::Limits& limits);
+// 256 MiB and 32 processes/threads.
+int64_t EffectiveMemoryBytes(const v1::Limits& limits);
+int64_t EffectiveMaxProcesses(const v1::Limits& limits);
 
 // The wall deadline of `job`: EffectiveTimeout, at most kCheckCodeTimeout
 // for CHECK_CODE.
@@ -70,10 +76,14 @@ class JobRunner {
 
 // The verdict on a supervised job (pure; exposed for tests), in order:
 // cancelled → CANCELLED; deadline → TIMEOUT "Execution timed out after N ms";
-// result channel overflow → RESULT_TOO_LARGE; a reply on the result channel
+// an OOM kill in the slot cgroup → MEMORY_LIMIT "Memory limit of N MiB
+// exceeded"; result channel overflow → RESULT_TOO_LARGE; a reply on the result channel
 // decides (the harness's error, or the kind's result contract: see above),
 // whatever the exit status; no reply: SIGXCPU → CPU_LIMIT, SIGXFSZ → OUTPUT_LIMIT, another
-// signal or an exit → RUNTIME_ERROR with the exit information.
+// signal or an exit → RUNTIME_ERROR with the exit information. A
+// RUNTIME_ERROR while the cgroup's process limit was hit (fork or thread
+// creation failing with EAGAIN) is PROCESS_LIMIT "Process limit of N
+// exceeded" (the traceback kept).
 // stdout/stderr (made valid UTF-8) and usage are always filled in.
 v1::NodeResult NodeResultFromOutcome(const v1::Job& job, sandbox::SupervisedOutcome outcome,
                                      size_t max_result_bytes);

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -73,6 +75,17 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   const absl::Time started = MonotonicNow();
   absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
   if (!child.ok()) return child.status();
+  if (request.cgroup != nullptr) {
+    if (absl::Status attached = request.cgroup->Attach(child->pid); !attached.ok()) {
+      // Never run a job outside its limits.
+      ::kill(-child->pid, SIGKILL);
+      ::kill(child->pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      return attached;
+    }
+  }
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
   stdout_pipe->write_end.Reset();
@@ -84,7 +97,7 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
                    ChildStreams{std::move(stdout_pipe->read_end),
                                 std::move(stderr_pipe->read_end),
                                 std::move(result_pipe->read_end)},
-                   request.limits, cancel_fd, started);
+                   request.limits, cancel_fd, started, request.cgroup);
 }
 
 }  // namespace flowgrid::sandbox

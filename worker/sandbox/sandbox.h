@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/supervisor.h"
 
 namespace flowgrid::sandbox {
@@ -25,6 +26,14 @@ struct SandboxRequest {
   std::vector<std::string> env;   // the whole environment
   std::string input;              // bytes the child reads from fd 3
   SupervisionLimits limits;
+  // The slot's cgroup, limits already set (nullptr: none). The worker
+  // attaches the child right after it is created, i.e. after exec: the
+  // interpreter's start-up runs outside the cgroup for that moment, user
+  // code (read from fd 3 after start-up) normally does not. To close the
+  // window, a v2 spawn can use clone3(CLONE_INTO_CGROUP) with the cgroup's
+  // directory fd, or a v1 child can write "0" to pre-opened cgroup.procs
+  // fds before exec — both belong in contain.cc (owner of the spawn).
+  SlotCgroup* cgroup = nullptr;
 };
 
 // Runs the request to completion. `cancel_fd` (eventfd, or -1) ends it

@@ -76,7 +76,8 @@ absl::Time MonotonicNow() {
 
 absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
                                             const SupervisionLimits& limits,
-                                            int cancel_fd, absl::Time started) {
+                                            int cancel_fd, absl::Time started,
+                                            SlotCgroup* cgroup) {
   SupervisedOutcome outcome;
   outcome.pid = child.pid;
   std::array<Capture, 3> captures = {
@@ -133,6 +134,19 @@ absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams str
     }
   }
   outcome.wall = MonotonicNow() - started;
+  // Processes that left the process group live on in the cgroup: they go
+  // now, which also closes any pipe they held, so the drain below ends at
+  // EOF instead of waiting out its grace.
+  if (cgroup != nullptr && status.ok()) status = cgroup->KillAll();
+  if (cgroup != nullptr && status.ok()) {
+    absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
+    if (usage.ok()) {
+      outcome.cgroup_measured = true;
+      outcome.cgroup_usage = *usage;
+    } else {
+      status = usage.status();
+    }
+  }
 
   // Phase 3: what the job wrote before it ended is still in the pipes.
   const absl::Time drain_deadline = MonotonicNow() + limits.drain_grace;

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/contain.h"
 #include "worker/sandbox/unique_fd.h"
 
@@ -57,16 +58,23 @@ struct SupervisedOutcome {
   absl::Duration wall;
   absl::Duration cpu;  // user + system of the child
   int64_t peak_rss_bytes = 0;
+  // From the slot cgroup when the job ran in one: the whole job's
+  // processes, not only the child.
+  bool cgroup_measured = false;
+  CgroupUsage cgroup_usage;
 };
 
 // Supervises `child` until it exits, its deadline passes or `cancel_fd`
 // (an eventfd, -1 for none) becomes readable. Always ends with the child's
 // process group killed and the child reaped: no zombie is left. `started`
 // is the monotonic time the spawn began (for wall usage and the deadline).
+// With a `cgroup` (the child attached to it), every process in it is killed
+// too (setsid daemons, double forks) and its usage is read.
 // Errors are failures of the supervisor's own system calls.
 absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
                                             const SupervisionLimits& limits,
-                                            int cancel_fd, absl::Time started);
+                                            int cancel_fd, absl::Time started,
+                                            SlotCgroup* cgroup = nullptr);
 
 // The monotonic clock used for `started` (absl::Now is wall-clock time,
 // which can jump).

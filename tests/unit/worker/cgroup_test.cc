@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/unit/worker/job_testing.h"
 
 namespace flowgrid::sandbox {
 namespace {
@@ -362,6 +363,87 @@ TEST(RealV2Test, AttachKillRemoveOnAPrivateCgroup2Mount) {
   ASSERT_TRUE(WIFEXITED(status)) << status;
   if (WEXITSTATUS(status) == 77) GTEST_SKIP() << "the kernel refused a private cgroup2 mount";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "failed step (see RealV2Steps)";
+}
+
+// --- real jobs (/usr/bin/python3) in a slot cgroup -------------------------
+
+class CgroupJobTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "creating cgroups needs root";
+    absl::StatusOr<CgroupHierarchy> h = DetectCgroupHierarchy("");
+    ASSERT_TRUE(h.ok()) << h.status();
+    absl::StatusOr<std::unique_ptr<SlotCgroups>> made =
+        SlotCgroups::Create(*h, absl::StrCat("test-", ::getpid()), 1);
+    ASSERT_TRUE(made.ok()) << made.status();
+    cgroups_ = *std::move(made);
+  }
+
+  v1::NodeResult Run(const std::string& code, int64_t memory_bytes, int max_processes) {
+    v1::Job job = job::MakeJob(v1::CodeNode::PYTHON3, code);
+    job.mutable_limits()->set_memory_bytes(memory_bytes);
+    job.mutable_limits()->set_max_processes(max_processes);
+    job::JobRunnerOptions options;
+    options.cgroups = cgroups_.get();
+    return job::JobRunner(options).Run(job, -1);
+  }
+
+  // What is left in the (only) slot cgroup.
+  std::vector<pid_t> Left() {
+    std::unique_ptr<SlotCgroups::Lease> lease = cgroups_->Acquire();
+    absl::StatusOr<std::vector<pid_t>> pids = (*lease)->Pids();
+    EXPECT_TRUE(pids.ok()) << pids.status();
+    return pids.ok() ? *pids : std::vector<pid_t>{-1};
+  }
+
+  std::unique_ptr<SlotCgroups> cgroups_;
+};
+
+TEST_F(CgroupJobTest, MemoryBombIsMemoryLimitAndTheNextJobRuns) {
+  v1::NodeResult result = Run("def main():\n    b = b'x' * (512 * 1024 * 1024)\n    return {}\n",
+                              64 << 20, 32);
+  EXPECT_EQ(result.error().code(), v1::MEMORY_LIMIT) << result.DebugString();
+  EXPECT_EQ(result.error().message(), "Memory limit of 64 MiB exceeded");
+  EXPECT_TRUE(Left().empty());
+
+  result = Run("def main():\n    return {'n': len(b'x' * (8 * 1024 * 1024))}\n", 64 << 20, 32);
+  EXPECT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_GT(result.usage().peak_memory_bytes(), 8 << 20);
+  EXPECT_LT(result.usage().peak_memory_bytes(), 64 << 20);
+  EXPECT_GT(result.usage().cpu_us(), 0);
+}
+
+TEST_F(CgroupJobTest, ForkBombIsProcessLimitAndLeavesNothing) {
+  // random._os is the real os module (the import filter is not the boundary).
+  v1::NodeResult result = Run(
+      "import random, time\n"
+      "def main():\n"
+      "    for _ in range(50):\n"
+      "        if random._os.fork() == 0:\n"
+      "            time.sleep(60)\n"
+      "    return {}\n",
+      256 << 20, 8);
+  EXPECT_EQ(result.error().code(), v1::PROCESS_LIMIT) << result.DebugString();
+  EXPECT_EQ(result.error().message(), "Process limit of 8 exceeded");
+  EXPECT_TRUE(Left().empty());
+}
+
+TEST_F(CgroupJobTest, SetsidDoubleForkDaemonDoesNotOutliveTheJob) {
+  v1::NodeResult result = Run(
+      "import random, time\n"
+      "def main():\n"
+      "    os = random._os\n"
+      "    if os.fork() == 0:\n"
+      "        os.setsid()\n"
+      "        if os.fork() == 0:\n"
+      "            time.sleep(60)\n"
+      "        os._exit(0)\n"
+      "    os.wait()\n"
+      "    return {}\n",
+      256 << 20, 32);
+  EXPECT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  // Without the cgroup kill the daemon would still be sleeping in it.
+  EXPECT_TRUE(Left().empty());
 }
 
 }  // namespace
