@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "common/log.h"
 #include "worker/agent/agent.h"
 #include "worker/job/job_runner.h"
+#include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/unique_fd.h"
 
 ABSL_FLAG(std::string, scheduler, "127.0.0.1:7071", "Scheduler worker-port address, HOST:PORT");
@@ -34,6 +36,12 @@ ABSL_FLAG(absl::Duration, reconnect_max_backoff, absl::Seconds(5),
           "Cap of the exponential reconnection backoff");
 ABSL_FLAG(int64_t, max_result_bytes, 4 << 20,
           "Largest result a job may return (RESULT_TOO_LARGE beyond)");
+ABSL_FLAG(std::string, cgroup_parent, "",
+          "Where slot cgroups are created: a path inside each cgroup hierarchy (e.g. "
+          "/flowgrid); default the worker's own cgroup");
+ABSL_FLAG(bool, no_cgroups, false,
+          "DEVELOPMENT ONLY: run jobs without slot cgroups (no memory or process limits, "
+          "no kill of escaped processes) instead of refusing to start without them");
 
 namespace {
 
@@ -95,7 +103,34 @@ int main(int argc, char** argv) {
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
   options.reconnect_max = absl::GetFlag(FLAGS_reconnect_max_backoff);
 
+  // One cgroup per slot, made once; removed when `cgroups` goes out of
+  // scope after the agent stops.
+  std::unique_ptr<flowgrid::sandbox::SlotCgroups> cgroups;
+  if (!absl::GetFlag(FLAGS_no_cgroups)) {
+    absl::StatusOr<flowgrid::sandbox::CgroupHierarchy> hierarchy =
+        flowgrid::sandbox::DetectCgroupHierarchy(absl::GetFlag(FLAGS_cgroup_parent));
+    absl::StatusOr<std::unique_ptr<flowgrid::sandbox::SlotCgroups>> made =
+        hierarchy.ok()
+            ? flowgrid::sandbox::SlotCgroups::Create(*hierarchy, options.worker_id, slots)
+            : hierarchy.status();
+    if (!made.ok()) {
+      flowgrid::LogError(absl::StrCat("cannot set up slot cgroups, refusing to start "
+                                      "(--no_cgroups runs without them): ",
+                                      made.status().ToString()));
+      return 1;
+    }
+    cgroups = *std::move(made);
+    flowgrid::LogInfo(absl::StrCat(
+        "slot cgroups: ", slots, " under ",
+        hierarchy->version == flowgrid::sandbox::CgroupVersion::kV2
+            ? absl::StrCat("cgroup v2 ", hierarchy->v2_parent)
+            : absl::StrCat("cgroup v1 ", hierarchy->memory_parent, " (memory)")));
+  } else {
+    flowgrid::LogWarning("INSECURE: --no_cgroups: jobs run without memory or process limits");
+  }
+
   flowgrid::job::JobRunnerOptions runner_options;
+  runner_options.cgroups = cgroups.get();
   runner_options.python_path = python;
   runner_options.node_path = node;
   runner_options.max_result_bytes = static_cast<size_t>(max_result_bytes);

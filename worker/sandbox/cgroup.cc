@@ -314,7 +314,9 @@ SlotCgroups::~SlotCgroups() {
 absl::StatusOr<std::unique_ptr<SlotCgroups>> SlotCgroups::Create(
     const CgroupHierarchy& hierarchy, absl::string_view worker_id, int slots) {
   // The id comes from a flag or the hostname; a cgroup name is one path
-  // component.
+  // component. The pid is part of the name because ids repeat across
+  // concurrent workers (every local cluster has a "worker-1"), and a
+  // worker must never take over, and empty, a live worker's slot.
   std::string safe_id(worker_id);
   for (char& c : safe_id) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -323,8 +325,8 @@ absl::StatusOr<std::unique_ptr<SlotCgroups>> SlotCgroups::Create(
   }
   std::vector<std::unique_ptr<SlotCgroup>> all;
   for (int i = 0; i < slots; ++i) {
-    absl::StatusOr<std::unique_ptr<SlotCgroup>> cgroup =
-        CreateSlotCgroup(hierarchy, absl::StrCat("flowgrid-", safe_id, "-slot", i));
+    absl::StatusOr<std::unique_ptr<SlotCgroup>> cgroup = CreateSlotCgroup(
+        hierarchy, absl::StrCat("flowgrid-", safe_id, "-", ::getpid(), "-slot", i));
     if (!cgroup.ok()) {
       for (const std::unique_ptr<SlotCgroup>& made : all) (void)made->Remove();
       return cgroup.status();

@@ -97,7 +97,7 @@ class SlotCgroup {
 absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarchy& hierarchy,
                                                              const std::string& name);
 
-// The worker's slot cgroups, "flowgrid-<worker_id>-slot<N>". A job leases
+// The worker's slot cgroups, "flowgrid-<worker_id>-<pid>-slot<N>". A job leases
 // one for its duration; with one lease per running job and as many cgroups
 // as slots, a lease is always free.
 class SlotCgroups {
