@@ -19,6 +19,8 @@
 #include "worker/agent/agent.h"
 #include "worker/job/job_runner.h"
 #include "worker/sandbox/cgroup.h"
+#include "worker/sandbox/kernel_sandbox.h"
+#include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/unique_fd.h"
 
 ABSL_FLAG(std::string, scheduler, "127.0.0.1:7071", "Scheduler worker-port address, HOST:PORT");
@@ -42,8 +44,38 @@ ABSL_FLAG(std::string, cgroup_parent, "",
 ABSL_FLAG(bool, no_cgroups, false,
           "DEVELOPMENT ONLY: run jobs without slot cgroups (no memory or process limits, "
           "no kill of escaped processes) instead of refusing to start without them");
+ABSL_FLAG(bool, insecure_no_sandbox, false,
+          "DEVELOPMENT ONLY: run jobs without the kernel sandbox (namespaces, read-only "
+          "mounts, unprivileged uid) when it cannot be set up, instead of refusing to start");
+ABSL_FLAG(int, sandbox_uid_base, 60000,
+          "Jobs run as uid = gid = base + i (one i per concurrent job); these ids must own "
+          "no files");
 
 namespace {
+
+// Prepares the kernel sandbox and proves it by running one trivial program
+// through the whole pipeline: a layer that fails only in the child (a
+// mount, the uid drop) is found at start-up, not on the first job.
+absl::Status SetUpKernelSandbox(const std::string& python, int slots) {
+  flowgrid::sandbox::KernelSandboxOptions options;
+  options.uid_base = static_cast<uid_t>(absl::GetFlag(FLAGS_sandbox_uid_base));
+  options.uid_count = slots;
+  if (absl::Status status = flowgrid::sandbox::EnableKernelSandbox(options); !status.ok()) {
+    return status;
+  }
+  flowgrid::sandbox::SandboxRequest probe;
+  probe.executable = python;
+  probe.argv = {python, "-I", "-S", "-c", "pass"};
+  probe.limits.wall_timeout = absl::Seconds(10);
+  absl::StatusOr<flowgrid::sandbox::SupervisedOutcome> outcome =
+      flowgrid::sandbox::RunInSandbox(probe, -1);
+  if (outcome.ok() && (!outcome->exited || outcome->exit_code != 0)) {
+    outcome = absl::InternalError(
+        absl::StrCat("probe job under the sandbox did not succeed: ", outcome->stderr_text));
+  }
+  if (!outcome.ok()) flowgrid::sandbox::DisableKernelSandbox();
+  return outcome.status();
+}
 
 std::string DefaultWorkerId() {
   char host[256] = {};
@@ -78,6 +110,25 @@ int main(int argc, char** argv) {
   if (max_result_bytes <= 0) {
     flowgrid::LogError("--max_result_bytes must be > 0");
     return 2;
+  }
+
+  const bool insecure = absl::GetFlag(FLAGS_insecure_no_sandbox);
+  if (absl::GetFlag(FLAGS_sandbox_uid_base) <= 0) {
+    flowgrid::LogError("--sandbox_uid_base must be > 0");
+    return 2;
+  }
+  bool sandboxed = true;
+  if (absl::Status status = SetUpKernelSandbox(python, slots); !status.ok()) {
+    if (!insecure) {
+      flowgrid::LogError(absl::StrCat("cannot set up the job sandbox, refusing to start "
+                                      "(--insecure_no_sandbox runs without it): ",
+                                      status.ToString()));
+      return 1;
+    }
+    sandboxed = false;
+    flowgrid::LogWarning(absl::StrCat(
+        "INSECURE: --insecure_no_sandbox given and the job sandbox failed (",
+        status.ToString(), "); jobs run WITHOUT namespaces, read-only mounts or uid drop"));
   }
 
   // Block the stop signals before any thread starts, so that every thread
@@ -143,8 +194,8 @@ int main(int argc, char** argv) {
   flowgrid::LogInfo(absl::StrCat("flowgrid-worker ", FLOWGRID_VERSION, " starting: ", slots,
                                  " slot(s), python ", python, ", ",
                                  node.empty() ? "no JavaScript" : absl::StrCat("node ", node),
-                                 "; no kernel sandbox yet "
-                                 "(rlimits and process-group containment only)"));
+                                 sandboxed ? "; kernel sandbox on"
+                                           : "; INSECURE: no kernel sandbox"));
 
   // The first stop signal drains; a second one exits at once (job
   // processes die with the worker through their parent-death signal).

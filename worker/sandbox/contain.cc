@@ -11,6 +11,9 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "worker/sandbox/credentials.h"
+#include "worker/sandbox/mounts.h"
+#include "worker/sandbox/namespaces.h"
 #include "worker/sandbox/privileges.h"
 #include "worker/sandbox/process_lifetime.h"
 #include "worker/sandbox/signals.h"
@@ -22,8 +25,11 @@ enum class ChildStep {
   kNone,
   kResetSignals,
   kStartOwnSession,
+  kJoinNetworkNamespace,
+  kMountFilesystems,
   kArrangeFds,
   kApplyRlimits,
+  kDropCredentials,
   kDieWithWorker,
   kForbidNewPrivileges,
   kExec,
@@ -34,8 +40,11 @@ const char* StepName(ChildStep step) {
     case ChildStep::kNone: return "none";
     case ChildStep::kResetSignals: return "reset signals";
     case ChildStep::kStartOwnSession: return "start own session";
+    case ChildStep::kJoinNetworkNamespace: return "join network namespace";
+    case ChildStep::kMountFilesystems: return "mount file systems";
     case ChildStep::kArrangeFds: return "arrange descriptors";
     case ChildStep::kApplyRlimits: return "apply rlimits";
+    case ChildStep::kDropCredentials: return "drop credentials";
     case ChildStep::kDieWithWorker: return "die with worker";
     case ChildStep::kForbidNewPrivileges: return "forbid new privileges";
     case ChildStep::kExec: return "exec";
@@ -73,16 +82,31 @@ int RunChildPipeline(void* raw_args) noexcept {
   if (int err = StartOwnSession(); err != 0) {
     return Fail(args, ChildStep::kStartOwnSession, err);
   }
+  const ChildIsolation* isolation = spec.isolation;
+  if (isolation != nullptr) {
+    // Before ArrangeChildFds, which closes the namespace's descriptor.
+    if (int err = JoinNetworkNamespace(isolation->netns_fd); err != 0) {
+      return Fail(args, ChildStep::kJoinNetworkNamespace, err);
+    }
+    if (int err = ApplyMountPlan(*isolation->mounts); err != 0) {
+      return Fail(args, ChildStep::kMountFilesystems, err);
+    }
+  }
   if (int err = ArrangeChildFds(spec.fds); err != 0) {
     return Fail(args, ChildStep::kArrangeFds, err);
   }
-  // The full sandbox inserts here, in this order: fresh /tmp and /proc in
-  // the new mount namespace, then (after rlimits) the drop to the slot's
-  // unprivileged uid/gid.
   if (int err = ApplyRlimits(spec.rlimits); err != 0) {
     return Fail(args, ChildStep::kApplyRlimits, err);
   }
-  if (int err = DieWithWorker(args.worker_pid); err != 0) {
+  // Before the parent-death signal: a change of credentials clears it.
+  if (isolation != nullptr) {
+    if (int err = DropToUser(isolation->uid, isolation->gid); err != 0) {
+      return Fail(args, ChildStep::kDropCredentials, err);
+    }
+  }
+  // In a new pid namespace getppid() is 0 (the worker is outside it), so
+  // the check that the worker is still alive cannot be made there.
+  if (int err = DieWithWorker(isolation != nullptr ? 0 : args.worker_pid); err != 0) {
     return Fail(args, ChildStep::kDieWithWorker, err);
   }
   if (int err = ForbidNewPrivileges(); err != 0) {
@@ -137,7 +161,9 @@ absl::StatusOr<SpawnedChild> SpawnContained(const ChildSpec& spec) {
   pthread_sigmask(SIG_SETMASK, &all_signals, &saved_mask);
   int pidfd = -1;
   const pid_t pid = ::clone(&RunChildPipeline, static_cast<char*>(stack) + kChildStackBytes,
-                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &args,
+                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD |
+                                (spec.isolation != nullptr ? kJobNamespaceFlags : 0),
+                            &args,
                             &pidfd);
   const int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);

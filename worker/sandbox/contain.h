@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "worker/sandbox/fd_hygiene.h"
+#include "worker/sandbox/kernel_sandbox.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/unique_fd.h"
 
@@ -31,6 +32,9 @@ struct ChildSpec {
   std::vector<std::string> env;
   ChildFds fds;
   RlimitPlan rlimits;
+  // The kernel layers (new namespaces, mounts, unprivileged uid); nullptr
+  // runs the base pipeline only.
+  const ChildIsolation* isolation = nullptr;
 };
 
 struct SpawnedChild {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "worker/sandbox/contain.h"
+#include "worker/sandbox/kernel_sandbox.h"
 #include "worker/sandbox/rlimits.h"
 
 namespace flowgrid::sandbox {
@@ -71,6 +72,24 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   spec.fds = ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(),
                       input->get(), result_pipe->write_end.get()};
   spec.rlimits = RlimitsForJob(request.limits.wall_timeout);
+
+  // The job's uid is leased until Supervise returns: by then the job's pid
+  // 1 is reaped, and the kernel has killed the rest of its pid namespace.
+  KernelSandbox* kernel = ActiveKernelSandbox();
+  ChildIsolation isolation;
+  if (kernel != nullptr) {
+    absl::StatusOr<uid_t> uid = kernel->uids().Acquire();
+    if (!uid.ok()) return uid.status();
+    isolation = ChildIsolation{kernel->netns_fd(), &kernel->mounts(), *uid, *uid};
+    spec.isolation = &isolation;
+  }
+  struct UidLease {
+    KernelSandbox* kernel;
+    uid_t uid;
+    ~UidLease() {
+      if (kernel != nullptr) kernel->uids().Release(uid);
+    }
+  } lease{kernel, isolation.uid};
 
   const absl::Time started = MonotonicNow();
   absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
