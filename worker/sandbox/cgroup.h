@@ -81,6 +81,17 @@ class SlotCgroup {
   virtual absl::Status SetLimits(const CgroupLimits& limits) = 0;
   // Moves process `pid` (and its threads) into the cgroup.
   virtual absl::Status Attach(pid_t pid) = 0;
+  // Around the creation of a job's child by the calling thread, so that
+  // the child is born in the cgroup instead of attached after its exec
+  // (when its code may already run). v1: BeforeSpawn moves the calling
+  // thread into the memory, cpuacct and freezer directories (v1 groups
+  // threads separately), AfterSpawn moves it back to the parent and
+  // attaches `child` to pids (a thread in pids would count against a job
+  // limited to one process). v2: nothing before, Attach(child) after
+  // (clone3 with CLONE_INTO_CGROUP would close that window too).
+  // AfterSpawn is called even when the spawn failed (child -1).
+  virtual absl::Status BeforeSpawn() = 0;
+  virtual absl::Status AfterSpawn(pid_t child) = 0;
   // Kills every process in the cgroup and returns once it is empty.
   virtual absl::Status KillAll() = 0;
   virtual absl::StatusOr<CgroupUsage> ReadUsage() = 0;

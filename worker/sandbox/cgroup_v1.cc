@@ -71,7 +71,30 @@ class CgroupV1 final : public SlotCgroup {
     return absl::OkStatus();
   }
 
+  absl::Status BeforeSpawn() override {
+    const std::string tid = absl::StrCat(::gettid());
+    for (const std::string* dir : {&memory_, &cpuacct_, &freezer_}) {
+      if (dir->empty()) continue;
+      if (absl::Status s = WriteFile(*dir + "/tasks", tid); !s.ok()) {
+        (void)ThreadBack();
+        return s;
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status AfterSpawn(pid_t child) override {
+    absl::Status status = ThreadBack();
+    if (child > 0 && status.ok()) status = WriteFile(pids_ + "/cgroup.procs", absl::StrCat(child));
+    return status;
+  }
+
   absl::Status KillAll() override {
+    // Usually the job left nothing behind: then freezing costs more than
+    // the check. An empty cgroup cannot gain a process by itself.
+    absl::StatusOr<std::vector<pid_t>> left = Pids();
+    if (!left.ok()) return left.status();
+    if (left->empty()) return absl::OkStatus();
     if (!freezer_.empty()) {
       // Frozen processes cannot fork while the kill loop runs (a fork bomb
       // would otherwise outpace it); SIGKILL takes effect on thaw.
@@ -90,7 +113,7 @@ class CgroupV1 final : public SlotCgroup {
       s = WriteFile(freezer_ + "/freezer.state", "THAWED");
       if (!s.ok()) return s;
     }
-    return KillUntilEmpty(pids_ + "/cgroup.procs");
+    return KillUntilEmpty(memory_ + "/cgroup.procs");
   }
 
   absl::StatusOr<CgroupUsage> ReadUsage() override {
@@ -104,7 +127,10 @@ class CgroupV1 final : public SlotCgroup {
     return usage;
   }
 
-  absl::StatusOr<std::vector<pid_t>> Pids() override { return ReadPids(pids_ + "/cgroup.procs"); }
+  // memory, not pids: a job's processes are born there (see BeforeSpawn).
+  absl::StatusOr<std::vector<pid_t>> Pids() override {
+    return ReadPids(memory_ + "/cgroup.procs");
+  }
 
   absl::Status Remove() override {
     absl::Status status = KillAll();
@@ -116,6 +142,18 @@ class CgroupV1 final : public SlotCgroup {
   }
 
  private:
+  // The calling thread back into the parent directories.
+  absl::Status ThreadBack() {
+    const std::string tid = absl::StrCat(::gettid());
+    absl::Status status;
+    for (const std::string* dir : {&memory_, &cpuacct_, &freezer_}) {
+      if (dir->empty()) continue;
+      const std::string parent = dir->substr(0, dir->rfind('/'));
+      if (absl::Status s = WriteFile(parent + "/tasks", tid); !s.ok() && status.ok()) status = s;
+    }
+    return status;
+  }
+
   // The counters as they are now (cumulative since creation, except the
   // peak, which Reset restarts).
   absl::StatusOr<CgroupUsage> ReadCounters() {

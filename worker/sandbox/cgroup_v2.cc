@@ -66,8 +66,18 @@ class CgroupV2 final : public SlotCgroup {
     return WriteFile(dir_ + "/cgroup.procs", absl::StrCat(pid));
   }
 
+  absl::Status BeforeSpawn() override { return absl::OkStatus(); }
+  absl::Status AfterSpawn(pid_t child) override {
+    return child > 0 ? Attach(child) : absl::OkStatus();
+  }
+
   absl::Status KillAll() override {
     const std::string procs = dir_ + "/cgroup.procs";
+    // Usually the job left nothing behind: then the kill is not needed. An
+    // empty cgroup cannot gain a process by itself.
+    absl::StatusOr<std::vector<pid_t>> left = ReadPids(procs);
+    if (!left.ok()) return left.status();
+    if (left->empty()) return absl::OkStatus();
     if (Exists(dir_ + "/cgroup.kill")) {
       // Linux 5.14+: the kernel kills every process atomically with respect
       // to forks.

@@ -92,10 +92,13 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   } lease{kernel, isolation.uid};
 
   const absl::Time started = MonotonicNow();
-  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
-  if (!child.ok()) return child.status();
   if (request.cgroup != nullptr) {
-    if (absl::Status attached = request.cgroup->Attach(child->pid); !attached.ok()) {
+    if (absl::Status entered = request.cgroup->BeforeSpawn(); !entered.ok()) return entered;
+  }
+  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+  if (request.cgroup != nullptr) {
+    absl::Status attached = request.cgroup->AfterSpawn(child.ok() ? child->pid : -1);
+    if (child.ok() && !attached.ok()) {
       // Never run a job outside its limits.
       ::kill(-child->pid, SIGKILL);
       ::kill(child->pid, SIGKILL);
@@ -105,6 +108,7 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
       return attached;
     }
   }
+  if (!child.ok()) return child.status();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
   stdout_pipe->write_end.Reset();

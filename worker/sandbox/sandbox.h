@@ -26,13 +26,11 @@ struct SandboxRequest {
   std::vector<std::string> env;   // the whole environment
   std::string input;              // bytes the child reads from fd 3
   SupervisionLimits limits;
-  // The slot's cgroup, limits already set (nullptr: none). The worker
-  // attaches the child right after it is created, i.e. after exec: the
-  // interpreter's start-up runs outside the cgroup for that moment, user
-  // code (read from fd 3 after start-up) normally does not. To close the
-  // window, a v2 spawn can use clone3(CLONE_INTO_CGROUP) with the cgroup's
-  // directory fd, or a v1 child can write "0" to pre-opened cgroup.procs
-  // fds before exec — both belong in contain.cc (owner of the spawn).
+  // The slot's cgroup, limits already set (nullptr: none). On v1 the child
+  // is born in it (SlotCgroup::BeforeSpawn); on v2 it is attached right
+  // after its exec, so its start-up may run outside for a moment. To close
+  // that, contain.cc (owner of the spawn) could use clone3 with
+  // CLONE_INTO_CGROUP and the cgroup's directory fd.
   SlotCgroup* cgroup = nullptr;
 };
 
