@@ -46,7 +46,8 @@ ABSL_FLAG(bool, no_cgroups, false,
           "no kill of escaped processes) instead of refusing to start without them");
 ABSL_FLAG(bool, insecure_no_sandbox, false,
           "DEVELOPMENT ONLY: run jobs without the kernel sandbox (namespaces, read-only "
-          "mounts, unprivileged uid) when it cannot be set up, instead of refusing to start");
+          "mounts, unprivileged uid, seccomp) when it cannot be set up, instead of refusing "
+          "to start");
 ABSL_FLAG(int, sandbox_uid_base, 60000,
           "Jobs run as uid = gid = base + i (one i per concurrent job); these ids must own "
           "no files");
@@ -56,10 +57,13 @@ namespace {
 // Prepares the kernel sandbox and proves it by running one trivial program
 // through the whole pipeline: a layer that fails only in the child (a
 // mount, the uid drop) is found at start-up, not on the first job.
-absl::Status SetUpKernelSandbox(const std::string& python, int slots) {
+absl::Status SetUpKernelSandbox(const std::string& python, const std::string& node,
+                                int slots) {
   flowgrid::sandbox::KernelSandboxOptions options;
   options.uid_base = static_cast<uid_t>(absl::GetFlag(FLAGS_sandbox_uid_base));
   options.uid_count = slots;
+  options.syscall_profiles[python] = flowgrid::sandbox::SyscallProfile::kPython;
+  if (!node.empty()) options.syscall_profiles[node] = flowgrid::sandbox::SyscallProfile::kNode;
   if (absl::Status status = flowgrid::sandbox::EnableKernelSandbox(options); !status.ok()) {
     return status;
   }
@@ -118,7 +122,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   bool sandboxed = true;
-  if (absl::Status status = SetUpKernelSandbox(python, slots); !status.ok()) {
+  if (absl::Status status = SetUpKernelSandbox(python, node, slots); !status.ok()) {
     if (!insecure) {
       flowgrid::LogError(absl::StrCat("cannot set up the job sandbox, refusing to start "
                                       "(--insecure_no_sandbox runs without it): ",
@@ -128,7 +132,7 @@ int main(int argc, char** argv) {
     sandboxed = false;
     flowgrid::LogWarning(absl::StrCat(
         "INSECURE: --insecure_no_sandbox given and the job sandbox failed (",
-        status.ToString(), "); jobs run WITHOUT namespaces, read-only mounts or uid drop"));
+        status.ToString(), "); jobs run WITHOUT namespaces, read-only mounts, uid drop or seccomp"));
   }
 
   // Block the stop signals before any thread starts, so that every thread

@@ -30,7 +30,10 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
   void SetUp() override {
     // A secret in the worker's environment that no job may see.
     ASSERT_EQ(::setenv("FLOWGRID_CANARY", kCanaryValue, 1), 0);
-    const absl::Status status = sandbox::EnableKernelSandbox(sandbox::KernelSandboxOptions{});
+    sandbox::KernelSandboxOptions options;
+    options.syscall_profiles = {{"/usr/bin/python3", sandbox::SyscallProfile::kPython},
+                                {"/usr/bin/node", sandbox::SyscallProfile::kNode}};
+    const absl::Status status = sandbox::EnableKernelSandbox(options);
     ASSERT_TRUE(status.ok()) << "the attack suite runs as root, like the worker: " << status;
   }
 };

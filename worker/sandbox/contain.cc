@@ -15,6 +15,7 @@
 #include "worker/sandbox/mounts.h"
 #include "worker/sandbox/namespaces.h"
 #include "worker/sandbox/privileges.h"
+#include "worker/sandbox/seccomp_policy.h"
 #include "worker/sandbox/process_lifetime.h"
 #include "worker/sandbox/signals.h"
 
@@ -32,6 +33,7 @@ enum class ChildStep {
   kDropCredentials,
   kDieWithWorker,
   kForbidNewPrivileges,
+  kLoadSeccomp,
   kExec,
 };
 
@@ -47,6 +49,7 @@ const char* StepName(ChildStep step) {
     case ChildStep::kDropCredentials: return "drop credentials";
     case ChildStep::kDieWithWorker: return "die with worker";
     case ChildStep::kForbidNewPrivileges: return "forbid new privileges";
+    case ChildStep::kLoadSeccomp: return "load seccomp filter";
     case ChildStep::kExec: return "exec";
   }
   return "unknown";
@@ -112,8 +115,13 @@ int RunChildPipeline(void* raw_args) noexcept {
   if (int err = ForbidNewPrivileges(); err != 0) {
     return Fail(args, ChildStep::kForbidNewPrivileges, err);
   }
-  // The full sandbox loads the prebuilt seccomp filter here, last before
-  // user code.
+  // Last before exec: the filter then also covers the loader and the
+  // interpreter's start-up, so no user code ever runs unfiltered.
+  if (isolation != nullptr && isolation->seccomp != nullptr) {
+    if (int err = LoadSeccompProgram(*isolation->seccomp); err != 0) {
+      return Fail(args, ChildStep::kLoadSeccomp, err);
+    }
+  }
   ::execve(spec.executable.c_str(), args.argv, args.envp);
   return Fail(args, ChildStep::kExec, errno);
 }

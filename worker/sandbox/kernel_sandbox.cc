@@ -28,8 +28,22 @@ absl::StatusOr<std::unique_ptr<KernelSandbox>> KernelSandbox::Create(
   if (!netns.ok()) return netns.status();
   absl::StatusOr<MountPlan> mounts = BuildMountPlan(options.mounts);
   if (!mounts.ok()) return mounts.status();
-  return std::unique_ptr<KernelSandbox>(
+  std::unique_ptr<KernelSandbox> sandbox(
       new KernelSandbox(*std::move(netns), *std::move(mounts), options));
+  for (const auto& [executable, profile] : options.syscall_profiles) {
+    absl::StatusOr<SeccompProgram> compiled = CompileSeccompPolicy(profile);
+    if (!compiled.ok()) return compiled.status();
+    CompiledProfile& entry = sandbox->seccomp_[executable];
+    entry.compiled = *std::move(compiled);
+    // Points into `compiled`, whose vector never changes again.
+    entry.program = entry.compiled.program();
+  }
+  return sandbox;
+}
+
+const sock_fprog* KernelSandbox::SeccompFor(const std::string& executable) const {
+  auto it = seccomp_.find(executable);
+  return it == seccomp_.end() ? nullptr : &it->second.program;
 }
 
 absl::Status EnableKernelSandbox(const KernelSandboxOptions& options) {
