@@ -41,9 +41,6 @@ ABSL_FLAG(int64_t, max_result_bytes, 4 << 20,
 ABSL_FLAG(std::string, cgroup_parent, "",
           "Where slot cgroups are created: a path inside each cgroup hierarchy (e.g. "
           "/flowgrid); default the worker's own cgroup");
-ABSL_FLAG(bool, no_cgroups, false,
-          "DEVELOPMENT ONLY: run jobs without slot cgroups (no memory or process limits, "
-          "no kill of escaped processes) instead of refusing to start without them");
 ABSL_FLAG(bool, insecure_no_sandbox, false,
           "DEVELOPMENT ONLY: run jobs without the kernel sandbox (namespaces, read-only "
           "mounts, unprivileged uid, seccomp) when it cannot be set up, instead of refusing "
@@ -161,27 +158,28 @@ int main(int argc, char** argv) {
   // One cgroup per slot, made once; removed when `cgroups` goes out of
   // scope after the agent stops.
   std::unique_ptr<flowgrid::sandbox::SlotCgroups> cgroups;
-  if (!absl::GetFlag(FLAGS_no_cgroups)) {
-    absl::StatusOr<flowgrid::sandbox::CgroupHierarchy> hierarchy =
-        flowgrid::sandbox::DetectCgroupHierarchy(absl::GetFlag(FLAGS_cgroup_parent));
-    absl::StatusOr<std::unique_ptr<flowgrid::sandbox::SlotCgroups>> made =
-        hierarchy.ok()
-            ? flowgrid::sandbox::SlotCgroups::Create(*hierarchy, options.worker_id, slots)
-            : hierarchy.status();
-    if (!made.ok()) {
-      flowgrid::LogError(absl::StrCat("cannot set up slot cgroups, refusing to start "
-                                      "(--no_cgroups runs without them): ",
-                                      made.status().ToString()));
-      return 1;
-    }
+  absl::StatusOr<flowgrid::sandbox::CgroupHierarchy> hierarchy =
+      flowgrid::sandbox::DetectCgroupHierarchy(absl::GetFlag(FLAGS_cgroup_parent));
+  absl::StatusOr<std::unique_ptr<flowgrid::sandbox::SlotCgroups>> made =
+      hierarchy.ok()
+          ? flowgrid::sandbox::SlotCgroups::Create(*hierarchy, options.worker_id, slots)
+          : hierarchy.status();
+  if (made.ok()) {
     cgroups = *std::move(made);
     flowgrid::LogInfo(absl::StrCat(
         "slot cgroups: ", slots, " under ",
         hierarchy->version == flowgrid::sandbox::CgroupVersion::kV2
             ? absl::StrCat("cgroup v2 ", hierarchy->v2_parent)
             : absl::StrCat("cgroup v1 ", hierarchy->memory_parent, " (memory)")));
+  } else if (!insecure) {
+    flowgrid::LogError(absl::StrCat("cannot set up slot cgroups, refusing to start "
+                                    "(--insecure_no_sandbox runs without them): ",
+                                    made.status().ToString()));
+    return 1;
   } else {
-    flowgrid::LogWarning("INSECURE: --no_cgroups: jobs run without memory or process limits");
+    flowgrid::LogWarning(absl::StrCat(
+        "INSECURE: --insecure_no_sandbox given and slot cgroups failed (",
+        made.status().ToString(), "); jobs run WITHOUT memory or process limits"));
   }
 
   flowgrid::job::JobRunnerOptions runner_options;
