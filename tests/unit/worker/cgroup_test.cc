@@ -367,6 +367,39 @@ TEST(RealV2Test, AttachKillRemoveOnAPrivateCgroup2Mount) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << "failed step (see RealV2Steps)";
 }
 
+// --- verdicts from cgroup usage (pure) --------------------------------------
+
+TEST(CgroupVerdictTest, OomKillIsMemoryLimitAndPidsHitsTurnRuntimeErrorsIntoProcessLimit) {
+  v1::Job job = job::MakeJob(v1::CodeNode::PYTHON3, "");
+  job.mutable_limits()->set_memory_bytes(64 << 20);
+  job.mutable_limits()->set_max_processes(8);
+  SupervisedOutcome outcome;
+  outcome.term_signal = SIGKILL;
+  outcome.peak_rss_bytes = 5;
+  outcome.cgroup_measured = true;
+  outcome.cgroup_usage.oom_kills = 1;
+  outcome.cgroup_usage.peak_memory_bytes = 64 << 20;
+  v1::NodeResult result = job::NodeResultFromOutcome(job, outcome, 1 << 20);
+  EXPECT_EQ(result.error().code(), v1::MEMORY_LIMIT);
+  EXPECT_EQ(result.error().message(), "Memory limit of 64 MiB exceeded");
+  EXPECT_EQ(result.usage().peak_memory_bytes(), 64 << 20);
+
+  outcome = SupervisedOutcome{};
+  outcome.exited = true;
+  outcome.exit_code = 1;
+  outcome.peak_rss_bytes = 5;
+  outcome.cgroup_measured = true;
+  outcome.cgroup_usage.peak_memory_bytes = -1;  // v2 before 6.12: the child's own
+  result = job::NodeResultFromOutcome(job, outcome, 1 << 20);
+  EXPECT_EQ(result.error().code(), v1::RUNTIME_ERROR);
+  EXPECT_EQ(result.usage().peak_memory_bytes(), 5);
+
+  outcome.cgroup_usage.pids_limit_hits = 2;
+  result = job::NodeResultFromOutcome(job, outcome, 1 << 20);
+  EXPECT_EQ(result.error().code(), v1::PROCESS_LIMIT);
+  EXPECT_EQ(result.error().message(), "Process limit of 8 exceeded");
+}
+
 // --- real jobs (/usr/bin/python3) in a slot cgroup -------------------------
 
 class CgroupJobTest : public ::testing::Test {
