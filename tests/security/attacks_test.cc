@@ -210,6 +210,22 @@ TEST_F(PythonAttackTest, PrivilegedSyscallsFailOrKillTheJob) {
   }
 }
 
+TEST_F(PythonAttackTest, I386SyscallAbiKillsTheJob) {
+  // mov eax, 20 (i386 getpid); int 0x80; ret — the 32-bit ABI would bypass
+  // a filter written for x86_64 numbers, so the filter kills on sight.
+  v1::NodeResult result = RunPython(
+      "    mmap = _imp('mmap')\n"
+      "    code = b'\\xb8\\x14\\x00\\x00\\x00\\xcd\\x80\\xc3'\n"
+      "    page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+      "    page.write(code)\n"
+      "    address = ctypes.addressof(ctypes.c_char.from_buffer(page))\n"
+      "    print('calling', flush=True)\n"
+      "    print(ctypes.CFUNCTYPE(ctypes.c_int)(address)())\n");
+  EXPECT_EQ(result.status(), v1::NODE_FAILED);
+  EXPECT_EQ(result.stdout(), "calling\n");
+  EXPECT_TRUE(absl::StrContains(result.error().message(), "SIGSYS")) << result.DebugString();
+}
+
 TEST_F(PythonAttackTest, KillingEveryoneReachesNothingOutsideTheJob) {
   // A sleeper of the host with the job's kind of uid would be the target;
   // the pid namespace hides it and the uid differs anyway.
