@@ -107,6 +107,14 @@ v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& out
     return Failed(v1::OUTPUT_LIMIT, absl::StrCat("File size limit of ",
                                                  rlimits.file_size_bytes, " bytes exceeded"));
   }
+  if (outcome.term_signal == SIGSYS) {
+    // Only the seccomp filter sends SIGSYS with a fatal default: the job
+    // made a system call the sandbox forbids (ptrace, bpf, mount, a foreign
+    // ABI, ...).
+    return Failed(v1::SANDBOX_VIOLATION,
+                  "The sandbox stopped a forbidden system call (the process was killed by "
+                  "SIGSYS).");
+  }
   if (outcome.term_signal != 0) {
     return Failed(v1::RUNTIME_ERROR,
                   absl::StrCat("The process was killed by signal ", SignalName(outcome.term_signal),

@@ -55,6 +55,8 @@ TEST(VerdictTest, Table) {
        v1::INVALID_RESULT, ""},
       {"cpu limit", Signaled(SIGXCPU), v1::NODE_FAILED, v1::CPU_LIMIT,
        "CPU time limit of 2 s exceeded"},
+      {"forbidden system call", Signaled(SIGSYS), v1::NODE_FAILED, v1::SANDBOX_VIOLATION,
+       "The sandbox stopped a forbidden system call (the process was killed by SIGSYS)."},
       {"file size limit", Signaled(SIGXFSZ), v1::NODE_FAILED, v1::OUTPUT_LIMIT,
        "File size limit of 16777216 bytes exceeded"},
       {"crash", Signaled(SIGSEGV), v1::NODE_FAILED, v1::RUNTIME_ERROR,
