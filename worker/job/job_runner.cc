@@ -99,7 +99,12 @@ v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& out
     return Succeeded(job, reply->result);
   }
   const sandbox::RlimitPlan rlimits = sandbox::RlimitsForJob(JobTimeout(job));
-  if (outcome.term_signal == SIGXCPU) {
+  // The job is pid 1 of its namespace, which ignores the kernel's SIGXCPU:
+  // the hard limit's SIGKILL is what ends it, recognised by the CPU used.
+  bool cpu_exhausted = outcome.term_signal == SIGKILL && !outcome.timed_out &&
+                       !outcome.cancelled &&
+                       outcome.cpu >= absl::Seconds(static_cast<int64_t>(rlimits.cpu_seconds_soft));
+  if (outcome.term_signal == SIGXCPU || cpu_exhausted) {
     return Failed(v1::CPU_LIMIT, absl::StrCat("CPU time limit of ", rlimits.cpu_seconds_soft,
                                               " s exceeded"));
   }

@@ -31,6 +31,11 @@ sandbox::SupervisedOutcome Signaled(int signal_number) {
 }
 
 TEST(VerdictTest, Table) {
+  // Killed by the CPU rlimit's hard limit (pid 1 ignores SIGXCPU).
+  sandbox::SupervisedOutcome cpu_exhausted = Signaled(SIGKILL);
+  cpu_exhausted.cpu = absl::Seconds(2);
+  sandbox::SupervisedOutcome killed_early = Signaled(SIGKILL);
+  killed_early.cpu = absl::Milliseconds(300);
   sandbox::SupervisedOutcome timed_out = Signaled(SIGKILL);
   timed_out.timed_out = true;
   sandbox::SupervisedOutcome cancelled = Signaled(SIGKILL);
@@ -55,6 +60,10 @@ TEST(VerdictTest, Table) {
        v1::INVALID_RESULT, ""},
       {"cpu limit", Signaled(SIGXCPU), v1::NODE_FAILED, v1::CPU_LIMIT,
        "CPU time limit of 2 s exceeded"},
+      {"cpu limit's hard kill", cpu_exhausted, v1::NODE_FAILED, v1::CPU_LIMIT,
+       "CPU time limit of 2 s exceeded"},
+      {"killed before the cpu limit", killed_early, v1::NODE_FAILED, v1::RUNTIME_ERROR,
+       "The process was killed by signal 9 (SIGKILL) before returning a result."},
       {"forbidden system call", Signaled(SIGSYS), v1::NODE_FAILED, v1::SANDBOX_VIOLATION,
        "The sandbox stopped a forbidden system call (the process was killed by SIGSYS)."},
       {"file size limit", Signaled(SIGXFSZ), v1::NODE_FAILED, v1::OUTPUT_LIMIT,
