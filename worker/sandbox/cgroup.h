@@ -58,6 +58,7 @@ absl::StatusOr<CgroupHierarchy> DetectCgroupHierarchy(absl::string_view configur
 struct CgroupLimits {
   int64_t memory_bytes = 256 << 20;
   int64_t max_pids = 32;
+  bool operator==(const CgroupLimits&) const = default;
 };
 
 // What the slot's processes used since the last Reset().
@@ -70,6 +71,10 @@ struct CgroupUsage {
   int64_t pids_limit_hits = 0;
   int64_t cpu_usage_us = 0;
 };
+
+// The counters of `now` minus those of `baseline` (read at Reset); the peak
+// is taken from `now` as it is.
+CgroupUsage UsageSince(const CgroupUsage& now, const CgroupUsage& baseline);
 
 // One slot's cgroup. Not thread-safe: a slot runs one job at a time.
 // Errors name the file and the errno.

@@ -3,6 +3,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -33,8 +35,7 @@ class CgroupV1 final : public SlotCgroup {
 
   absl::Status SetLimits(const CgroupLimits& limits) override {
     // Most jobs of a slot have the same limits: skip the writes then.
-    if (limits_set_ && limits.memory_bytes == limits_.memory_bytes &&
-        limits.max_pids == limits_.max_pids) {
+    if (limits_ == limits) {
       return absl::OkStatus();
     }
     const std::string memory_limit = absl::StrCat(limits.memory_bytes);
@@ -58,7 +59,6 @@ class CgroupV1 final : public SlotCgroup {
     s = WriteFile(pids_ + "/pids.max", absl::StrCat(limits.max_pids));
     if (!s.ok()) return s;
     limits_ = limits;
-    limits_set_ = true;
     return absl::OkStatus();
   }
 
@@ -119,12 +119,7 @@ class CgroupV1 final : public SlotCgroup {
   absl::StatusOr<CgroupUsage> ReadUsage() override {
     absl::StatusOr<CgroupUsage> now = ReadCounters();
     if (!now.ok()) return now.status();
-    CgroupUsage usage;
-    usage.peak_memory_bytes = now->peak_memory_bytes;
-    usage.oom_kills = now->oom_kills - baseline_.oom_kills;
-    usage.pids_limit_hits = now->pids_limit_hits - baseline_.pids_limit_hits;
-    usage.cpu_usage_us = now->cpu_usage_us - baseline_.cpu_usage_us;
-    return usage;
+    return UsageSince(*now, baseline_);
   }
 
   // memory, not pids: a job's processes are born there (see BeforeSpawn).
@@ -178,8 +173,7 @@ class CgroupV1 final : public SlotCgroup {
   const std::string cpuacct_;
   const std::string freezer_;  // empty: no freezer hierarchy
   CgroupUsage baseline_;
-  CgroupLimits limits_;
-  bool limits_set_ = false;
+  std::optional<CgroupLimits> limits_;  // last written; none yet at first
 };
 
 }  // namespace

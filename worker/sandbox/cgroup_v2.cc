@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -44,8 +45,7 @@ class CgroupV2 final : public SlotCgroup {
   }
 
   absl::Status SetLimits(const CgroupLimits& limits) override {
-    if (limits_set_ && limits.memory_bytes == limits_.memory_bytes &&
-        limits.max_pids == limits_.max_pids) {
+    if (limits_ == limits) {
       return absl::OkStatus();
     }
     absl::Status s = WriteFile(dir_ + "/memory.max", absl::StrCat(limits.memory_bytes));
@@ -58,7 +58,6 @@ class CgroupV2 final : public SlotCgroup {
     s = WriteFile(dir_ + "/pids.max", absl::StrCat(limits.max_pids));
     if (!s.ok()) return s;
     limits_ = limits;
-    limits_set_ = true;
     return absl::OkStatus();
   }
 
@@ -97,12 +96,7 @@ class CgroupV2 final : public SlotCgroup {
   absl::StatusOr<CgroupUsage> ReadUsage() override {
     absl::StatusOr<CgroupUsage> now = ReadCounters();
     if (!now.ok()) return now.status();
-    CgroupUsage usage;
-    usage.peak_memory_bytes = now->peak_memory_bytes;
-    usage.oom_kills = now->oom_kills - baseline_.oom_kills;
-    usage.pids_limit_hits = now->pids_limit_hits - baseline_.pids_limit_hits;
-    usage.cpu_usage_us = now->cpu_usage_us - baseline_.cpu_usage_us;
-    return usage;
+    return UsageSince(*now, baseline_);
   }
 
   absl::StatusOr<std::vector<pid_t>> Pids() override { return ReadPids(dir_ + "/cgroup.procs"); }
@@ -144,8 +138,7 @@ class CgroupV2 final : public SlotCgroup {
   UniqueFd peak_fd_;
   bool peak_resettable_ = true;
   CgroupUsage baseline_;
-  CgroupLimits limits_;
-  bool limits_set_ = false;
+  std::optional<CgroupLimits> limits_;  // last written; none yet at first
 };
 
 }  // namespace
