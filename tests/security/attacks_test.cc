@@ -266,5 +266,83 @@ TEST_F(JavaScriptAttackTest, HostObjectsStayOutOfReach) {
   EXPECT_EQ(result.stdout(), "false\n");
 }
 
+
+TEST_F(PythonAttackTest, ProcessesCannotBeStarted) {
+  v1::NodeResult result = RunPython(
+      "    print('system failed:', os.system('touch /tmp/pwned') != 0, flush=True)\n"
+      "    try:\n"
+      "        _imp('subprocess').run(['/bin/true'])\n"
+      "        print('spawned')\n"
+      "    except OSError:\n"
+      "        print('refused')\n");
+  ExpectContained(result, "system failed: True\nrefused\n");
+}
+
+TEST_F(PythonAttackTest, ThreadsCannotBeStarted) {
+  v1::NodeResult result = RunPython(
+      "    threading = _imp('threading')\n"
+      "    try:\n"
+      "        for _ in range(100):\n"
+      "            threading.Thread(target=lambda: None).start()\n"
+      "        print('started')\n"
+      "    except RuntimeError:\n"
+      "        print('refused')\n");
+  ExpectContained(result, "refused\n");
+}
+
+TEST_F(PythonAttackTest, OutputFloodIsCapped) {
+  v1::NodeResult result = RunPython(
+      "    chunk = 'x' * 65536\n"
+      "    for _ in range(160):\n"
+      "        print(chunk)\n");
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.error().DebugString();
+  EXPECT_TRUE(result.stdout_truncated());
+  EXPECT_LT(result.stdout().size(), 2u << 20);
+}
+
+TEST_F(PythonAttackTest, ResultPrintedToStdoutIsNotTakenForTheResult) {
+  v1::NodeResult result = RunPython(
+      "    print(json.dumps({'ok': True, 'result': {'forged': 1}}))\n"
+      "    os.write(1, b'{\"ok\": true, \"result\": {\"forged\": 2}}')\n");
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_TRUE(result.outputs().empty()) << result.DebugString();
+}
+
+TEST_F(PythonAttackTest, IgnoringTerminationDoesNotOutliveTheDeadline) {
+  v1::NodeResult result = RunPython(
+      "    signal = _imp('signal')\n"
+      "    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):\n"
+      "        signal.signal(s, signal.SIG_IGN)\n"
+      "    while True:\n"
+      "        pass\n");
+  EXPECT_EQ(result.error().code(), v1::TIMEOUT) << result.DebugString();
+}
+
+TEST_F(JavaScriptAttackTest, ForbiddenModulesAreRefused) {
+  for (const char* module : {"child_process", "fs", "net", "vm", "worker_threads"}) {
+    v1::NodeResult result = RunNode(absl::StrCat("function main() { require('", module,
+                                                 "'); return {}; }\n"));
+    EXPECT_EQ(result.status(), v1::NODE_FAILED) << module;
+    EXPECT_EQ(result.error().message(),
+              absl::StrCat("Error: Module \"", module, "\" is not allowed in code nodes"))
+        << result.DebugString();
+  }
+}
+
+TEST_F(JavaScriptAttackTest, ProcessObjectIsAbsent) {
+  v1::NodeResult result = RunNode(
+      "function main() {\n"
+      "  console.log(typeof process, typeof globalThis.process);\n"
+      "  return {};\n"
+      "}\n");
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.stdout(), "undefined undefined\n");
+}
+
+TEST_F(JavaScriptAttackTest, HugeStringFailsTheJobOnly) {
+  v1::NodeResult result = RunNode("function main() { return {s: 'x'.repeat(2 ** 31)}; }\n");
+  EXPECT_EQ(result.status(), v1::NODE_FAILED) << result.DebugString();
+}
+
 }  // namespace
 }  // namespace flowgrid::job
