@@ -85,9 +85,6 @@ class Plan {
   // among the container's outgoing ones.
   const std::vector<int>& incoming(int node) const { return incoming_[node]; }
   const std::vector<int>& outgoing(int node) const { return outgoing_[node]; }
-  const PlanEdge& edge(int node_scope, int edge_index) const {
-    return scopes_[node_scope].edges[edge_index];
-  }
   // The top level's order (scope 0).
   const std::vector<int>& topological_order() const { return scopes_[0].order; }
   // The environment variable, or null.

@@ -326,7 +326,10 @@ void Execution::LaunchIterationItems(int f, int node, Step& step) {
     const graph::Scope& sc = plan_->scope(plan_->child_scope(node));
     for (int e : sc.entry_edges) frame(child).edges[e] = EdgeState::kTaken;
     for (int e : sc.entry_edges) Visit(child, sc.edges[e].target, step);
-    cr = ContainerAt(f, node);  // a nested step may not have moved it, but be safe
+    // An item that finished or failed at once may have failed the
+    // iteration, whose retry replaces this container (or leaves none).
+    cr = ContainerAt(f, node);
+    if (cr == nullptr) return;
   }
   if (finished() || fr.closed || fr.states[local] != NodeState::kRunning || cr->completed ||
       cr->next < cr->items.size() || cr->in_flight > 0) {
