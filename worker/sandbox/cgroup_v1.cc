@@ -39,6 +39,19 @@ class CgroupV1 final : public SlotCgroup {
       return absl::OkStatus();
     }
     const std::string memory_limit = absl::StrCat(limits.memory_bytes);
+    // With swap accounting, memory + swap gets the same bound, or a job
+    // could swap out past its limit. The kernel keeps memsw >= the memory
+    // limit at every write, so a raised limit goes to memsw first.
+    const bool has_memsw = ::access((memory_ + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0;
+    absl::StatusOr<int64_t> current = ReadInt(memory_ + "/memory.limit_in_bytes");
+    if (!current.ok()) return current.status();
+    const bool raising = limits.memory_bytes > *current;
+    if (has_memsw && raising) {
+      if (absl::Status s = WriteFile(memory_ + "/memory.memsw.limit_in_bytes", memory_limit);
+          !s.ok()) {
+        return s;
+      }
+    }
     absl::Status s = WriteFile(memory_ + "/memory.limit_in_bytes", memory_limit);
     if (!s.ok()) {
       // EBUSY: the previous job's page cache is above the new limit and
@@ -49,10 +62,7 @@ class CgroupV1 final : public SlotCgroup {
       s = WriteFile(memory_ + "/memory.limit_in_bytes", memory_limit);
       if (!s.ok()) return s;
     }
-    // With swap accounting, memory + swap gets the same bound, or a job
-    // could swap out past its limit. memsw must stay >= the memory limit,
-    // which was just set, so this write is always valid.
-    if (::access((memory_ + "/memory.memsw.limit_in_bytes").c_str(), F_OK) == 0) {
+    if (has_memsw && !raising) {
       s = WriteFile(memory_ + "/memory.memsw.limit_in_bytes", memory_limit);
       if (!s.ok()) return s;
     }
