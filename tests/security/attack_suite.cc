@@ -1,0 +1,162 @@
+#include "tests/security/attack_suite.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "worker/sandbox/cgroup.h"
+#include "worker/sandbox/kernel_sandbox.h"
+
+namespace flowgrid::security {
+namespace {
+
+constexpr char kRootCanaryFile[] = "/root/.flowgrid-canary";
+
+// The slot cgroups of the worker under attack; one slot, as cases run one
+// job at a time.
+std::unique_ptr<sandbox::SlotCgroups>& SlotCgroups() {
+  static auto* const cgroups = new std::unique_ptr<sandbox::SlotCgroups>;
+  return *cgroups;
+}
+
+void PlantCanaryFile(const std::string& path) {
+  { std::ofstream(path) << kCanaryValue; }
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0) << path;
+}
+
+// The worker as deployed: kernel sandbox with both runtimes' filters, slot
+// cgroups, and secrets within reach of a careless worker.
+class SandboxedWorkerEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    ASSERT_EQ(::setenv("FLOWGRID_CANARY", kCanaryValue, 1), 0);
+    PlantCanaryFile(kRootCanaryFile);
+    std::filesystem::create_directories(kCanaryDir);
+    ASSERT_EQ(::chmod(kCanaryDir, 0755), 0);
+    PlantCanaryFile(kCanaryFile);
+
+    sandbox::KernelSandboxOptions options;
+    options.syscall_profiles = {{"/usr/bin/python3", sandbox::SyscallProfile::kPython},
+                                {"/usr/bin/node", sandbox::SyscallProfile::kNode}};
+    const absl::Status status = sandbox::EnableKernelSandbox(options);
+    ASSERT_TRUE(status.ok()) << "the attack suite runs as root, like the worker: " << status;
+    absl::StatusOr<sandbox::CgroupHierarchy> hierarchy = sandbox::DetectCgroupHierarchy("");
+    ASSERT_TRUE(hierarchy.ok()) << hierarchy.status();
+    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> cgroups =
+        sandbox::SlotCgroups::Create(*hierarchy, "attacks", 1);
+    ASSERT_TRUE(cgroups.ok()) << cgroups.status();
+    SlotCgroups() = *std::move(cgroups);
+  }
+
+  void TearDown() override {
+    SlotCgroups().reset();
+    ::unlink(kRootCanaryFile);
+    std::filesystem::remove_all(kCanaryDir);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new SandboxedWorkerEnvironment);
+
+constexpr char kPythonPrelude[] =
+    "import random, json\n"
+    "os = random._os\n"
+    "_imp = json.__builtins__['__import__']\n"
+    "ctypes = _imp('ctypes')\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "def sys_call(nr, *args):\n"
+    "    rc = libc.syscall(nr, *[ctypes.c_long(a) for a in args])\n"
+    "    return rc if rc >= 0 else -ctypes.get_errno()\n"
+    "_kept = []\n"
+    "def buf(data):\n"
+    "    b = ctypes.create_string_buffer(data, len(data) + 1)\n"
+    "    _kept.append(b)\n"
+    "    return ctypes.addressof(b)\n"
+    "def iovec(address, length):\n"
+    "    return buf(_imp('struct').pack('<QQ', address, length))\n";
+
+v1::NodeResult Run(v1::CodeNode::Language language, std::string code,
+                   const v1::Limits& limits) {
+  v1::Job job;
+  job.set_job_id("attack");
+  job.set_attempt(1);
+  job.set_kind(v1::Job::RUN_CODE);
+  job.set_language(language);
+  job.set_code(std::move(code));
+  *job.mutable_limits() = limits;
+  return job::JobRunner(SuiteRunnerOptions()).Run(job, -1);
+}
+
+}  // namespace
+
+job::JobRunnerOptions SuiteRunnerOptions() {
+  job::JobRunnerOptions options;
+  options.cgroups = SlotCgroups().get();
+  return options;
+}
+
+v1::Limits JobLimits(absl::Duration timeout, int64_t memory_bytes) {
+  v1::Limits limits;
+  limits.set_timeout_ms(absl::ToInt64Milliseconds(timeout));
+  limits.set_memory_bytes(memory_bytes);
+  return limits;
+}
+
+v1::NodeResult RunPython(const std::string& body, const v1::Limits& limits) {
+  return Run(v1::CodeNode::PYTHON3,
+             absl::StrCat(kPythonPrelude, "def main():\n", body, "    return {}\n"), limits);
+}
+
+v1::NodeResult RunNode(const std::string& code, const v1::Limits& limits) {
+  return Run(v1::CodeNode::JAVASCRIPT, code, limits);
+}
+
+void ExpectContained(const v1::NodeResult& result, const std::string& expected) {
+  if (result.status() == v1::NODE_SUCCEEDED) {
+    EXPECT_EQ(result.stdout(), expected);
+  } else {
+    EXPECT_EQ(result.error().code(), v1::SANDBOX_VIOLATION) << result.DebugString();
+  }
+}
+
+void ExpectPrinted(const v1::NodeResult& result, const std::string& expected) {
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(result.stdout(), expected);
+}
+
+void ExpectFailure(const v1::NodeResult& result, v1::ErrorCode code,
+                   const std::string& message_part) {
+  EXPECT_EQ(result.status(), v1::NODE_FAILED) << result.DebugString();
+  EXPECT_EQ(result.error().code(), code) << result.DebugString();
+  EXPECT_TRUE(absl::StrContains(result.error().message(), message_part))
+      << "expected \"" << message_part << "\" in: " << result.error().message();
+}
+
+bool HostProcessWith(const std::string& needle) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::stringstream content;
+    content << cmdline.rdbuf();
+    if (content.str().find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+void AttackTest::TearDown() {
+  {
+    std::unique_ptr<sandbox::SlotCgroups::Lease> slot = SlotCgroups()->Acquire();
+    absl::StatusOr<std::vector<pid_t>> left = (*slot)->Pids();
+    ASSERT_TRUE(left.ok()) << left.status();
+    EXPECT_TRUE(left->empty()) << left->size() << " processes outlived the job";
+  }
+  ExpectPrinted(RunPython("    print(json.dumps({'ok': 1}))\n"), "{\"ok\": 1}\n");
+  ExpectPrinted(RunNode("function main() { console.log('ok'); return {ok: 1}; }\n"), "ok\n");
+}
+
+}  // namespace flowgrid::security
