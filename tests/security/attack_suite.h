@@ -31,6 +31,9 @@ job::JobRunnerOptions SuiteRunnerOptions();
 // limit.
 v1::Limits JobLimits(absl::Duration timeout, int64_t memory_bytes = 0);
 inline constexpr int64_t kMiB = 1 << 20;
+// For jobs a memory limit ends: generous, so that a loaded machine cannot
+// turn MEMORY_LIMIT into TIMEOUT (a passing case never waits for it).
+inline constexpr absl::Duration kMemoryBombDeadline = absl::Seconds(6);
 
 // Python: `body` (lines indented by four spaces) becomes main's body,
 // after a prelude that reaches past the import allow-list on purpose (it

@@ -26,7 +26,7 @@ void ExpectResultRefused(const std::string& value, const std::string& problem) {
 // the slot cgroup's OOM killer or V8's own heap limit ends it.
 void ExpectMemoryBombStopped(const std::string& code) {
   constexpr int64_t kLimit = 128 * kMiB;
-  v1::NodeResult result = RunNode(code, JobLimits(absl::Seconds(3), kLimit));
+  v1::NodeResult result = RunNode(code, JobLimits(kMemoryBombDeadline, kLimit));
   EXPECT_EQ(result.status(), v1::NODE_FAILED) << result.DebugString();
   if (result.error().code() == v1::RUNTIME_ERROR) {
     EXPECT_EQ(result.error().message(),
@@ -304,7 +304,7 @@ TEST_F(JavaScriptAttackTest, TypedArrayMemoryBombIsStopped) {
       "  const hoard = [];\n"
       "  for (;;) hoard.push(new Uint8Array(1 << 20).fill(1));\n"
       "}\n",
-      JobLimits(absl::Seconds(3), 128 * kMiB));
+      JobLimits(kMemoryBombDeadline, 128 * kMiB));
   ExpectFailure(result, v1::MEMORY_LIMIT, "Memory limit of 128 MiB exceeded");
   EXPECT_LE(result.usage().peak_memory_bytes(), 128 * kMiB);
 }

@@ -23,7 +23,7 @@ using PythonAttackTest = AttackTest;
 // and the verdict names the limit.
 void ExpectMemoryBombStopped(const std::string& body) {
   constexpr int64_t kLimit = 64 * kMiB;
-  v1::NodeResult result = RunPython(body, JobLimits(absl::Seconds(3), kLimit));
+  v1::NodeResult result = RunPython(body, JobLimits(kMemoryBombDeadline, kLimit));
   ExpectFailure(result, v1::MEMORY_LIMIT, "Memory limit of 64 MiB exceeded");
   EXPECT_LE(result.usage().peak_memory_bytes(), kLimit);
 }
@@ -419,7 +419,7 @@ TEST_F(PythonAttackTest, UnboundedRecursionFailsClearly) {
       "    def down(n):\n"
       "        return down(n + 1) + 1\n"
       "    down(0)\n",
-      JobLimits(absl::Seconds(3), 64 * kMiB));
+      JobLimits(kMemoryBombDeadline, 64 * kMiB));
   EXPECT_EQ(result.status(), v1::NODE_FAILED) << result.DebugString();
   EXPECT_TRUE(result.error().code() == v1::MEMORY_LIMIT ||
               result.error().code() == v1::RUNTIME_ERROR)
