@@ -12,7 +12,7 @@
 # both with ratios. Every flowgrid-bench JSON report and the cluster logs
 # are kept in --out (default: a new directory under /tmp).
 #
-# Bounded: the default takes about 3 minutes (each case measures for a fixed
+# Bounded: the default takes 2–3 minutes (each case measures for a fixed
 # duration); --smoke runs a handful of runs per case (< 30 s on an idle
 # machine) and is what CI runs (ctest -L bench). Exit status 1 when a case
 # had a run that did not succeed.
