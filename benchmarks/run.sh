@@ -85,6 +85,7 @@ for config in flowgrid baseline; do
   flags=()
   [ "$config" = baseline ] && flags=("${BASELINE_FLAGS_KNOWN[@]}")
   echo "== $config cluster (worker flags: ${flags[*]:-defaults}) ==" >&2
+  rm -rf "$out/$config-data"  # a fresh store: no history from an earlier run in --out
   cluster_start "$bin" "$out/$config-data" 2 "${flags[@]}"
   sleep 2  # let the worker connect and its runtimes start before measuring idle memory
   echo "$config idle after start: $(cluster_memory)" | tee -a "$out/memory.txt" >&2
