@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/value_types.h"
 #include "scheduler/graph/condition_operator.h"
+#include "scheduler/graph/reachability.h"
 #include "scheduler/graph/text_references.h"
 
 namespace flowgrid::graph {
@@ -103,6 +104,8 @@ class PlanBuilder {
 
   CompileResult Build() {
     if (plan_->workflow_.nodes_size() == 0) Add("", "nodes", "workflow has no nodes");
+    // Sub-graphs add their nodes beyond these; the top level is most.
+    plan_->index_.reserve(plan_->workflow_.nodes_size());
     AddScope(-1, plan_->workflow_.nodes(), plan_->workflow_.edges());
     CheckEnvironment();
     CheckNodes();
@@ -113,6 +116,8 @@ class PlanBuilder {
       for (int s = 0; s < plan_->scope_count(); ++s) acyclic &= CheckCycles(s);
       for (int s = 0; s < plan_->scope_count(); ++s) CheckReachability(s);
       if (acyclic) {
+        order_position_.assign(plan_->size(), -1);
+        reachability_.resize(plan_->scope_count());
         for (int s = 0; s < plan_->scope_count(); ++s) ComputeOrder(s);
         CheckSelectors();
       }
@@ -149,6 +154,7 @@ class PlanBuilder {
       plan_->scopes_[s].members.push_back(v);
       plan_->incoming_.emplace_back();
       plan_->outgoing_.emplace_back();
+      successors_.emplace_back();
       if (n.id().empty()) {
         Add("", absl::StrCat(container < 0 ? "" : node(container).id() + ": ", "nodes[", i,
                              "].id"),
@@ -531,64 +537,76 @@ class PlanBuilder {
     return {std::string(kSourceHandle)};
   }
 
+  bool IsAllowedHandle(const v1::Node& source, absl::string_view handle) const {
+    // The common case, without building the list.
+    if (handle == kSourceHandle && !source.has_if_else()) return true;
+    std::vector<std::string> allowed = AllowedHandles(source);
+    return std::find(allowed.begin(), allowed.end(), handle) != allowed.end();
+  }
+
   void IndexEdges() {
     for (int s = 0; s < plan_->scope_count(); ++s) {
-      absl::flat_hash_set<std::tuple<int, std::string, int>> seen;
+      // (source, handle, target); the handles are views of the edges.
+      absl::flat_hash_set<std::tuple<int, absl::string_view, int>> seen;
       const auto& edges = *scope_edges_[s];
+      seen.reserve(edges.size());
+      plan_->scopes_[s].edges.reserve(edges.size());
       int container = scope(s).container;
       for (int i = 0; i < edges.size(); ++i) {
         const v1::Edge& edge = edges[i];
-        std::string field = EdgesField(s, i);
+        // Built only for a diagnostic: most edges have none.
+        auto field = [&] { return EdgesField(s, i); };
         int source = plan_->IndexOf(edge.source());
         int target = plan_->IndexOf(edge.target());
         bool entry = container >= 0 && source == container;
         bool source_ok = source >= 0 && (entry || plan_->scope_of_[source] == s);
         bool target_ok = target >= 0 && plan_->scope_of_[target] == s;
         if (!source_ok) {
-          Add(edge.source(), field + ".source",
+          Add(edge.source(), field() + ".source",
               source < 0 ? absl::StrCat("edge source \"", edge.source(), "\" is not a node")
                          : absl::StrCat("edge source \"", edge.source(),
                                         "\" is not in the same graph as the edge"));
         }
         if (!target_ok) {
-          Add(edge.target(), field + ".target",
+          Add(edge.target(), field() + ".target",
               target < 0 ? absl::StrCat("edge target \"", edge.target(), "\" is not a node")
                          : absl::StrCat("edge target \"", edge.target(),
                                         "\" is not in the same graph as the edge"));
         }
         if (!source_ok || !target_ok) continue;
-        std::string handle =
-            edge.source_handle().empty() ? std::string(kSourceHandle) : edge.source_handle();
-        std::vector<std::string> allowed =
-            entry ? std::vector<std::string>{std::string(kSourceHandle)}
-                  : AllowedHandles(node(source));
-        if (std::find(allowed.begin(), allowed.end(), handle) == allowed.end()) {
-          Add(edge.source(), field + ".source_handle",
+        absl::string_view handle =
+            edge.source_handle().empty() ? kSourceHandle : absl::string_view(edge.source_handle());
+        if (entry ? handle != kSourceHandle : !IsAllowedHandle(node(source), handle)) {
+          std::vector<std::string> allowed = entry
+                                                 ? std::vector<std::string>{std::string(kSourceHandle)}
+                                                 : AllowedHandles(node(source));
+          Add(edge.source(), field() + ".source_handle",
               absl::StrCat("handle \"", handle, "\" does not exist on ",
                            entry ? "an entry edge" : WithArticle(KindName(node(source)) + " node"),
                            " (expected ", absl::StrJoin(allowed, ", "), ")"));
           continue;
         }
         if (!entry && node(source).has_end()) {
-          Add(edge.source(), field, "an end node cannot have outgoing edges");
+          Add(edge.source(), field(), "an end node cannot have outgoing edges");
           continue;
         }
         if (node(target).has_start()) {
-          Add(edge.target(), field, "a start node cannot have incoming edges");
+          Add(edge.target(), field(), "a start node cannot have incoming edges");
           continue;
         }
         if (!seen.emplace(source, handle, target).second) {
-          Add(edge.source(), field,
+          Add(edge.source(), field(),
               absl::StrCat("duplicate edge ", edge.source(), " -> ", edge.target()));
           continue;
         }
         Scope& sc = plan_->scopes_[s];
         int index = static_cast<int>(sc.edges.size());
-        sc.edges.push_back({source, target, handle});
+        sc.edges.push_back({source, target, std::string(handle)});
         if (entry) {
           sc.entry_edges.push_back(index);
         } else {
           plan_->outgoing_[source].push_back(index);
+          successors_[source].push_back(target);
         }
         plan_->incoming_[target].push_back(index);
       }
@@ -601,11 +619,7 @@ class PlanBuilder {
   }
 
   // Successors of `v` inside its scope.
-  std::vector<int> Successors(int v) const {
-    std::vector<int> out;
-    for (int e : plan_->outgoing_[v]) out.push_back(scope(plan_->scope_of_[v]).edges[e].target);
-    return out;
-  }
+  const std::vector<int>& Successors(int v) const { return successors_[v]; }
 
   // Finds strongly connected components of scope `s` (iterative Tarjan)
   // and reports each cycle with its nodes in cycle order.
@@ -619,24 +633,24 @@ class PlanBuilder {
     int next_index = 0, components = 0;
     struct Frame {
       int node;
-      std::vector<int> succ;
+      const std::vector<int>* succ;
       size_t next = 0;
     };
     for (int root = 0; root < n; ++root) {
       if (index[root] >= 0) continue;
-      std::vector<Frame> frames{{root, Successors(members[root])}};
+      std::vector<Frame> frames{{root, &Successors(members[root])}};
       index[root] = low[root] = next_index++;
       stack.push_back(root);
       on_stack[root] = true;
       while (!frames.empty()) {
         Frame& f = frames.back();
-        if (f.next < f.succ.size()) {
-          int w = local(f.succ[f.next++]);
+        if (f.next < f.succ->size()) {
+          int w = local((*f.succ)[f.next++]);
           if (index[w] < 0) {
             index[w] = low[w] = next_index++;
             stack.push_back(w);
             on_stack[w] = true;
-            frames.push_back({w, Successors(members[w])});
+            frames.push_back({w, &Successors(members[w])});
           } else if (on_stack[w]) {
             low[f.node] = std::min(low[f.node], index[w]);
           }
@@ -663,7 +677,7 @@ class PlanBuilder {
     bool acyclic = true;
     for (int v = 0; v < n; ++v) {
       int c = component[v];
-      std::vector<int> succ = Successors(members[v]);
+      const std::vector<int>& succ = Successors(members[v]);
       bool self_loop = std::find(succ.begin(), succ.end(), members[v]) != succ.end();
       if (reported[c] || (size[c] == 1 && !self_loop)) continue;
       reported[c] = true;
@@ -705,18 +719,22 @@ class PlanBuilder {
     } else {
       for (int e : scope(s).entry_edges) roots.push_back(scope(s).edges[e].target);
     }
-    absl::flat_hash_set<int> reached(roots.begin(), roots.end());
+    std::vector<bool> reached(scope(s).members.size(), false);
+    for (int v : roots) reached[plan_->local_index_[v]] = true;
     std::vector<int> todo = roots;
     while (!todo.empty()) {
       int u = todo.back();
       todo.pop_back();
       for (int w : Successors(u)) {
-        if (reached.insert(w).second) todo.push_back(w);
+        if (!reached[plan_->local_index_[w]]) {
+          reached[plan_->local_index_[w]] = true;
+          todo.push_back(w);
+        }
       }
     }
     if (s > 0 && roots.empty()) return;  // already reported: no entry edge
     for (int v : scope(s).members) {
-      if (reached.contains(v)) continue;
+      if (reached[plan_->local_index_[v]]) continue;
       Add(node(v).id(), "",
           s == 0 ? "node is not reachable from the start node"
                  : absl::StrCat("node is not reachable from the entry of ",
@@ -730,19 +748,21 @@ class PlanBuilder {
   void ComputeOrder(int s) {
     Scope& sc = plan_->scopes_[s];
     std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
-    absl::flat_hash_map<int, int> pending;
+    // By local index: incoming edges from nodes not yet ordered.
+    std::vector<int> pending(sc.members.size(), 0);
     for (int v : sc.members) {
       int internal = 0;
       for (int e : plan_->incoming_[v]) internal += sc.edges[e].source != sc.container;
-      pending[v] = internal;
+      pending[plan_->local_index_[v]] = internal;
       if (internal == 0) ready.push(v);
     }
     while (!ready.empty()) {
       int v = ready.top();
       ready.pop();
+      order_position_[v] = static_cast<int>(sc.order.size());
       sc.order.push_back(v);
       for (int w : Successors(v)) {
-        if (--pending[w] == 0) ready.push(w);
+        if (--pending[plan_->local_index_[w]] == 0) ready.push(w);
       }
     }
   }
@@ -756,7 +776,7 @@ class PlanBuilder {
   Visibility Visible(int source, int v) {
     for (int current = v; current >= 0;) {
       int s = plan_->scope_of_[current];
-      if (plan_->scope_of_[source] == s && source != current && Ancestors(current).contains(source)) {
+      if (plan_->scope_of_[source] == s && IsAncestor(source, current)) {
         return Visibility::kUpstream;
       }
       int container = scope(s).container;
@@ -766,23 +786,23 @@ class PlanBuilder {
     return Visibility::kHidden;
   }
 
-  const absl::flat_hash_set<int>& Ancestors(int v) {
-    auto [it, inserted] = ancestors_.try_emplace(v);
-    if (!inserted) return it->second;
-    absl::flat_hash_set<int> seen;
-    std::vector<int> todo{v};
-    const Scope& sc = scope(plan_->scope_of_[v]);
-    while (!todo.empty()) {
-      int u = todo.back();
-      todo.pop_back();
-      for (int e : plan_->incoming_[u]) {
-        int w = sc.edges[e].source;
-        if (w == sc.container) continue;
-        if (seen.insert(w).second) todo.push_back(w);
+  // Whether `source` reaches `v` in their scope (both are members of it).
+  bool IsAncestor(int source, int v) {
+    int s = plan_->scope_of_[v];
+    std::unique_ptr<Reachability>& reach = reachability_[s];
+    if (reach == nullptr) {
+      // Number the scope's nodes by their position in its order.
+      const Scope& sc = scope(s);
+      std::vector<std::vector<int>> predecessors(sc.order.size());
+      for (size_t p = 0; p < sc.order.size(); ++p) {
+        for (int e : plan_->incoming_[sc.order[p]]) {
+          int w = sc.edges[e].source;
+          if (w != sc.container) predecessors[p].push_back(order_position_[w]);
+        }
       }
+      reach = std::make_unique<Reachability>(predecessors);
     }
-    it->second = std::move(seen);
-    return it->second;
+    return reach->Reaches(order_position_[source], order_position_[v]);
   }
 
   // The declared type of a node's output, or nullopt when it has no such
@@ -848,11 +868,10 @@ class PlanBuilder {
   std::optional<v1::Type> CheckSelector(int v, const std::string& field, const Strings& sel) {
     const v1::Node& n = node(v);
     if (sel.size() < 2) return std::nullopt;  // shape reported with the node
-    std::string shown = Shown(sel);
     if (sel[0] == kSystemRoot) {
       const auto& names = kSystemVariables;
       if (std::find(std::begin(names), std::end(names), sel[1]) == std::end(names)) {
-        Add(n.id(), field, absl::StrCat("selector ", shown, ": \"", sel[1],
+        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": \"", sel[1],
                                         "\" is not a system variable (expected one of ",
                                         absl::StrJoin(names, ", "), ")"));
         return std::nullopt;
@@ -862,7 +881,7 @@ class PlanBuilder {
     if (sel[0] == kEnvironmentRoot) {
       const v1::EnvironmentVariable* env = plan_->environment(sel[1]);
       if (env == nullptr) {
-        Add(n.id(), field, absl::StrCat("selector ", shown, ": environment variable \"", sel[1],
+        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": environment variable \"", sel[1],
                                         "\" is not defined"));
         return std::nullopt;
       }
@@ -870,13 +889,13 @@ class PlanBuilder {
     }
     int source = plan_->IndexOf(sel[0]);
     if (source < 0) {
-      Add(n.id(), field, absl::StrCat("selector ", shown, " names node \"", sel[0],
+      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
                                       "\", which does not exist"));
       return std::nullopt;
     }
     Visibility visibility = Visible(source, v);
     if (visibility == Visibility::kHidden) {
-      Add(n.id(), field, absl::StrCat("selector ", shown, " names node \"", sel[0],
+      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
                                       "\", which is not upstream of this node"));
       return std::nullopt;
     }
@@ -885,7 +904,7 @@ class PlanBuilder {
                                        ? InnerType(src, sel[1])
                                        : OutputType(src, sel[1]);
     if (!type) {
-      Add(n.id(), field, absl::StrCat("selector ", shown, ": node \"", sel[0],
+      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
                                       "\" has no output \"", sel[1], "\""));
       return std::nullopt;
     }
@@ -893,7 +912,7 @@ class PlanBuilder {
                    visibility == Visibility::kUpstream;
     if (grouped) {
       if (sel.size() < 3 || sel[2] != "output") {
-        Add(n.id(), field, absl::StrCat("selector ", shown, ": a grouped aggregator's outputs are [",
+        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": a grouped aggregator's outputs are [",
                                         sel[0], ", ", sel[1], ", output]"));
         return std::nullopt;
       }
@@ -1076,7 +1095,12 @@ class PlanBuilder {
 
   std::shared_ptr<Plan> plan_;
   std::vector<const google::protobuf::RepeatedPtrField<v1::Edge>*> scope_edges_;
-  absl::flat_hash_map<int, absl::flat_hash_set<int>> ancestors_;
+  // Per node: its position in its scope's order.
+  std::vector<int> order_position_;
+  // Per node: the targets of its outgoing_ edges.
+  std::vector<std::vector<int>> successors_;
+  // Per scope, built on the first selector check inside it.
+  std::vector<std::unique_ptr<Reachability>> reachability_;
   std::vector<Diagnostic> diagnostics_;
 };
 
