@@ -24,7 +24,8 @@ void Dispatcher::Enqueue(const JobKey& key, v1::Job job) {
   job.set_job_id(key.ToJobId());
   job.set_attempt(1);
   absl::MutexLock lock(&mu_);
-  queue_.push_back({key, 1, std::move(job)});
+  v1::CodeNode::Language runtime = RequiredRuntime(job);
+  queues_[runtime].push_back({key, 1, std::move(job), /*cancelled=*/false, next_order_++});
   PumpLocked();
 }
 
@@ -32,8 +33,11 @@ int64_t Dispatcher::AddWorker(std::string worker_id, int slots,
                               std::vector<v1::CodeNode::Language> runtimes, WorkerSink sink) {
   absl::MutexLock lock(&mu_);
   int64_t handle = next_handle_++;
-  workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0), std::move(runtimes),
-                                  std::move(sink), /*draining=*/false, {}});
+  auto [it, inserted] =
+      workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0),
+                                      std::move(runtimes), std::move(sink), /*draining=*/false,
+                                      /*running=*/{}, /*indexed_free=*/0});
+  IndexLocked(handle, it->second);
   PumpLocked();
   return handle;
 }
@@ -44,6 +48,7 @@ void Dispatcher::RemoveWorker(int64_t handle) {
     absl::MutexLock lock(&mu_);
     auto it = workers_.find(handle);
     if (it == workers_.end()) return;
+    UnindexLocked(handle, it->second);
     for (auto& [job_id, held] : it->second.running) {
       RequeueOrFailLocked(std::move(held), it->second.worker_id, lost);
     }
@@ -72,7 +77,9 @@ void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_i
   held.delivery += 1;
   held.job.set_attempt(held.delivery);
   // Requeued work goes first: it has waited longest.
-  queue_.push_front(std::move(held));
+  held.order = next_front_order_--;
+  v1::CodeNode::Language runtime = RequiredRuntime(held.job);
+  queues_[runtime].push_front(std::move(held));
 }
 
 void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
@@ -90,6 +97,7 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
     }
     QueuedJob held = std::move(job->second);
     it->second.running.erase(job);
+    IndexLocked(handle, it->second);
     // A worker that could not start the job (e.g. it began draining) hands
     // it back: run it elsewhere.
     if (result.result().status() == v1::NODE_FAILED &&
@@ -108,13 +116,16 @@ void Dispatcher::SetFreeSlots(int64_t handle, int free_slots) {
   auto it = workers_.find(handle);
   if (it == workers_.end()) return;
   it->second.capacity = static_cast<int>(it->second.running.size()) + std::max(free_slots, 0);
+  IndexLocked(handle, it->second);
   PumpLocked();
 }
 
 void Dispatcher::SetDraining(int64_t handle) {
   absl::MutexLock lock(&mu_);
   auto it = workers_.find(handle);
-  if (it != workers_.end()) it->second.draining = true;
+  if (it == workers_.end()) return;
+  it->second.draining = true;
+  IndexLocked(handle, it->second);
 }
 
 void Dispatcher::CancelRun(const std::string& run_id) {
@@ -128,7 +139,9 @@ void Dispatcher::CancelJob(const JobKey& key) {
 }
 
 void Dispatcher::CancelLocked(const std::function<bool(const JobKey&)>& matches) {
-  std::erase_if(queue_, [&](const QueuedJob& q) { return matches(q.key); });
+  for (auto& [runtime, queue] : queues_) {
+    std::erase_if(queue, [&](const QueuedJob& q) { return matches(q.key); });
+  }
   for (auto& [handle, worker] : workers_) {
     for (auto& [job_id, held] : worker.running) {
       if (held.cancelled || !matches(held.key)) continue;
@@ -144,7 +157,7 @@ void Dispatcher::CancelLocked(const std::function<bool(const JobKey&)>& matches)
 Dispatcher::Stats Dispatcher::stats() const {
   absl::MutexLock lock(&mu_);
   Stats s;
-  s.queued = static_cast<int>(queue_.size());
+  for (const auto& [runtime, queue] : queues_) s.queued += static_cast<int>(queue.size());
   s.workers = static_cast<int>(workers_.size());
   for (const auto& [handle, worker] : workers_) {
     s.running += static_cast<int>(worker.running.size());
@@ -154,37 +167,52 @@ Dispatcher::Stats Dispatcher::stats() const {
   return s;
 }
 
-// FIFO, except that a job no free worker can run (its runtime is missing)
-// does not hold back the jobs behind it.
+// FIFO across runtimes, except that a job no free worker can run (its
+// runtime is missing or busy) does not hold back the jobs behind it: each
+// step takes, among the runtimes some free worker runs, the queue whose
+// first job came first.
 void Dispatcher::PumpLocked() {
-  for (auto job = queue_.begin(); job != queue_.end();) {
-    v1::CodeNode::Language runtime = RequiredRuntime(job->job);
-    Worker* best = nullptr;
-    int best_free = 0;
-    bool any_free = false;
-    for (auto& [handle, worker] : workers_) {
-      int free = worker.capacity - static_cast<int>(worker.running.size());
-      if (worker.draining || free <= 0) continue;
-      any_free = true;
-      bool runs = std::find(worker.runtimes.begin(), worker.runtimes.end(), runtime) !=
-                  worker.runtimes.end();
-      if (runs && free > best_free) {
-        best = &worker;
-        best_free = free;
+  while (true) {
+    std::deque<QueuedJob>* queue = nullptr;
+    const FreeIndex* candidates = nullptr;
+    for (auto& [runtime, jobs] : queues_) {
+      if (jobs.empty()) continue;
+      auto free = free_.find(runtime);
+      if (free == free_.end() || free->second.empty()) continue;
+      if (queue == nullptr || jobs.front().order < queue->front().order) {
+        queue = &jobs;
+        candidates = &free->second;
       }
     }
-    if (!any_free) return;
-    if (best == nullptr) {
-      ++job;
-      continue;
-    }
+    if (queue == nullptr) return;
+    int64_t handle = candidates->begin()->second;
+    Worker& best = workers_.find(handle)->second;
+    QueuedJob job = std::move(queue->front());
+    queue->pop_front();
     v1::SchedulerMessage message;
-    *message.mutable_job() = job->job;
-    best->sink(message);
-    std::string job_id = job->job.job_id();
-    best->running.emplace(std::move(job_id), std::move(*job));
-    job = queue_.erase(job);
+    *message.mutable_job() = job.job;
+    best.sink(message);
+    std::string job_id = job.job.job_id();
+    best.running.emplace(std::move(job_id), std::move(job));
+    IndexLocked(handle, best);
   }
+}
+
+void Dispatcher::UnindexLocked(int64_t handle, Worker& worker) {
+  if (worker.indexed_free == 0) return;
+  for (v1::CodeNode::Language runtime : worker.runtimes) {
+    free_[runtime].erase({-worker.indexed_free, handle});
+  }
+  worker.indexed_free = 0;
+}
+
+void Dispatcher::IndexLocked(int64_t handle, Worker& worker) {
+  int free = worker.draining ? 0 : std::max(worker.free(), 0);
+  if (free == worker.indexed_free) return;
+  UnindexLocked(handle, worker);
+  if (free == 0) return;
+  for (v1::CodeNode::Language runtime : worker.runtimes) free_[runtime].insert({-free, handle});
+  worker.indexed_free = free;
 }
 
 void Dispatcher::Deliver(std::vector<Delivery> deliveries) {

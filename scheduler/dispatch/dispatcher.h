@@ -1,8 +1,12 @@
 // dispatch::Dispatcher — the ready queue, the connected workers and their
 // credits.
 //
-// Jobs wait in a FIFO queue until a worker has a free slot; a worker never
-// holds more jobs than the slots it announced. When a worker goes away, the
+// Jobs wait in FIFO order until a worker that runs their runtime has a
+// free slot (a job no free worker can run does not hold back the jobs
+// behind it); a worker never holds more jobs than the slots it announced,
+// and a job goes to the worker with the most free slots. Jobs wait in one
+// queue per runtime and free workers are indexed per runtime, so handing
+// out a job costs O(log workers) however long the queues are. When a worker goes away, the
 // jobs it held are requeued with attempt+1, up to `max_attempts`, after
 // which they finish with WORKER_LOST. A result is accepted only from the
 // worker that holds that exact attempt, so a late result of a lost attempt
@@ -13,7 +17,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -93,6 +100,8 @@ class Dispatcher {
     int delivery;  // 1 for the first
     v1::Job job;
     bool cancelled = false;
+    // Place in the FIFO order across runtimes (smaller goes first).
+    int64_t order = 0;
   };
   struct Worker {
     std::string worker_id;
@@ -102,7 +111,14 @@ class Dispatcher {
     bool draining = false;
     // Jobs held by this worker, by job id.
     absl::flat_hash_map<std::string, QueuedJob> running;
+    // Its key in free_ (free slots when last indexed); 0: not indexed.
+    int indexed_free = 0;
+
+    int free() const { return capacity - static_cast<int>(running.size()); }
   };
+  // Workers with free slots as (-free slots, handle): most free first, then
+  // the oldest.
+  using FreeIndex = std::set<std::pair<int, int64_t>>;
   struct Delivery {
     JobKey key;
     v1::NodeResult result;
@@ -114,6 +130,10 @@ class Dispatcher {
                            std::vector<Delivery>& lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued jobs to workers with free slots, least loaded first.
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Brings the worker's entries in free_ up to date with its free slots
+  // and draining state; call after every change of either.
+  void IndexLocked(int64_t handle, Worker& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void UnindexLocked(int64_t handle, Worker& worker) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Cancels the matching queued and running jobs.
   void CancelLocked(const std::function<bool(const JobKey&)>& matches)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -122,8 +142,15 @@ class Dispatcher {
   const ResultHandler on_result_;
   const DispatcherOptions options_;
   mutable absl::Mutex mu_;
-  std::deque<QueuedJob> queue_ ABSL_GUARDED_BY(mu_);
+  // Waiting jobs, one FIFO per runtime. New jobs take increasing orders,
+  // requeued ones decreasing orders (they go first).
+  std::map<v1::CodeNode::Language, std::deque<QueuedJob>> queues_ ABSL_GUARDED_BY(mu_);
+  int64_t next_order_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t next_front_order_ ABSL_GUARDED_BY(mu_) = -1;
   absl::flat_hash_map<int64_t, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  // Per runtime, the workers running it that have free slots and are not
+  // draining.
+  std::map<v1::CodeNode::Language, FreeIndex> free_ ABSL_GUARDED_BY(mu_);
   int64_t next_handle_ ABSL_GUARDED_BY(mu_) = 1;
 };
 

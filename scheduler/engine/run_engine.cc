@@ -130,7 +130,8 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
                                                    std::move(system), options_.execution);
   run.log = std::make_shared<RunEventLog>();
   std::string run_id = record.run_id;
-  timers_.Schedule(absl::Now() + options_.max_run_time, [this, run_id] { OnDeadline(run_id); });
+  run.deadline =
+      timers_.Schedule(absl::Now() + options_.max_run_time, [this, run_id] { OnDeadline(run_id); });
   ApplyLocked(run_id, run, run.execution->Start());
   return SubmitResult{run_id, false};
 }
@@ -188,7 +189,7 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
     // The history is the source of truth; without it the run cannot go on.
     LogError(absl::StrCat("run ", run_id, ": cannot persist events: ", s.message()));
   }
-  run.log->Append(step.events);
+  run.log->Append(std::move(step.events));
   for (const run::JobRef& job : step.cancelled_jobs) {
     dispatcher_.CancelJob({run_id, job.task, job.attempt});
   }
@@ -203,7 +204,10 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
     timers_.Schedule(now_time + absl::Milliseconds(timer.delay_ms),
                      [this, run_id, id] { OnTimer(run_id, id); });
   }
-  if (run.execution->finished()) active_.erase(run_id);
+  if (run.execution->finished()) {
+    timers_.Cancel(run.deadline);
+    active_.erase(run_id);
+  }
 }
 
 }  // namespace flowgrid::engine

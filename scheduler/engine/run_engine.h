@@ -92,6 +92,8 @@ class RunEngine {
     std::unique_ptr<run::Execution> execution;
     std::shared_ptr<RunEventLog> log;
     int64_t next_sequence = 1;
+    // The max_run_time timer, cancelled when the run ends.
+    TimerQueue::TimerId deadline;
   };
 
   void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);

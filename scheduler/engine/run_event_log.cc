@@ -4,11 +4,11 @@
 
 namespace flowgrid::engine {
 
-void RunEventLog::Append(const std::vector<v1::RunEvent>& events) {
+void RunEventLog::Append(std::vector<v1::RunEvent> events) {
   absl::MutexLock lock(&mu_);
-  for (const v1::RunEvent& event : events) {
-    events_.push_back(event);
+  for (v1::RunEvent& event : events) {
     finished_ |= event.has_run_finished();
+    events_.push_back(std::move(event));
   }
 }
 

@@ -18,7 +18,7 @@ class RunEventLog {
   explicit RunEventLog(int64_t first_sequence = 1) : first_sequence_(first_sequence) {}
 
   // Appends events (sequence numbers consecutive) and wakes waiters.
-  void Append(const std::vector<v1::RunEvent>& events);
+  void Append(std::vector<v1::RunEvent> events);
 
   // Events with sequence > after_sequence. If there are none yet and the
   // run has not finished, waits up to `timeout` for some.

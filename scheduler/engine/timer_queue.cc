@@ -14,26 +14,32 @@ TimerQueue::~TimerQueue() {
   thread_.join();
 }
 
-void TimerQueue::Schedule(absl::Time when, std::function<void()> callback) {
+TimerQueue::TimerId TimerQueue::Schedule(absl::Time when, std::function<void()> callback) {
   absl::MutexLock lock(&mu_);
-  entries_.push({when, next_order_++, std::move(callback)});
+  TimerId id{when, next_order_++};
+  entries_.emplace(id, std::move(callback));
+  return id;
+}
+
+void TimerQueue::Cancel(const TimerId& id) {
+  absl::MutexLock lock(&mu_);
+  entries_.erase(id);
 }
 
 void TimerQueue::Loop() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    // Wake for a new earlier entry, for stop, or when the first one is due.
-    absl::Time due = entries_.empty() ? absl::InfiniteFuture() : entries_.top().when;
-    size_t seen = entries_.size();
-    auto changed = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return stopping_ || entries_.size() != seen ||
-             (!entries_.empty() && entries_.top().when <= absl::Now());
+    // Sleep until the first entry is due; wake early only for stop or for
+    // a new entry due sooner (not for every timer added behind it).
+    absl::Time due = entries_.empty() ? absl::InfiniteFuture() : entries_.begin()->first.first;
+    auto sooner = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return stopping_ || (!entries_.empty() && entries_.begin()->first.first < due);
     };
-    mu_.AwaitWithDeadline(absl::Condition(&changed), due);
+    mu_.AwaitWithDeadline(absl::Condition(&sooner), due);
     if (stopping_) return;
-    if (entries_.empty() || entries_.top().when > absl::Now()) continue;
-    std::function<void()> callback = entries_.top().callback;
-    entries_.pop();
+    if (entries_.empty() || entries_.begin()->first.first > absl::Now()) continue;
+    std::function<void()> callback = std::move(entries_.begin()->second);
+    entries_.erase(entries_.begin());
     mu_.Unlock();
     callback();
     mu_.Lock();

@@ -170,6 +170,46 @@ TEST_F(DispatcherTest, JobsGoOnlyToWorkersWithTheirRuntime) {
   EXPECT_EQ(node[0].job().job_id(), "r/1/1");
 }
 
+TEST_F(DispatcherTest, JobsOfDifferentRuntimesKeepTheirSubmissionOrder) {
+  Enqueue("r", 1, v1::CodeNode::JAVASCRIPT);
+  Enqueue("r", 2, v1::CodeNode::PYTHON3);
+  Enqueue("r", 3, v1::CodeNode::JAVASCRIPT);
+  Enqueue("r", 4, v1::CodeNode::PYTHON3);
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("both", 1, &inbox, {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT});
+  for (int done = 0; done < 3; ++done) {
+    ASSERT_EQ(inbox.size(), static_cast<size_t>(done + 1));
+    dispatcher_.OnResult(w, ResultFor(inbox.back()));
+  }
+  ASSERT_EQ(inbox.size(), 4u);
+  EXPECT_EQ(inbox[0].job().job_id(), "r/1/1");
+  EXPECT_EQ(inbox[1].job().job_id(), "r/2/1");
+  EXPECT_EQ(inbox[2].job().job_id(), "r/3/1");
+  EXPECT_EQ(inbox[3].job().job_id(), "r/4/1");
+}
+
+TEST_F(DispatcherTest, RequeuedJobsGoBeforeEarlierQueuedOnes) {
+  std::vector<v1::SchedulerMessage> lost, next;
+  int64_t first = AddWorker("first", 1, &lost);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  dispatcher_.RemoveWorker(first);
+  AddWorker("next", 1, &next);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].job().job_id(), "r/1/1");
+  EXPECT_EQ(next[0].job().attempt(), 2);
+}
+
+TEST_F(DispatcherTest, ADrainingWorkerRegainsNoSlotsFromCredits) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 1, &inbox);
+  dispatcher_.SetDraining(w);
+  dispatcher_.SetFreeSlots(w, 4);
+  Enqueue("r", 1);
+  EXPECT_TRUE(inbox.empty());
+  EXPECT_EQ(dispatcher_.stats().queued, 1);
+}
+
 TEST_F(DispatcherTest, CancelJobCancelsOnlyThatJob) {
   std::vector<v1::SchedulerMessage> inbox;
   int64_t w = AddWorker("w", 1, &inbox);
