@@ -3,8 +3,6 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
@@ -24,14 +22,9 @@ google::protobuf::Timestamp Now() {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(absl::Now()));
 }
 
-// A stable id of the workflow's definition (sys.workflow_id).
-std::string WorkflowId(const v1::Workflow& workflow) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  workflow.SerializeToCodedStream(&coded);
-  coded.Trim();
+// A stable id of the workflow's definition (sys.workflow_id), from its
+// CanonicalBytes.
+std::string WorkflowId(const std::string& bytes) {
   uint64_t hash = 14695981039346656037ull;  // FNV-1a: stable across processes
   for (unsigned char c : bytes) hash = (hash ^ c) * 1099511628211ull;
   return absl::StrFormat("%016x", hash);
@@ -100,11 +93,17 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
 
 absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap inputs,
                                                ValueMap system, std::string idempotency_key) {
-  graph::CompileResult compiled = graph::Plan::Compile(std::move(workflow));
-  if (!compiled.diagnostics.empty()) return graph::DiagnosticsToStatus(compiled.diagnostics);
-  graph::CheckedInputs checked = graph::CheckRunInputs(*compiled.plan, inputs);
-  std::vector<graph::Diagnostic> problems = code_checks_.Check(*compiled.plan,
-                                                               options_.code_check_budget);
+  std::string canonical = CanonicalBytes(workflow);
+  std::shared_ptr<const graph::Plan> plan = plans_.Find(canonical);
+  const bool cached = plan != nullptr;
+  if (!cached) {
+    graph::CompileResult compiled = graph::Plan::Compile(std::move(workflow));
+    if (!compiled.diagnostics.empty()) return graph::DiagnosticsToStatus(compiled.diagnostics);
+    plan = std::move(compiled.plan);
+    plans_.Insert(canonical, plan);
+  }
+  graph::CheckedInputs checked = graph::CheckRunInputs(*plan, inputs);
+  std::vector<graph::Diagnostic> problems = code_checks_.Check(*plan, options_.code_check_budget);
   problems.insert(problems.end(), checked.diagnostics.begin(), checked.diagnostics.end());
   if (!problems.empty()) return graph::DiagnosticsToStatus(problems);
 
@@ -118,15 +117,20 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   store::NewRun record;
   record.run_id = NewRunId();
   record.idempotency_key = std::move(idempotency_key);
-  record.workflow = compiled.plan->workflow();
+  // A cached plan leaves the submitted copy unused: the record takes it.
+  if (cached) {
+    record.workflow = std::move(workflow);
+  } else {
+    record.workflow = plan->workflow();
+  }
   record.inputs = checked.values;
   record.created_at = absl::Now();
   if (absl::Status s = store_->CreateRun(record); !s.ok()) return s;
 
   system["workflow_run_id"] = StringValue(record.run_id);
-  system["workflow_id"] = StringValue(WorkflowId(compiled.plan->workflow()));
+  system["workflow_id"] = StringValue(WorkflowId(canonical));
   ActiveRun& run = active_[record.run_id];
-  run.execution = std::make_unique<run::Execution>(compiled.plan, std::move(checked.values),
+  run.execution = std::make_unique<run::Execution>(std::move(plan), std::move(checked.values),
                                                    std::move(system), options_.execution);
   run.log = std::make_shared<RunEventLog>();
   std::string run_id = record.run_id;

@@ -19,6 +19,7 @@
 #include "scheduler/engine/job_builder.h"
 #include "scheduler/engine/job_waiter.h"
 #include "scheduler/engine/node_runner.h"
+#include "scheduler/engine/plan_cache.h"
 #include "scheduler/engine/run_event_log.h"
 #include "scheduler/engine/timer_queue.h"
 #include "scheduler/graph/plan.h"
@@ -110,6 +111,7 @@ class RunEngine {
   JobWaiter waiter_{&dispatcher_};
   CodeChecks code_checks_{&waiter_, &dispatcher_};
   NodeRunner node_runner_;
+  PlanCache plans_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, ActiveRun> active_ ABSL_GUARDED_BY(mu_);
   // Last member: its thread stops first, before anything it calls into.
