@@ -1,6 +1,6 @@
 // The Value JSON codec (common/value_json, common/json_value_reader):
 // decoding and encoding a small value (a typical code-node result) and a
-// large one (a list of 1,000 records, about 100 KB of JSON).
+// large one (a list of 1,000 records, about 125 KB of JSON).
 #include <string>
 
 #include "absl/strings/str_cat.h"
