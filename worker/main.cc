@@ -45,6 +45,10 @@ ABSL_FLAG(bool, insecure_no_sandbox, false,
           "DEVELOPMENT ONLY: run jobs without the kernel sandbox (namespaces, read-only "
           "mounts, unprivileged uid, seccomp) when it cannot be set up, instead of refusing "
           "to start");
+ABSL_FLAG(std::string, sandbox_root_parent, "/run",
+          "Existing directory where the worker prepares the jobs' read-only root "
+          "(flowgrid-root-<pid>, removed at exit; one left by a killed worker is removed by the "
+          "next start)");
 ABSL_FLAG(int, sandbox_uid_base, 60000,
           "Jobs run as uid = gid = base + i (one i per concurrent job); these ids must own "
           "no files");
@@ -59,6 +63,7 @@ absl::Status SetUpKernelSandbox(const std::string& python, const std::string& no
   flowgrid::sandbox::KernelSandboxOptions options;
   options.uid_base = static_cast<uid_t>(absl::GetFlag(FLAGS_sandbox_uid_base));
   options.uid_count = slots;
+  options.root.parent_dir = absl::GetFlag(FLAGS_sandbox_root_parent);
   options.syscall_profiles[python] = flowgrid::sandbox::SyscallProfile::kPython;
   if (!node.empty()) options.syscall_profiles[node] = flowgrid::sandbox::SyscallProfile::kNode;
   if (absl::Status status = flowgrid::sandbox::EnableKernelSandbox(options); !status.ok()) {

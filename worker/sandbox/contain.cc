@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "worker/sandbox/credentials.h"
+#include "worker/sandbox/job_root.h"
 #include "worker/sandbox/mounts.h"
 #include "worker/sandbox/namespaces.h"
 #include "worker/sandbox/privileges.h"
@@ -27,7 +28,8 @@ enum class ChildStep {
   kResetSignals,
   kStartOwnSession,
   kJoinNetworkNamespace,
-  kMountFilesystems,
+  kEnterJobRoot,
+  kMountScratch,
   kArrangeFds,
   kApplyRlimits,
   kDropCredentials,
@@ -43,7 +45,8 @@ const char* StepName(ChildStep step) {
     case ChildStep::kResetSignals: return "reset signals";
     case ChildStep::kStartOwnSession: return "start own session";
     case ChildStep::kJoinNetworkNamespace: return "join network namespace";
-    case ChildStep::kMountFilesystems: return "mount file systems";
+    case ChildStep::kEnterJobRoot: return "enter job root";
+    case ChildStep::kMountScratch: return "mount scratch file systems";
     case ChildStep::kArrangeFds: return "arrange descriptors";
     case ChildStep::kApplyRlimits: return "apply rlimits";
     case ChildStep::kDropCredentials: return "drop credentials";
@@ -91,8 +94,11 @@ int RunChildPipeline(void* raw_args) noexcept {
     if (int err = JoinNetworkNamespace(isolation->netns_fd); err != 0) {
       return Fail(args, ChildStep::kJoinNetworkNamespace, err);
     }
-    if (int err = ApplyMountPlan(*isolation->mounts); err != 0) {
-      return Fail(args, ChildStep::kMountFilesystems, err);
+    if (int err = EnterJobRoot(isolation->root_dir); err != 0) {
+      return Fail(args, ChildStep::kEnterJobRoot, err);
+    }
+    if (int err = MountJobScratch(*isolation->scratch); err != 0) {
+      return Fail(args, ChildStep::kMountScratch, err);
     }
   }
   if (int err = ArrangeChildFds(spec.fds); err != 0) {

@@ -1,53 +1,33 @@
-// The file system view of a job's child process, set up in its new mount
-// namespace (the copy of the worker's mounts that CLONE_NEWNS gave it).
-//
-// The parent builds a MountPlan once (a list of plain mount(2) calls, with
-// every string prepared); the child only executes it, allocation-free:
-//   1. every mount private, so nothing propagates to or from the host;
-//   2. the whole tree read-only and nosuid (mount_setattr, recursive);
-//   3. fresh size-limited tmpfs on /tmp and /dev/shm — private to the job
-//      and gone with it, so nothing persists from one job to the next;
-//   4. a new /proc for the job's pid namespace (the inherited one would
-//      show every host process);
-//   5. an empty, read-only tmpfs over each hidden directory (/root, the
-//      worker's data directories).
-// Without a zygote there is no per-worker pivot into a minimal root yet: the
-// job sees the host's (read-only) tree.
+// The per-job scratch mounts of a job's child, made in its own mount
+// namespace after it entered the job root (job_root.h), or per job in the
+// children of a zygote that entered the root once:
+//   - a fresh size-limited tmpfs on /tmp and on /dev/shm, private to the
+//     job and gone with it, so nothing persists from one job to the next;
+//   - a new /proc for the job's pid namespace (the inherited one would show
+//     every host process).
+// The parent prepares the strings once; the child only makes the mount(2)
+// calls, allocation-free.
 #ifndef FLOWGRID_WORKER_SANDBOX_MOUNTS_H_
 #define FLOWGRID_WORKER_SANDBOX_MOUNTS_H_
 
 #include <string>
-#include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace flowgrid::sandbox {
 
-struct MountOptions {
-  // Size of each job's /tmp and /dev/shm.
-  std::string tmpfs_size = "64m";
-  // Directories replaced by an empty read-only tmpfs; missing ones are
-  // skipped.
-  std::vector<std::string> hidden_dirs = {"/root"};
+struct ScratchMounts {
+  // tmpfs options of /tmp and /dev/shm ("size=…,mode=1777").
+  std::string tmpfs_data;
 };
 
-struct MountStep {
-  std::string source;
-  std::string target;
-  std::string fstype;
-  unsigned long flags = 0;
-  std::string data;
-};
+// Parent side. `tmpfs_size` is the size of each of /tmp and /dev/shm in
+// tmpfs syntax ("64m").
+ScratchMounts MakeScratchMounts(absl::string_view tmpfs_size);
 
-struct MountPlan {
-  std::vector<MountStep> steps;  // after the tree is made private and read-only
-};
-
-// Parent side. Fails if a required mount point (/tmp, /proc) is missing.
-absl::StatusOr<MountPlan> BuildMountPlan(const MountOptions& options);
-
-// Child side, async-signal-safe. Returns 0 or errno.
-int ApplyMountPlan(const MountPlan& plan) noexcept;
+// Child side, async-signal-safe, after EnterJobRoot (the mount points are
+// the root's). Returns 0 or errno.
+int MountJobScratch(const ScratchMounts& scratch) noexcept;
 
 }  // namespace flowgrid::sandbox
 

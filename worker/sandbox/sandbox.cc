@@ -80,7 +80,8 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   if (kernel != nullptr) {
     absl::StatusOr<uid_t> uid = kernel->uids().Acquire();
     if (!uid.ok()) return uid.status();
-    isolation = ChildIsolation{kernel->netns_fd(), &kernel->mounts(), *uid, *uid,
+    isolation = ChildIsolation{kernel->netns_fd(), kernel->root_dir().c_str(),
+                               &kernel->scratch(), *uid, *uid,
                                kernel->SeccompFor(request.executable)};
     spec.isolation = &isolation;
   }

@@ -111,21 +111,46 @@ TEST(KernelSandboxTest, TmpIsFreshAndPrivateForEveryJob) {
 
 TEST(KernelSandboxTest, RootIsReadOnlyAndPrivateDirectoriesAreHidden) {
   SupervisedOutcome outcome = RunShell(
-      "awk '$5 == \"/\" { print substr($6, 1, 2) }' /proc/self/mountinfo; ls -A /root");
+      "grep ' / / ' /proc/self/mountinfo | cut -d' ' -f6 | cut -c1-2; ls -A /root");
   EXPECT_EQ(outcome.stdout_text, "ro\n");
 }
 
-TEST(KernelSandboxTest, JobRunsAsAnUnprivilegedUidWithoutGroups) {
-  SupervisedOutcome outcome = RunShell("id -u; id -g; id -G; cat /etc/shadow");
+TEST(KernelSandboxTest, JobSeesOnlyTheMinimalRoot) {
+  SupervisedOutcome outcome = RunShell(
+      "for p in /etc/shadow /etc/passwd /root /home /var /run /srv /sys /opt /work; do "
+      "  [ -e $p ] && echo present: $p; done; "
+      "ls -A /; ls -A /etc; ls -A /dev; "
+      "cut -d' ' -f5 /proc/self/mountinfo | tr '\\n' ' '");
+  EXPECT_EQ(outcome.exit_code, 0) << outcome.stderr_text;
   std::vector<std::string> lines = absl::StrSplit(outcome.stdout_text, '\n');
-  ASSERT_EQ(lines.size(), 4u) << outcome.stdout_text;
+  for (const std::string& line : lines) {
+    EXPECT_EQ(line.find("present:"), std::string::npos) << line;
+  }
+  // The listings of /, /etc, /dev and then every mount point the job has.
+  // (awk is missing: /usr/bin/awk leads to /etc/alternatives.)
+  EXPECT_NE(outcome.stdout_text.find("ld.so.cache\nlocaltime\n"), std::string::npos)
+      << outcome.stdout_text;
+  EXPECT_NE(outcome.stdout_text.find("null\nrandom\nshm\nurandom\nzero\n"), std::string::npos)
+      << outcome.stdout_text;
+  EXPECT_EQ(lines.back(),
+            "/ /usr /dev/null /dev/zero /dev/random /dev/urandom /tmp /dev/shm /proc ")
+      << outcome.stdout_text;
+}
+
+TEST(KernelSandboxTest, JobRunsAsAnUnprivilegedUidWithoutGroups) {
+  SupervisedOutcome outcome =
+      RunShell("id -u; id -g; id -G; grep CapEff /proc/self/status; cat /etc/shadow");
+  std::vector<std::string> lines = absl::StrSplit(outcome.stdout_text, '\n');
+  ASSERT_EQ(lines.size(), 5u) << outcome.stdout_text;
   int uid = 0;
   ASSERT_TRUE(absl::SimpleAtoi(lines[0], &uid));
   EXPECT_GE(uid, 60000);
   EXPECT_EQ(lines[1], lines[0]);
   EXPECT_EQ(lines[2], lines[0]) << "supplementary groups were kept";
+  EXPECT_EQ(lines[3], "CapEff:\t0000000000000000") << "the job has capabilities";
   EXPECT_NE(outcome.exit_code, 0) << "/etc/shadow was readable";
-  EXPECT_NE(outcome.stderr_text.find("Permission denied"), std::string::npos);
+  EXPECT_NE(outcome.stderr_text.find("No such file"), std::string::npos)
+      << "/etc/shadow is not in the job root: " << outcome.stderr_text;
 }
 
 TEST(KernelSandboxTest, NetworkNamespaceHasOnlyLoopback) {
