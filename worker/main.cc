@@ -41,6 +41,10 @@ ABSL_FLAG(int64_t, max_result_bytes, 4 << 20,
 ABSL_FLAG(std::string, cgroup_parent, "",
           "Where slot cgroups are created: a path inside each cgroup hierarchy (e.g. "
           "/flowgrid); default the worker's own cgroup");
+ABSL_FLAG(double, slot_cpu_quota_cores, 0,
+          "Hard CPU cap per job slot in CPUs (e.g. 1.5), through the cgroup cpu controller; 0 = "
+          "none (default: a job at its quota stalls until the next 100 ms period). Every slot "
+          "has equal CPU weight either way");
 ABSL_FLAG(bool, insecure_no_sandbox, false,
           "DEVELOPMENT ONLY: run jobs without the kernel sandbox (namespaces, read-only "
           "mounts, unprivileged uid, seccomp) when it cannot be set up, instead of refusing "
@@ -165,9 +169,11 @@ int main(int argc, char** argv) {
   std::unique_ptr<flowgrid::sandbox::SlotCgroups> cgroups;
   absl::StatusOr<flowgrid::sandbox::CgroupHierarchy> hierarchy =
       flowgrid::sandbox::DetectCgroupHierarchy(absl::GetFlag(FLAGS_cgroup_parent));
+  flowgrid::sandbox::SlotCpu slot_cpu;
+  slot_cpu.quota_cores = absl::GetFlag(FLAGS_slot_cpu_quota_cores);
   absl::StatusOr<std::unique_ptr<flowgrid::sandbox::SlotCgroups>> made =
       hierarchy.ok()
-          ? flowgrid::sandbox::SlotCgroups::Create(*hierarchy, options.worker_id, slots)
+          ? flowgrid::sandbox::SlotCgroups::Create(*hierarchy, options.worker_id, slots, slot_cpu)
           : hierarchy.status();
   if (made.ok()) {
     cgroups = *std::move(made);
@@ -175,7 +181,8 @@ int main(int argc, char** argv) {
         "slot cgroups: ", slots, " under ",
         hierarchy->version == flowgrid::sandbox::CgroupVersion::kV2
             ? absl::StrCat("cgroup v2 ", hierarchy->v2_parent)
-            : absl::StrCat("cgroup v1 ", hierarchy->memory_parent, " (memory)")));
+            : absl::StrCat("cgroup v1 ", hierarchy->memory_parent, " (memory)"),
+        "; ", flowgrid::sandbox::DescribeSlotCpu(*hierarchy, slot_cpu)));
   } else if (!insecure) {
     flowgrid::LogError(absl::StrCat("cannot set up slot cgroups, refusing to start "
                                     "(--insecure_no_sandbox runs without them): ",

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,10 @@ absl::Status WriteFile(const std::string& path, absl::string_view text) {
     return absl::InternalError(absl::StrCat("short write to ", path));
   }
   return absl::OkStatus();
+}
+
+int64_t CpuQuotaUs(const SlotCpu& cpu) {
+  return std::llround(cpu.quota_cores * static_cast<double>(kCpuPeriodUs));
 }
 
 absl::StatusOr<int64_t> ReadKeyedValue(const std::string& path, absl::string_view key) {
@@ -201,6 +206,7 @@ absl::StatusOr<CgroupHierarchy> DetectV1(const std::vector<Mount>& mounts,
   const Want wants[] = {{"memory", &hierarchy.memory_parent, true},
                         {"pids", &hierarchy.pids_parent, true},
                         {"cpuacct", &hierarchy.cpuacct_parent, true},
+                        {"cpu", &hierarchy.cpu_parent, false},
                         {"freezer", &hierarchy.freezer_parent, false}};
   for (const Want& want : wants) {
     const Mount* found = nullptr;
@@ -259,6 +265,7 @@ absl::StatusOr<CgroupHierarchy> DetectCgroupHierarchyFromText(
       CgroupHierarchy hierarchy;
       hierarchy.version = CgroupVersion::kV2;
       hierarchy.v2_parent = parent;
+      hierarchy.v2_cpu = Contains(names, "cpu");
       return hierarchy;
     }
   }
@@ -273,9 +280,49 @@ absl::StatusOr<CgroupHierarchy> DetectCgroupHierarchy(absl::string_view configur
   return DetectCgroupHierarchyFromText(*mountinfo, *proc_cgroup, configured_parent);
 }
 
+absl::Status CheckSlotCpu(const CgroupHierarchy& hierarchy, const SlotCpu& cpu) {
+  if (!(cpu.quota_cores >= 0) || cpu.quota_cores > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CPU quota per slot must be 0 (none) or 0.01 to 4096 CPUs, not ",
+                     cpu.quota_cores));
+  }
+  if (cpu.quota_cores == 0) return absl::OkStatus();
+  if (cgroup_internal::CpuQuotaUs(cpu) < 1000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CPU quota per slot of ", cpu.quota_cores,
+                     " CPUs is below the kernel's minimum of 0.01 (1 ms per 100 ms)"));
+  }
+  if (hierarchy.version == CgroupVersion::kV2 && !hierarchy.v2_cpu) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("a CPU quota per slot needs the cpu controller, which is not offered in ",
+                     hierarchy.v2_parent, "/cgroup.controllers"));
+  }
+  if (hierarchy.version == CgroupVersion::kV1 && hierarchy.cpu_parent.empty()) {
+    return absl::FailedPreconditionError(
+        "a CPU quota per slot needs the cpu controller: no cgroup v1 \"cpu\" mount in "
+        "/proc/self/mountinfo");
+  }
+  return absl::OkStatus();
+}
+
+std::string DescribeSlotCpu(const CgroupHierarchy& hierarchy, const SlotCpu& cpu) {
+  const bool v2 = hierarchy.version == CgroupVersion::kV2;
+  if (v2 ? !hierarchy.v2_cpu : hierarchy.cpu_parent.empty()) {
+    return "cpu: NOT controlled (no cpu controller): concurrent jobs share the CPU unweighted, "
+           "no quota; CPU time is still limited per job by RLIMIT_CPU";
+  }
+  std::string line = absl::StrCat("cpu: equal weight per slot (", v2 ? "cpu.weight" : "cpu.shares",
+                                  "), ");
+  if (cpu.quota_cores == 0) return absl::StrCat(line, "no quota");
+  return absl::StrCat(line, "quota ", cpu.quota_cores, " CPU per slot (",
+                      v2 ? "cpu.max" : "cpu.cfs_quota_us", ")");
+}
+
 absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarchy& hierarchy,
-                                                             const std::string& name) {
+                                                             const std::string& name,
+                                                             const SlotCpu& cpu) {
   using cgroup_internal::MakeDir;
+  if (absl::Status usable = CheckSlotCpu(hierarchy, cpu); !usable.ok()) return usable;
   std::unique_ptr<SlotCgroup> cgroup;
   if (hierarchy.version == CgroupVersion::kV2) {
     absl::StatusOr<std::unique_ptr<SlotCgroup>> made =
@@ -286,16 +333,22 @@ absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarc
     const std::string memory = absl::StrCat(hierarchy.memory_parent, "/", name);
     const std::string pids = absl::StrCat(hierarchy.pids_parent, "/", name);
     const std::string cpuacct = absl::StrCat(hierarchy.cpuacct_parent, "/", name);
+    const std::string cpu_dir =
+        hierarchy.cpu_parent.empty() ? "" : absl::StrCat(hierarchy.cpu_parent, "/", name);
     const std::string freezer =
         hierarchy.freezer_parent.empty() ? "" : absl::StrCat(hierarchy.freezer_parent, "/", name);
-    for (const std::string* dir : {&memory, &pids, &cpuacct, &freezer}) {
+    for (const std::string* dir : {&memory, &pids, &cpuacct, &cpu_dir, &freezer}) {
       if (dir->empty()) continue;
       if (absl::Status made = MakeDir(*dir); !made.ok()) return made;
     }
-    cgroup = cgroup_internal::NewV1(memory, pids, cpuacct, freezer);
+    cgroup = cgroup_internal::NewV1(memory, pids, cpuacct, cpu_dir, freezer);
   }
   // A leftover of a crashed worker may still hold its processes.
   if (absl::Status killed = cgroup->KillAll(); !killed.ok()) return killed;
+  if (absl::Status set = cgroup->SetCpu(cpu); !set.ok()) {
+    (void)cgroup->Remove();
+    return set;
+  }
   return cgroup;
 }
 
@@ -312,7 +365,8 @@ SlotCgroups::~SlotCgroups() {
 }
 
 absl::StatusOr<std::unique_ptr<SlotCgroups>> SlotCgroups::Create(
-    const CgroupHierarchy& hierarchy, absl::string_view worker_id, int slots) {
+    const CgroupHierarchy& hierarchy, absl::string_view worker_id, int slots,
+    const SlotCpu& cpu) {
   // The id comes from a flag or the hostname; a cgroup name is one path
   // component. The pid is part of the name because ids repeat across
   // concurrent workers (every local cluster has a "worker-1"), and a
@@ -326,7 +380,7 @@ absl::StatusOr<std::unique_ptr<SlotCgroups>> SlotCgroups::Create(
   std::vector<std::unique_ptr<SlotCgroup>> all;
   for (int i = 0; i < slots; ++i) {
     absl::StatusOr<std::unique_ptr<SlotCgroup>> cgroup = CreateSlotCgroup(
-        hierarchy, absl::StrCat("flowgrid-", safe_id, "-", ::getpid(), "-slot", i));
+        hierarchy, absl::StrCat("flowgrid-", safe_id, "-", ::getpid(), "-slot", i), cpu);
     if (!cgroup.ok()) {
       for (const std::unique_ptr<SlotCgroup>& made : all) (void)made->Remove();
       return cgroup.status();

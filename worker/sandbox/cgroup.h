@@ -4,7 +4,9 @@
 // shared/notes/sandbox-spike.md). The slot cgroup carries the job's memory
 // and process limits, is where OOM kills and pids-limit hits are counted,
 // and is emptied at the end of every job, so that no process (a daemon, a
-// double fork) outlives the job that started it.
+// double fork) outlives the job that started it. Every slot has the same
+// CPU weight, so concurrent jobs share the CPU fairly however many threads
+// each runs; a hard CPU quota per slot is optional (SlotCpu).
 //
 // Both hierarchies are supported behind one interface: cgroup v1 (one mount
 // per controller — this machine kind) and v2 (unified — Kubernetes nodes).
@@ -35,11 +37,16 @@ struct CgroupHierarchy {
   CgroupVersion version = CgroupVersion::kV1;
   // v2: the one parent directory.
   std::string v2_parent;
-  // v1: the parent directory in each controller's mount. freezer is
-  // optional (empty: KillAll falls back to a kill loop).
+  // v2: whether the cpu controller is offered at the parent (weights and
+  // quotas need it; usage is counted without it).
+  bool v2_cpu = false;
+  // v1: the parent directory in each controller's mount. cpu and freezer
+  // are optional (empty: no weights or quotas; KillAll falls back to a
+  // kill loop).
   std::string memory_parent;
   std::string pids_parent;
   std::string cpuacct_parent;
+  std::string cpu_parent;
   std::string freezer_parent;
 };
 
@@ -54,6 +61,24 @@ absl::StatusOr<CgroupHierarchy> DetectCgroupHierarchyFromText(absl::string_view 
                                                               absl::string_view configured_parent);
 // The same, reading this process's files.
 absl::StatusOr<CgroupHierarchy> DetectCgroupHierarchy(absl::string_view configured_parent);
+
+// CPU control of every slot, set once when the slot is created. Each slot
+// gets the default weight (v1 cpu.shares 1024, v2 cpu.weight 100): equal
+// shares between concurrent jobs, and no throttling.
+struct SlotCpu {
+  // A hard cap per slot in CPUs (1.5: 150 ms of CPU time per 100 ms
+  // period); 0: none. Off by default: a job that exhausts its quota is
+  // stalled until the next period (16 ms stalls measured with one CPU).
+  double quota_cores = 0;
+};
+
+// Whether `hierarchy` can apply `cpu`: an error if a quota is asked for
+// without the cpu controller, or is out of range.
+absl::Status CheckSlotCpu(const CgroupHierarchy& hierarchy, const SlotCpu& cpu);
+// One line for the worker's log: what is enforced ("cpu: equal weight per
+// slot (cpu.shares), quota 1.5 CPU per slot (cpu.cfs_quota_us)" or "cpu:
+// NOT controlled: …").
+std::string DescribeSlotCpu(const CgroupHierarchy& hierarchy, const SlotCpu& cpu);
 
 struct CgroupLimits {
   int64_t memory_bytes = 256 << 20;
@@ -84,12 +109,15 @@ class SlotCgroup {
   // Before a job: forget the previous job's peak and counters.
   virtual absl::Status Reset() = 0;
   virtual absl::Status SetLimits(const CgroupLimits& limits) = 0;
+  // Equal weight and the optional quota (once, at creation). Without the
+  // cpu controller: nothing, or an error if a quota is asked for.
+  virtual absl::Status SetCpu(const SlotCpu& cpu) = 0;
   // Moves process `pid` (and its threads) into the cgroup.
   virtual absl::Status Attach(pid_t pid) = 0;
   // Around the creation of a job's child by the calling thread, so that
   // the child is born in the cgroup instead of attached after its exec
   // (when its code may already run). v1: BeforeSpawn moves the calling
-  // thread into the memory, cpuacct and freezer directories (v1 groups
+  // thread into the memory, cpuacct, cpu and freezer directories (v1 groups
   // threads separately), AfterSpawn moves it back to the parent and
   // attaches `child` to pids (a thread in pids would count against a job
   // limited to one process). v2: nothing before, Attach(child) after
@@ -107,11 +135,12 @@ class SlotCgroup {
 };
 
 // Creates (or takes over, after a crash left it behind) the cgroup `name`
-// under the hierarchy's parent. On v2 the parent's subtree_control gets
-// +memory +pids (and +cpu if offered); see cgroup_v2.cc for the
-// no-internal-processes rule.
+// under the hierarchy's parent, with `cpu` applied. On v2 the parent's
+// subtree_control gets +memory +pids (and +cpu if offered); see
+// cgroup_v2.cc for the no-internal-processes rule.
 absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarchy& hierarchy,
-                                                             const std::string& name);
+                                                             const std::string& name,
+                                                             const SlotCpu& cpu = {});
 
 // The worker's slot cgroups, "flowgrid-<worker_id>-<pid>-slot<N>". A job leases
 // one for its duration; with one lease per running job and as many cgroups
@@ -120,7 +149,7 @@ class SlotCgroups {
  public:
   static absl::StatusOr<std::unique_ptr<SlotCgroups>> Create(const CgroupHierarchy& hierarchy,
                                                              absl::string_view worker_id,
-                                                             int slots);
+                                                             int slots, const SlotCpu& cpu = {});
   // Removes every cgroup (errors are logged).
   ~SlotCgroups();
 
@@ -151,6 +180,9 @@ class SlotCgroups {
 
 // Internals shared by cgroup_v1.cc, cgroup_v2.cc and cgroup.cc.
 namespace cgroup_internal {
+// The CFS period of a quota (the kernel's default), and the quota per period.
+inline constexpr int64_t kCpuPeriodUs = 100000;
+int64_t CpuQuotaUs(const SlotCpu& cpu);
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 absl::Status WriteFile(const std::string& path, absl::string_view text);
 // The value of `key` in a "key value" per line file (memory.events,
@@ -163,8 +195,9 @@ absl::Status MakeDir(const std::string& path);
 absl::Status RemoveDir(const std::string& path);
 // SIGKILLs every pid in `procs_path` until it lists none, bounded by ~2 s.
 absl::Status KillUntilEmpty(const std::string& procs_path);
+// `cpu` and `freezer` may be empty (controller not mounted).
 std::unique_ptr<SlotCgroup> NewV1(std::string memory, std::string pids, std::string cpuacct,
-                                  std::string freezer);
+                                  std::string cpu, std::string freezer);
 // The cgroup in an existing v2 directory (tests use a fake tree).
 std::unique_ptr<SlotCgroup> NewV2(std::string dir);
 // Enables the controllers in `parent` and creates `parent`/`name`.

@@ -1,5 +1,5 @@
-// cgroup v1: one directory per controller (memory, pids, cpuacct, and
-// freezer when mounted), all named alike.
+// cgroup v1: one directory per controller (memory, pids, cpuacct, and cpu
+// and freezer when mounted), all named alike.
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,10 +16,12 @@ namespace {
 
 class CgroupV1 final : public SlotCgroup {
  public:
-  CgroupV1(std::string memory, std::string pids, std::string cpuacct, std::string freezer)
+  CgroupV1(std::string memory, std::string pids, std::string cpuacct, std::string cpu,
+           std::string freezer)
       : memory_(std::move(memory)),
         pids_(std::move(pids)),
         cpuacct_(std::move(cpuacct)),
+        cpu_(std::move(cpu)),
         freezer_(std::move(freezer)) {}
 
   absl::Status Reset() override {
@@ -72,9 +74,25 @@ class CgroupV1 final : public SlotCgroup {
     return absl::OkStatus();
   }
 
+  absl::Status SetCpu(const SlotCpu& cpu) override {
+    if (cpu_.empty()) {
+      if (cpu.quota_cores == 0) return absl::OkStatus();
+      return absl::FailedPreconditionError(
+          absl::StrCat("no cgroup v1 cpu controller for the quota of ", memory_));
+    }
+    // The default weight, written so that every slot has it even in a
+    // cgroup a crashed worker left with another.
+    absl::Status s = WriteFile(cpu_ + "/cpu.shares", "1024");
+    if (!s.ok()) return s;
+    s = WriteFile(cpu_ + "/cpu.cfs_period_us", absl::StrCat(kCpuPeriodUs));
+    if (!s.ok()) return s;
+    return WriteFile(cpu_ + "/cpu.cfs_quota_us",
+                     cpu.quota_cores > 0 ? absl::StrCat(CpuQuotaUs(cpu)) : "-1");
+  }
+
   absl::Status Attach(pid_t pid) override {
     const std::string text = absl::StrCat(pid);
-    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &freezer_}) {
+    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &cpu_, &freezer_}) {
       if (dir->empty()) continue;
       if (absl::Status s = WriteFile(*dir + "/cgroup.procs", text); !s.ok()) return s;
     }
@@ -83,7 +101,7 @@ class CgroupV1 final : public SlotCgroup {
 
   absl::Status BeforeSpawn() override {
     const std::string tid = absl::StrCat(::gettid());
-    for (const std::string* dir : {&memory_, &cpuacct_, &freezer_}) {
+    for (const std::string* dir : {&memory_, &cpuacct_, &cpu_, &freezer_}) {
       if (dir->empty()) continue;
       if (absl::Status s = WriteFile(*dir + "/tasks", tid); !s.ok()) {
         (void)ThreadBack();
@@ -139,7 +157,7 @@ class CgroupV1 final : public SlotCgroup {
 
   absl::Status Remove() override {
     absl::Status status = KillAll();
-    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &freezer_}) {
+    for (const std::string* dir : {&memory_, &pids_, &cpuacct_, &cpu_, &freezer_}) {
       if (dir->empty()) continue;
       if (absl::Status s = RemoveDir(*dir); !s.ok() && status.ok()) status = s;
     }
@@ -151,7 +169,7 @@ class CgroupV1 final : public SlotCgroup {
   absl::Status ThreadBack() {
     const std::string tid = absl::StrCat(::gettid());
     absl::Status status;
-    for (const std::string* dir : {&memory_, &cpuacct_, &freezer_}) {
+    for (const std::string* dir : {&memory_, &cpuacct_, &cpu_, &freezer_}) {
       if (dir->empty()) continue;
       const std::string parent = dir->substr(0, dir->rfind('/'));
       if (absl::Status s = WriteFile(parent + "/tasks", tid); !s.ok() && status.ok()) status = s;
@@ -181,6 +199,7 @@ class CgroupV1 final : public SlotCgroup {
   const std::string memory_;
   const std::string pids_;
   const std::string cpuacct_;
+  const std::string cpu_;      // empty: no cpu hierarchy
   const std::string freezer_;  // empty: no freezer hierarchy
   CgroupUsage baseline_;
   std::optional<CgroupLimits> limits_;  // last written; none yet at first
@@ -189,9 +208,9 @@ class CgroupV1 final : public SlotCgroup {
 }  // namespace
 
 std::unique_ptr<SlotCgroup> NewV1(std::string memory, std::string pids, std::string cpuacct,
-                                  std::string freezer) {
+                                  std::string cpu, std::string freezer) {
   return std::make_unique<CgroupV1>(std::move(memory), std::move(pids), std::move(cpuacct),
-                                    std::move(freezer));
+                                    std::move(cpu), std::move(freezer));
 }
 
 }  // namespace cgroup_internal

@@ -61,6 +61,22 @@ class CgroupV2 final : public SlotCgroup {
     return absl::OkStatus();
   }
 
+  absl::Status SetCpu(const SlotCpu& cpu) override {
+    // The interface files exist only where the parent enabled +cpu.
+    if (!Exists(dir_ + "/cpu.weight")) {
+      if (cpu.quota_cores == 0) return absl::OkStatus();
+      return absl::FailedPreconditionError(
+          absl::StrCat("the cpu controller is not enabled for ", dir_, " (no cpu.weight)"));
+    }
+    // The default weight, written so that every slot has it even in a
+    // cgroup a crashed worker left with another.
+    absl::Status s = WriteFile(dir_ + "/cpu.weight", "100");
+    if (!s.ok()) return s;
+    return WriteFile(dir_ + "/cpu.max",
+                     absl::StrCat(cpu.quota_cores > 0 ? absl::StrCat(CpuQuotaUs(cpu)) : "max",
+                                  " ", kCpuPeriodUs));
+  }
+
   absl::Status Attach(pid_t pid) override {
     return WriteFile(dir_ + "/cgroup.procs", absl::StrCat(pid));
   }

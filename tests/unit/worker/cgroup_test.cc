@@ -68,6 +68,7 @@ TEST(CgroupDetectTest, HybridHostUsesV1WithTheWorkersOwnCgroups) {
   EXPECT_EQ(h->memory_parent, "/sys/fs/cgroup/memory/process_api/abc");
   EXPECT_EQ(h->pids_parent, "/sys/fs/cgroup/pids");
   EXPECT_EQ(h->cpuacct_parent, "/sys/fs/cgroup/cpuacct");
+  EXPECT_EQ(h->cpu_parent, "/sys/fs/cgroup/cpu");
   EXPECT_EQ(h->freezer_parent, "/sys/fs/cgroup/freezer");
 }
 
@@ -82,6 +83,7 @@ TEST(CgroupDetectTest, ConfiguredParentAndSubtreeMounts) {
   EXPECT_EQ(h->memory_parent, "/mnt/memory/abc");
   EXPECT_EQ(h->pids_parent, "/mnt/pids/x");
   EXPECT_EQ(h->cpuacct_parent, "/mnt/cpu,cpuacct");
+  EXPECT_EQ(h->cpu_parent, "/mnt/cpu,cpuacct");  // co-mounted: the same directory
   EXPECT_EQ(h->freezer_parent, "");  // optional
 
   h = DetectCgroupHierarchyFromText(mountinfo, "", "/flowgrid");
@@ -108,6 +110,12 @@ TEST(CgroupDetectTest, UnifiedHierarchyWithMemoryAndPidsIsV2) {
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->version, CgroupVersion::kV2);
   EXPECT_EQ(h->v2_parent, root + "/kubepods");
+  EXPECT_TRUE(h->v2_cpu);
+
+  WriteFakeFile(root + "/kubepods/cgroup.controllers", "cpuset io memory pids\n");
+  h = DetectCgroupHierarchyFromText(mountinfo, "0::/kubepods\n", "");
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_FALSE(h->v2_cpu) << "cpuset is not cpu";
 
   // Without memory offered there (a hybrid host), v1 is used.
   WriteFakeFile(root + "/kubepods/cgroup.controllers", "hugetlb\n");
@@ -115,6 +123,70 @@ TEST(CgroupDetectTest, UnifiedHierarchyWithMemoryAndPidsIsV2) {
                                     "");
   ASSERT_TRUE(h.ok()) << h.status();
   EXPECT_EQ(h->version, CgroupVersion::kV1);
+  ASSERT_EQ(::system(absl::StrCat("rm -rf ", root).c_str()), 0);
+}
+
+TEST(SlotCpuTest, QuotaNeedsTheCpuControllerAndASaneValue) {
+  CgroupHierarchy v1;
+  v1.cpu_parent = "/sys/fs/cgroup/cpu";
+  CgroupHierarchy v1_without_cpu;
+  CgroupHierarchy v2;
+  v2.version = CgroupVersion::kV2;
+  v2.v2_parent = "/sys/fs/cgroup/kubepods";
+  v2.v2_cpu = true;
+  CgroupHierarchy v2_without_cpu = v2;
+  v2_without_cpu.v2_cpu = false;
+
+  for (const CgroupHierarchy* h : {&v1, &v1_without_cpu, &v2, &v2_without_cpu}) {
+    EXPECT_TRUE(CheckSlotCpu(*h, SlotCpu{0}).ok()) << "no quota needs nothing";
+  }
+  EXPECT_TRUE(CheckSlotCpu(v1, SlotCpu{1.5}).ok());
+  EXPECT_TRUE(CheckSlotCpu(v2, SlotCpu{0.25}).ok());
+  absl::Status status = CheckSlotCpu(v1_without_cpu, SlotCpu{1});
+  EXPECT_TRUE(absl::StrContains(status.message(), "no cgroup v1 \"cpu\" mount")) << status;
+  status = CheckSlotCpu(v2_without_cpu, SlotCpu{1});
+  EXPECT_TRUE(absl::StrContains(status.message(), "/sys/fs/cgroup/kubepods/cgroup.controllers"))
+      << status;
+  for (double bad : {-1.0, 0.001, 1e9}) {
+    EXPECT_EQ(CheckSlotCpu(v1, SlotCpu{bad}).code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+
+  EXPECT_EQ(DescribeSlotCpu(v1, SlotCpu{0}), "cpu: equal weight per slot (cpu.shares), no quota");
+  EXPECT_EQ(DescribeSlotCpu(v2, SlotCpu{1.5}),
+            "cpu: equal weight per slot (cpu.weight), quota 1.5 CPU per slot (cpu.max)");
+  EXPECT_TRUE(absl::StartsWith(DescribeSlotCpu(v2_without_cpu, SlotCpu{0}),
+                               "cpu: NOT controlled"));
+}
+
+TEST(FakeV1TreeTest, CpuWeightAndQuotaFiles) {
+  // FAKE v1 directories (not kernel cgroups), one per controller.
+  const std::string root = MakeTempDir();
+  for (const char* dir : {"memory", "pids", "cpuacct", "cpu"}) {
+    ASSERT_EQ(::mkdir((root + "/" + dir).c_str(), 0755), 0);
+  }
+  // A fake file is not truncated by a write (a cgroup file takes one value
+  // per write): emptied before each SetCpu.
+  auto empty_files = [&] {
+    for (const char* name : {"cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us"}) {
+      WriteFakeFile(root + "/cpu/" + name, "");
+    }
+  };
+  empty_files();
+  std::unique_ptr<SlotCgroup> cgroup = cgroup_internal::NewV1(
+      root + "/memory", root + "/pids", root + "/cpuacct", root + "/cpu", "");
+  ASSERT_TRUE(cgroup->SetCpu(SlotCpu{0.5}).ok());
+  EXPECT_EQ(Contents(root + "/cpu/cpu.shares"), "1024");
+  EXPECT_EQ(Contents(root + "/cpu/cpu.cfs_period_us"), "100000");
+  EXPECT_EQ(Contents(root + "/cpu/cpu.cfs_quota_us"), "50000");
+  empty_files();
+  ASSERT_TRUE(cgroup->SetCpu(SlotCpu{0}).ok());
+  EXPECT_EQ(Contents(root + "/cpu/cpu.cfs_quota_us"), "-1");
+
+  // Without a cpu hierarchy: weights are skipped, a quota is refused.
+  std::unique_ptr<SlotCgroup> without_cpu = cgroup_internal::NewV1(
+      root + "/memory", root + "/pids", root + "/cpuacct", "", "");
+  EXPECT_TRUE(without_cpu->SetCpu(SlotCpu{0}).ok());
+  EXPECT_FALSE(without_cpu->SetCpu(SlotCpu{1}).ok());
   ASSERT_EQ(::system(absl::StrCat("rm -rf ", root).c_str()), 0);
 }
 
@@ -167,6 +239,18 @@ TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
   usage = cgroup->ReadUsage();
   ASSERT_TRUE(usage.ok());
   EXPECT_EQ(usage->oom_kills, 0);
+
+  // Without +cpu at the parent (no cpu.weight): no weight, and no quota.
+  EXPECT_TRUE(cgroup->SetCpu(SlotCpu{0}).ok());
+  EXPECT_FALSE(cgroup->SetCpu(SlotCpu{2}).ok());
+  WriteFakeFile(dir_ + "/cpu.weight", "");
+  WriteFakeFile(dir_ + "/cpu.max", "");
+  ASSERT_TRUE(cgroup->SetCpu(SlotCpu{2}).ok());
+  EXPECT_EQ(Contents(dir_ + "/cpu.weight"), "100");
+  EXPECT_EQ(Contents(dir_ + "/cpu.max"), "200000 100000");
+  WriteFakeFile(dir_ + "/cpu.max", "");  // not truncated by a write
+  ASSERT_TRUE(cgroup->SetCpu(SlotCpu{0}).ok());
+  EXPECT_EQ(Contents(dir_ + "/cpu.max"), "max 100000");
 
   // Empty (cgroup.procs lists nothing): no kill needed, none written. The
   // kill of a live process is tested on the real cgroup2 mount below.
@@ -253,6 +337,33 @@ class RealV1Test : public ::testing::Test {
   CgroupHierarchy hierarchy_;
   std::unique_ptr<SlotCgroup> cgroup_;
 };
+
+TEST_F(RealV1Test, SlotGetsEqualSharesAndTheQuota) {
+  if (hierarchy_.cpu_parent.empty()) GTEST_SKIP() << "no cgroup v1 cpu controller here";
+  const std::string name = absl::StrCat("flowgrid-test-cpu-", ::getpid());
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> made =
+      CreateSlotCgroup(hierarchy_, name, SlotCpu{0.5});
+  ASSERT_TRUE(made.ok()) << made.status();
+  const std::string dir = hierarchy_.cpu_parent + "/" + name;
+  EXPECT_EQ(Contents(dir + "/cpu.shares"), "1024\n");
+  EXPECT_EQ(Contents(dir + "/cpu.cfs_period_us"), "100000\n");
+  EXPECT_EQ(Contents(dir + "/cpu.cfs_quota_us"), "50000\n");
+  // A job is born in the cpu cgroup too (BeforeSpawn moves the thread).
+  ASSERT_TRUE((*made)->BeforeSpawn().ok());
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  ASSERT_TRUE((*made)->AfterSpawn(child).ok());
+  // Only the child: the spawning thread went back to the parent.
+  absl::StatusOr<std::vector<pid_t>> tasks = cgroup_internal::ReadPids(dir + "/tasks");
+  ASSERT_TRUE(tasks.ok()) << tasks.status();
+  EXPECT_EQ(*tasks, std::vector<pid_t>{child});
+  EXPECT_TRUE((*made)->Remove().ok());
+  EXPECT_EQ(::waitpid(child, nullptr, 0), child);
+  EXPECT_NE(::access(dir.c_str(), F_OK), 0);
+}
 
 TEST_F(RealV1Test, OomKillIsCountedAndPeakMeasured) {
   ASSERT_TRUE(cgroup_->SetLimits({32 << 20, 8}).ok());
