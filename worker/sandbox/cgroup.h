@@ -114,15 +114,17 @@ class SlotCgroup {
   virtual absl::Status SetCpu(const SlotCpu& cpu) = 0;
   // Moves process `pid` (and its threads) into the cgroup.
   virtual absl::Status Attach(pid_t pid) = 0;
-  // Around the creation of a job's child by the calling thread, so that
-  // the child is born in the cgroup instead of attached after its exec
-  // (when its code may already run). v1: BeforeSpawn moves the calling
-  // thread into the memory, cpuacct, cpu and freezer directories (v1 groups
-  // threads separately), AfterSpawn moves it back to the parent and
-  // attaches `child` to pids (a thread in pids would count against a job
-  // limited to one process). v2: nothing before, Attach(child) after
-  // (clone3 with CLONE_INTO_CGROUP would close that window too).
+  // A job's child is born in the cgroup rather than attached after its
+  // exec (when its code may already run).
+  // v2: the spawn passes SpawnFd(), the cgroup's directory, to clone3 with
+  // CLONE_INTO_CGROUP; BeforeSpawn and AfterSpawn do nothing.
+  // v1 has no such flag: BeforeSpawn moves the calling thread into the
+  // memory, cpuacct, cpu and freezer directories (v1 groups threads
+  // separately) so that its child is born there, and AfterSpawn moves it
+  // back to the parent and attaches `child` to pids after its exec (a
+  // thread in pids would count against a job limited to one process).
   // AfterSpawn is called even when the spawn failed (child -1).
+  virtual int SpawnFd() const = 0;
   virtual absl::Status BeforeSpawn() = 0;
   virtual absl::Status AfterSpawn(pid_t child) = 0;
   // Kills every process in the cgroup and returns once it is empty.
@@ -198,8 +200,9 @@ absl::Status KillUntilEmpty(const std::string& procs_path);
 // `cpu` and `freezer` may be empty (controller not mounted).
 std::unique_ptr<SlotCgroup> NewV1(std::string memory, std::string pids, std::string cpuacct,
                                   std::string cpu, std::string freezer);
-// The cgroup in an existing v2 directory (tests use a fake tree).
-std::unique_ptr<SlotCgroup> NewV2(std::string dir);
+// The cgroup in an existing v2 directory (tests use a fake tree); fails
+// if the directory cannot be opened.
+absl::StatusOr<std::unique_ptr<SlotCgroup>> NewV2(std::string dir);
 // Enables the controllers in `parent` and creates `parent`/`name`.
 absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateV2(const std::string& parent,
                                                      const std::string& name);

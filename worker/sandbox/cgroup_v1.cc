@@ -99,6 +99,8 @@ class CgroupV1 final : public SlotCgroup {
     return absl::OkStatus();
   }
 
+  int SpawnFd() const override { return -1; }
+
   absl::Status BeforeSpawn() override {
     const std::string tid = absl::StrCat(::gettid());
     for (const std::string* dir : {&memory_, &cpuacct_, &cpu_, &freezer_}) {

@@ -23,7 +23,7 @@ bool Exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0;
 
 class CgroupV2 final : public SlotCgroup {
  public:
-  explicit CgroupV2(std::string dir) : dir_(std::move(dir)) {}
+  CgroupV2(std::string dir, UniqueFd dir_fd) : dir_(std::move(dir)), dir_fd_(std::move(dir_fd)) {}
 
   absl::Status Reset() override {
     if (!peak_fd_.valid() && peak_resettable_) {
@@ -81,10 +81,9 @@ class CgroupV2 final : public SlotCgroup {
     return WriteFile(dir_ + "/cgroup.procs", absl::StrCat(pid));
   }
 
+  int SpawnFd() const override { return dir_fd_.get(); }
   absl::Status BeforeSpawn() override { return absl::OkStatus(); }
-  absl::Status AfterSpawn(pid_t child) override {
-    return child > 0 ? Attach(child) : absl::OkStatus();
-  }
+  absl::Status AfterSpawn(pid_t) override { return absl::OkStatus(); }
 
   absl::Status KillAll() override {
     const std::string procs = dir_ + "/cgroup.procs";
@@ -151,6 +150,7 @@ class CgroupV2 final : public SlotCgroup {
   }
 
   const std::string dir_;
+  const UniqueFd dir_fd_;  // for CLONE_INTO_CGROUP
   UniqueFd peak_fd_;
   bool peak_resettable_ = true;
   CgroupUsage baseline_;
@@ -159,8 +159,12 @@ class CgroupV2 final : public SlotCgroup {
 
 }  // namespace
 
-std::unique_ptr<SlotCgroup> NewV2(std::string dir) {
-  return std::make_unique<CgroupV2>(std::move(dir));
+absl::StatusOr<std::unique_ptr<SlotCgroup>> NewV2(std::string dir) {
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) {
+    return absl::InternalError(absl::StrCat("cannot open ", dir, ": ", std::strerror(errno)));
+  }
+  return std::unique_ptr<SlotCgroup>(new CgroupV2(std::move(dir), std::move(dir_fd)));
 }
 
 absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateV2(const std::string& parent,

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "worker/sandbox/clone3.h"
 #include "worker/sandbox/credentials.h"
 #include "worker/sandbox/job_root.h"
 #include "worker/sandbox/mounts.h"
@@ -174,19 +176,25 @@ absl::StatusOr<SpawnedChild> SpawnContained(const ChildSpec& spec) {
   sigfillset(&all_signals);
   pthread_sigmask(SIG_SETMASK, &all_signals, &saved_mask);
   int pidfd = -1;
-  const pid_t pid = ::clone(&RunChildPipeline, static_cast<char*>(stack) + kChildStackBytes,
-                            CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD |
-                                (spec.isolation != nullptr ? kJobNamespaceFlags : 0),
-                            &args,
-                            &pidfd);
-  const int clone_errno = errno;
+  clone_args request{};
+  request.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD |
+                (spec.isolation != nullptr ? kJobNamespaceFlags : 0) |
+                (spec.cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  request.pidfd = reinterpret_cast<uintptr_t>(&pidfd);
+  request.exit_signal = SIGCHLD;
+  request.stack = reinterpret_cast<uintptr_t>(stack);
+  request.stack_size = kChildStackBytes;
+  request.cgroup = spec.cgroup_fd >= 0 ? static_cast<uint64_t>(spec.cgroup_fd) : 0;
+  const long cloned = Clone3(&request, &RunChildPipeline, &args);
   pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
   ::munmap(stack, kChildStackBytes);
 
-  if (pid < 0) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("clone of the job process: ", std::strerror(clone_errno)));
+  if (cloned < 0) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "clone3 of the job process", spec.cgroup_fd >= 0 ? " into its cgroup" : "", ": ",
+        std::strerror(static_cast<int>(-cloned))));
   }
+  const pid_t pid = static_cast<pid_t>(cloned);
   SpawnedChild child{pid, UniqueFd(pidfd)};
   if (args.failed_step != ChildStep::kNone) {
     // The child already exited (CLONE_VFORK resumed us at its exit).

@@ -3,10 +3,10 @@
 // SpawnContained is the one place where a child is created. Between clone
 // and exec the child runs an ordered pipeline of setup steps (see
 // RunChildPipeline in contain.cc, modelled on nsjail's contain.cc); each
-// step lives in its own file. The clone shares the worker's memory and
-// suspends the calling thread until exec (vfork semantics), so the child
-// makes only async-signal-safe system calls and allocates nothing — safe in
-// the multithreaded worker, and cheap.
+// step lives in its own file. The clone (clone3.h) shares the worker's
+// memory and suspends the calling thread until exec (vfork semantics), so
+// the child makes only async-signal-safe system calls and allocates
+// nothing — safe in the multithreaded worker, and cheap.
 #ifndef FLOWGRID_WORKER_SANDBOX_CONTAIN_H_
 #define FLOWGRID_WORKER_SANDBOX_CONTAIN_H_
 
@@ -35,6 +35,10 @@ struct ChildSpec {
   // The kernel layers (new namespaces, mounts, unprivileged uid); nullptr
   // runs the base pipeline only.
   const ChildIsolation* isolation = nullptr;
+  // A cgroup v2 directory the child is born in (clone3 CLONE_INTO_CGROUP),
+  // so that none of its code runs outside the cgroup's limits; -1: the
+  // calling thread's cgroups (v1: see SlotCgroup::BeforeSpawn).
+  int cgroup_fd = -1;
 };
 
 struct SpawnedChild {

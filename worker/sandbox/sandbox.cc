@@ -72,6 +72,7 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   spec.fds = ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(),
                       input->get(), result_pipe->write_end.get()};
   spec.rlimits = RlimitsForJob(request.limits.wall_timeout);
+  spec.cgroup_fd = request.cgroup != nullptr ? request.cgroup->SpawnFd() : -1;
 
   // The job's uid is leased until Supervise returns: by then the job's pid
   // 1 is reaped, and the kernel has killed the rest of its pid namespace.

@@ -26,11 +26,9 @@ struct SandboxRequest {
   std::vector<std::string> env;   // the whole environment
   std::string input;              // bytes the child reads from fd 3
   SupervisionLimits limits;
-  // The slot's cgroup, limits already set (nullptr: none). On v1 the child
-  // is born in it (SlotCgroup::BeforeSpawn); on v2 it is attached right
-  // after its exec, so its start-up may run outside for a moment. To close
-  // that, contain.cc (owner of the spawn) could use clone3 with
-  // CLONE_INTO_CGROUP and the cgroup's directory fd.
+  // The slot's cgroup, limits already set (nullptr: none). The child is
+  // born in it: on v2 through clone3 CLONE_INTO_CGROUP, on v1 because the
+  // spawning thread enters it around the clone (SlotCgroup::BeforeSpawn).
   SlotCgroup* cgroup = nullptr;
 };
 

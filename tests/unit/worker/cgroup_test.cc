@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/unit/worker/job_testing.h"
+#include "worker/sandbox/contain.h"
 
 namespace flowgrid::sandbox {
 namespace {
@@ -219,7 +220,10 @@ class FakeV2TreeTest : public ::testing::Test {
 };
 
 TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
-  std::unique_ptr<SlotCgroup> cgroup = cgroup_internal::NewV2(dir_);
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> made = cgroup_internal::NewV2(dir_);
+  ASSERT_TRUE(made.ok()) << made.status();
+  std::unique_ptr<SlotCgroup>& cgroup = *made;
+  EXPECT_GE(cgroup->SpawnFd(), 0) << "the directory, for CLONE_INTO_CGROUP";
   ASSERT_TRUE(cgroup->Reset().ok());
   ASSERT_TRUE(cgroup->SetLimits({64 << 20, 8}).ok());
   EXPECT_EQ(Contents(dir_ + "/memory.max"), absl::StrCat(64 << 20));
@@ -260,7 +264,7 @@ TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
 
 TEST_F(FakeV2TreeTest, MissingCounterFileIsNamed) {
   ASSERT_EQ(::unlink((dir_ + "/pids.events").c_str()), 0);
-  absl::Status status = cgroup_internal::NewV2(dir_)->Reset();
+  absl::Status status = (*cgroup_internal::NewV2(dir_))->Reset();
   EXPECT_TRUE(absl::StrContains(status.message(), dir_ + "/pids.events")) << status;
   EXPECT_TRUE(absl::StrContains(status.message(), "No such file")) << status;
 }
@@ -433,7 +437,30 @@ int RealV2Steps(const std::string& mountpoint) {
   if (::mount("none", mountpoint.c_str(), "cgroup2", 0, nullptr) != 0) return 77;
   const std::string dir = absl::StrCat(mountpoint, "/flowgrid-v2-test-", ::getpid());
   if (!cgroup_internal::MakeDir(dir).ok()) return 1;
-  std::unique_ptr<SlotCgroup> cgroup = cgroup_internal::NewV2(dir);
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> made = cgroup_internal::NewV2(dir);
+  if (!made.ok()) return 1;
+  std::unique_ptr<SlotCgroup>& cgroup = *made;
+
+  // Born in the cgroup: spawned with its directory (clone3
+  // CLONE_INTO_CGROUP) and never attached. Without it, not in it.
+  for (const bool into : {false, true}) {
+    ChildSpec spec;
+    spec.executable = "/bin/sleep";
+    spec.argv = {"sleep", "30"};
+    const int dev_null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    spec.fds = ChildFds{dev_null, dev_null, dev_null, dev_null};
+    spec.rlimits = RlimitsForJob(absl::Seconds(30));
+    spec.cgroup_fd = into ? cgroup->SpawnFd() : -1;
+    absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+    ::close(dev_null);
+    if (!child.ok()) return 12;
+    absl::StatusOr<std::vector<pid_t>> pids = cgroup->Pids();
+    const bool inside = pids.ok() && *pids == std::vector<pid_t>{child->pid};
+    ::kill(child->pid, SIGKILL);
+    ::waitpid(child->pid, nullptr, 0);
+    if (!pids.ok() || inside != into) return into ? 13 : 14;
+  }
+
   const pid_t sleeper = ::fork();
   if (sleeper == 0) {
     ::pause();
@@ -465,7 +492,7 @@ int RealV2Steps(const std::string& mountpoint) {
   return 0;
 }
 
-TEST(RealV2Test, AttachKillRemoveOnAPrivateCgroup2Mount) {
+TEST(RealV2Test, SpawnIntoAttachKillRemoveOnAPrivateCgroup2Mount) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting cgroup2 needs root";
   const std::string mountpoint = MakeTempDir();
   const pid_t pid = ::fork();
