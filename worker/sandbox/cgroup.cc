@@ -2,6 +2,7 @@
 // worker's set of slot cgroups.
 #include "worker/sandbox/cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -352,6 +353,61 @@ absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarc
   return cgroup;
 }
 
+namespace {
+
+// The pid in "flowgrid-<id>-<pid>-slot<N>" (the id may contain '-'), or 0.
+pid_t SlotCgroupOwner(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, "flowgrid-")) return 0;
+  const size_t slot = name.rfind("-slot");
+  int n = 0;
+  if (slot == absl::string_view::npos || !absl::SimpleAtoi(name.substr(slot + 5), &n)) return 0;
+  name = name.substr(0, slot);
+  const size_t dash = name.rfind('-');
+  int pid = 0;
+  if (dash == absl::string_view::npos || !absl::SimpleAtoi(name.substr(dash + 1), &pid)) return 0;
+  return pid > 0 ? pid : 0;
+}
+
+std::vector<std::string> ParentDirs(const CgroupHierarchy& hierarchy) {
+  std::vector<std::string> dirs;
+  if (hierarchy.version == CgroupVersion::kV2) return {hierarchy.v2_parent};
+  for (const std::string* dir : {&hierarchy.memory_parent, &hierarchy.pids_parent,
+                                 &hierarchy.cpuacct_parent, &hierarchy.cpu_parent,
+                                 &hierarchy.freezer_parent}) {
+    bool seen = false;
+    for (const std::string& d : dirs) seen |= d == *dir;
+    if (!dir->empty() && !seen) dirs.push_back(*dir);
+  }
+  return dirs;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> FindStaleSlotCgroups(const CgroupHierarchy& hierarchy) {
+  std::vector<std::string> stale;
+  for (const std::string& parent : ParentDirs(hierarchy)) {
+    DIR* dir = ::opendir(parent.c_str());
+    if (dir == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("cannot list ", parent, ": ", std::strerror(errno)));
+    }
+    std::vector<std::string> candidates;
+    while (const dirent* entry = ::readdir(dir)) {
+      const pid_t owner = SlotCgroupOwner(entry->d_name);
+      // EPERM: alive under another uid.
+      if (owner > 0 && ::kill(owner, 0) != 0 && errno == ESRCH) {
+        candidates.push_back(absl::StrCat(parent, "/", entry->d_name));
+      }
+    }
+    ::closedir(dir);
+    for (std::string& path : candidates) {
+      absl::StatusOr<std::vector<pid_t>> pids = cgroup_internal::ReadPids(path + "/cgroup.procs");
+      if (pids.ok() && pids->empty()) stale.push_back(std::move(path));
+    }
+  }
+  return stale;
+}
+
 SlotCgroups::SlotCgroups(std::vector<std::unique_ptr<SlotCgroup>> all) : all_(std::move(all)) {
   for (const std::unique_ptr<SlotCgroup>& cgroup : all_) free_.push_back(cgroup.get());
 }
@@ -376,6 +432,19 @@ absl::StatusOr<std::unique_ptr<SlotCgroups>> SlotCgroups::Create(
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '-' || c == '_' || c == '.';
     if (!ok) c = '_';
+  }
+  absl::StatusOr<std::vector<std::string>> stale = FindStaleSlotCgroups(hierarchy);
+  if (!stale.ok()) return stale.status();
+  int removed = 0;
+  for (const std::string& dir : *stale) {
+    if (::rmdir(dir.c_str()) == 0) {
+      ++removed;
+    } else {
+      LogWarning(absl::StrCat("stale slot cgroup ", dir, " not removed: ", std::strerror(errno)));
+    }
+  }
+  if (removed > 0) {
+    LogInfo(absl::StrCat("removed ", removed, " stale slot cgroup directories of dead workers"));
   }
   std::vector<std::unique_ptr<SlotCgroup>> all;
   for (int i = 0; i < slots; ++i) {

@@ -144,11 +144,22 @@ absl::StatusOr<std::unique_ptr<SlotCgroup>> CreateSlotCgroup(const CgroupHierarc
                                                              const std::string& name,
                                                              const SlotCpu& cpu = {});
 
+// The slot cgroups a dead worker left in the hierarchy's parent
+// directories (a SIGKILL skips the removal): the paths of every
+// "flowgrid-<id>-<pid>-slot<N>" whose pid is not a live process and whose
+// cgroup.procs lists no process. Workers sharing a parent directory must
+// share a pid namespace (the default parent, each worker's own cgroup, is
+// never shared), or a live worker's idle slots would look stale.
+absl::StatusOr<std::vector<std::string>> FindStaleSlotCgroups(const CgroupHierarchy& hierarchy);
+
 // The worker's slot cgroups, "flowgrid-<worker_id>-<pid>-slot<N>". A job leases
 // one for its duration; with one lease per running job and as many cgroups
 // as slots, a lease is always free.
 class SlotCgroups {
  public:
+  // Removes the stale slot cgroups of dead workers (FindStaleSlotCgroups;
+  // one that cannot be removed is logged and left), then makes this
+  // worker's.
   static absl::StatusOr<std::unique_ptr<SlotCgroups>> Create(const CgroupHierarchy& hierarchy,
                                                              absl::string_view worker_id,
                                                              int slots, const SlotCpu& cpu = {});

@@ -191,6 +191,38 @@ TEST(FakeV1TreeTest, CpuWeightAndQuotaFiles) {
   ASSERT_EQ(::system(absl::StrCat("rm -rf ", root).c_str()), 0);
 }
 
+// A pid that was just in use and is now free (a reaped child).
+pid_t DeadPid() {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  EXPECT_EQ(::waitpid(pid, nullptr, 0), pid);
+  return pid;
+}
+
+TEST(StaleSlotCgroupsTest, OnlyEmptySlotsOfDeadWorkersAreStale) {
+  // FAKE v2 parent directory (not a kernel cgroup).
+  const std::string root = MakeTempDir();
+  const pid_t dead = DeadPid();
+  auto slot = [&](const std::string& name, const std::string& procs) {
+    ASSERT_EQ(::mkdir((root + "/" + name).c_str(), 0755), 0);
+    WriteFakeFile(root + "/" + name + "/cgroup.procs", procs);
+  };
+  slot(absl::StrCat("flowgrid-host-1-", dead, "-slot0"), "");      // stale
+  slot(absl::StrCat("flowgrid-host-1-", dead, "-slot1"), "4242\n");  // still holds a process
+  slot(absl::StrCat("flowgrid-host-1-", ::getpid(), "-slot0"), "");  // a live worker's
+  slot("flowgrid-worker", "");                                       // the worker's leaf
+  slot(absl::StrCat("flowgrid-", dead, "-slotx"), "");                // not the pattern
+  slot(absl::StrCat("other-", dead, "-slot0"), "");
+  CgroupHierarchy h;
+  h.version = CgroupVersion::kV2;
+  h.v2_parent = root;
+  absl::StatusOr<std::vector<std::string>> stale = FindStaleSlotCgroups(h);
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  EXPECT_EQ(*stale,
+            std::vector<std::string>{absl::StrCat(root, "/flowgrid-host-1-", dead, "-slot0")});
+  ASSERT_EQ(::system(absl::StrCat("rm -rf ", root).c_str()), 0);
+}
+
 // --- v2 file protocol on a FAKE tree (not a kernel cgroup) ----------------
 
 class FakeV2TreeTest : public ::testing::Test {
@@ -367,6 +399,20 @@ TEST_F(RealV1Test, SlotGetsEqualSharesAndTheQuota) {
   EXPECT_TRUE((*made)->Remove().ok());
   EXPECT_EQ(::waitpid(child, nullptr, 0), child);
   EXPECT_NE(::access(dir.c_str(), F_OK), 0);
+}
+
+TEST_F(RealV1Test, StaleSlotOfADeadWorkerIsRemovedAtStart) {
+  const std::string name = absl::StrCat("flowgrid-test-", DeadPid(), "-slot0");
+  const std::string stale = hierarchy_.memory_parent + "/" + name;
+  ASSERT_EQ(::mkdir(stale.c_str(), 0755), 0) << std::strerror(errno);
+  absl::StatusOr<std::vector<std::string>> found = FindStaleSlotCgroups(hierarchy_);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_NE(std::find(found->begin(), found->end(), stale), found->end());
+  absl::StatusOr<std::unique_ptr<SlotCgroups>> slots =
+      SlotCgroups::Create(hierarchy_, absl::StrCat("test-", ::getpid()), 1);
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  EXPECT_NE(::access(stale.c_str(), F_OK), 0) << "the stale slot cgroup is still there";
+  ::rmdir(stale.c_str());
 }
 
 TEST_F(RealV1Test, OomKillIsCountedAndPeakMeasured) {
