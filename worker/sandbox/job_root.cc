@@ -184,6 +184,11 @@ absl::Status Build(const std::string& root, const JobRootOptions& options) {
   for (const char* device : {"/dev/null", "/dev/zero", "/dev/random", "/dev/urandom"}) {
     if (absl::Status s = BindDevice(device, root + device); !s.ok()) return s;
   }
+  // A bind of a shared host mount (/usr on a systemd host) joins its peer
+  // group; host mounts must not propagate into the root afterwards.
+  if (absl::Status s = Mount(nullptr, root, nullptr, MS_REC | MS_PRIVATE, nullptr); !s.ok()) {
+    return s;
+  }
   // Last: the tmpfs itself (not its submounts, which have their own
   // attributes) becomes read-only.
   return SetMountAttributes(

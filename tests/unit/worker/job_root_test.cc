@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -176,6 +177,34 @@ TEST_F(JobRootTest, AfterEnteringNothingOfTheHostIsLeft) {
   EXPECT_EQ(code, 0) << "failed check (see the body)";
   // Its own mount namespace: the host still has the root until removal.
   EXPECT_TRUE(Exists(root->path() + "/usr"));
+}
+
+TEST_F(JobRootTest, NoMountOfTheRootSharesPropagationWithTheHost) {
+  // A systemd host's mounts are shared, and a bind of a shared mount joins
+  // its peer group. Such a host is made in a child's own mount namespace.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::unshare(CLONE_NEWNS) != 0) ::_exit(99);
+    if (::mount(nullptr, "/", nullptr, MS_REC | MS_SHARED, nullptr) != 0) ::_exit(98);
+    JobRootOptions options;
+    options.parent_dir = parent_;
+    absl::StatusOr<std::unique_ptr<JobRoot>> root = JobRoot::Prepare(options);
+    if (!root.ok()) ::_exit(97);
+    std::ifstream mountinfo("/proc/self/mountinfo");
+    int mounts = 0;
+    int shared = 0;
+    for (std::string line; std::getline(mountinfo, line);) {
+      if (line.find(" " + (*root)->path()) == std::string::npos) continue;
+      ++mounts;
+      if (line.find(" shared:") != std::string::npos) ++shared;
+    }
+    if (!(*root)->Remove().ok()) ::_exit(96);
+    ::_exit(mounts < 6 ? 95 : shared);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "mounts of the root in a peer group (>= 95: a failed step)";
 }
 
 TEST_F(JobRootTest, RootsOfDeadWorkersAreRemovedLiveOnesKept) {
