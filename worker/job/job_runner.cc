@@ -129,6 +129,11 @@ v1::NodeResult Verdict(const v1::Job& job, const sandbox::SupervisedOutcome& out
                                                 outcome.exit_code, " without a result."));
 }
 
+// Templates are Jinja2, whatever the language says.
+bool UsesPython(const v1::Job& job) {
+  return job.kind() == v1::Job::RENDER_TEMPLATE || job.language() == v1::CodeNode::PYTHON3;
+}
+
 }  // namespace
 
 absl::Duration EffectiveTimeout(const v1::Limits& limits) {
@@ -188,8 +193,7 @@ std::vector<v1::CodeNode::Language> JobRunner::Runtimes() const {
 }
 
 absl::StatusOr<sandbox::SandboxRequest> JobRunner::SandboxRequestFor(const v1::Job& job) const {
-  // Templates are Jinja2, whatever the language says.
-  if (job.kind() == v1::Job::RENDER_TEMPLATE || job.language() == v1::CodeNode::PYTHON3) {
+  if (UsesPython(job)) {
     return runtimes::python::PythonSandboxRequest(job, options_.python_path);
   }
   if (job.language() == v1::CodeNode::JAVASCRIPT && !options_.node_path.empty()) {
@@ -200,38 +204,63 @@ absl::StatusOr<sandbox::SandboxRequest> JobRunner::SandboxRequestFor(const v1::J
                    " is not supported by this worker."));
 }
 
+absl::Status JobRunner::PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* cgroup,
+                                      bool shared_with_zygote, int64_t* zygote_charge) const {
+  if (absl::Status reset = cgroup->Reset(); !reset.ok()) return reset;
+  sandbox::CgroupLimits limits{EffectiveMemoryBytes(job.limits()),
+                               EffectiveMaxProcesses(job.limits())};
+  if (shared_with_zygote) {
+    // The zygote lives in the slot: what it is charged between jobs is not
+    // the job's, and it is one more process.
+    absl::StatusOr<sandbox::CgroupUsage> idle = cgroup->ReadUsage();
+    if (!idle.ok()) return idle.status();
+    *zygote_charge = idle->memory_bytes;
+    limits.memory_bytes += idle->memory_bytes;
+    limits.max_pids += 1;
+  }
+  // A few small file writes, skipped when unchanged.
+  return cgroup->SetLimits(limits);
+}
+
 v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
   absl::StatusOr<sandbox::SandboxRequest> request = SandboxRequestFor(job);
   if (!request.ok()) return Failed(v1::INVALID_INPUT, std::string(request.status().message()));
   request->limits.wall_timeout = JobTimeout(job);
   request->limits.max_output_bytes = EffectiveMaxOutputBytes(job.limits());
   request->limits.max_result_bytes = options_.max_result_bytes;
+  const auto sandbox_failure = [&job](absl::string_view what, const absl::Status& status) {
+    LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(), ": ", what, ": ",
+                          status.ToString()));
+    return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ", status.message()));
+  };
 
-  // Limits go on the slot's cgroup before the job starts: a few small
-  // file writes, skipped when unchanged.
   std::unique_ptr<sandbox::SlotCgroups::Lease> cgroup;
   if (options_.cgroups != nullptr) {
     cgroup = options_.cgroups->Acquire();
-    absl::Status ready = (*cgroup)->Reset();
-    if (ready.ok()) {
-      ready = (*cgroup)->SetLimits(
-          {EffectiveMemoryBytes(job.limits()), EffectiveMaxProcesses(job.limits())});
-    }
-    if (!ready.ok()) {
-      LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(),
-                            ": slot cgroup failure: ", ready.ToString()));
-      return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ", ready.message()));
-    }
     request->cgroup = cgroup->get();
+  }
+  // Zygote leases are released before the cgroup's (declared after it).
+  std::unique_ptr<runtimes::python::PythonZygotes::Lease> zygote;
+  if (options_.python_zygotes != nullptr && UsesPython(job)) {
+    absl::StatusOr<std::unique_ptr<runtimes::python::PythonZygotes::Lease>> leased =
+        options_.python_zygotes->Acquire(request->cgroup);
+    if (!leased.ok()) return sandbox_failure("Python zygote", leased.status());
+    zygote = *std::move(leased);
+  }
+  int64_t zygote_charge = 0;
+  if (request->cgroup != nullptr) {
+    absl::Status ready =
+        PrepareCgroup(job, request->cgroup, zygote != nullptr, &zygote_charge);
+    if (!ready.ok()) return sandbox_failure("slot cgroup failure", ready);
   }
 
   absl::StatusOr<sandbox::SupervisedOutcome> outcome =
-      sandbox::RunInSandbox(*request, cancel_fd);
-  if (!outcome.ok()) {
-    LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(),
-                          ": sandbox failure: ", outcome.status().ToString()));
-    return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ",
-                                             outcome.status().message()));
+      zygote != nullptr ? runtimes::python::RunOnZygote(*zygote, *request, cancel_fd)
+                        : sandbox::RunInSandbox(*request, cancel_fd);
+  if (!outcome.ok()) return sandbox_failure("sandbox failure", outcome.status());
+  if (outcome->cgroup_measured && outcome->cgroup_usage.peak_memory_bytes >= 0) {
+    outcome->cgroup_usage.peak_memory_bytes =
+        std::max<int64_t>(0, outcome->cgroup_usage.peak_memory_bytes - zygote_charge);
   }
   return NodeResultFromOutcome(job, *std::move(outcome), options_.max_result_bytes);
 }

@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
+#include "worker/runtimes/python/zygote_client.h"
 #include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/supervisor.h"
 
@@ -34,6 +35,9 @@ struct JobRunnerOptions {
   // The slot cgroups jobs run in, with Job.limits' memory and process
   // limits (nullptr: no cgroups; those limits are then not enforced).
   sandbox::SlotCgroups* cgroups = nullptr;
+  // Python jobs and templates fork from a warm zygote (one per slot)
+  // instead of starting an interpreter each (nullptr: they start one).
+  runtimes::python::PythonZygotes* python_zygotes = nullptr;
 };
 
 // A code check compiles and never runs user code: it needs far less than a
@@ -70,6 +74,11 @@ class JobRunner {
   // The runtime's process for `job`; InvalidArgument for a language this
   // runner does not run or an input without a JSON form.
   absl::StatusOr<sandbox::SandboxRequest> SandboxRequestFor(const v1::Job& job) const;
+  // The slot's cgroup set up for `job`: leased, reset, limited. With a
+  // zygote in the slot, its own charge and process are added to the limits
+  // and reported in `zygote_charge`.
+  absl::Status PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* cgroup,
+                             bool shared_with_zygote, int64_t* zygote_charge) const;
 
   JobRunnerOptions options_;
 };

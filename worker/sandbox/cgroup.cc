@@ -476,6 +476,7 @@ void SlotCgroups::Release(SlotCgroup* cgroup) {
 CgroupUsage UsageSince(const CgroupUsage& now, const CgroupUsage& baseline) {
   CgroupUsage usage;
   usage.peak_memory_bytes = now.peak_memory_bytes;
+  usage.memory_bytes = now.memory_bytes;
   usage.oom_kills = now.oom_kills - baseline.oom_kills;
   usage.pids_limit_hits = now.pids_limit_hits - baseline.pids_limit_hits;
   usage.cpu_usage_us = now.cpu_usage_us - baseline.cpu_usage_us;

@@ -92,13 +92,16 @@ struct CgroupUsage {
   // memory.peak only grows over the cgroup's life); callers fall back to
   // the child's own rusage then.
   int64_t peak_memory_bytes = -1;
+  // Charged now: a long-lived process sharing the slot with its jobs (a
+  // zygote) is what is charged between jobs.
+  int64_t memory_bytes = 0;
   int64_t oom_kills = 0;
   int64_t pids_limit_hits = 0;
   int64_t cpu_usage_us = 0;
 };
 
 // The counters of `now` minus those of `baseline` (read at Reset); the peak
-// is taken from `now` as it is.
+// and the current charge are taken from `now` as they are.
 CgroupUsage UsageSince(const CgroupUsage& now, const CgroupUsage& baseline);
 
 // One slot's cgroup. Not thread-safe: a slot runs one job at a time.

@@ -186,6 +186,9 @@ class CgroupV1 final : public SlotCgroup {
     absl::StatusOr<int64_t> peak = ReadInt(memory_ + "/memory.max_usage_in_bytes");
     if (!peak.ok()) return peak.status();
     usage.peak_memory_bytes = *peak;
+    absl::StatusOr<int64_t> current = ReadInt(memory_ + "/memory.usage_in_bytes");
+    if (!current.ok()) return current.status();
+    usage.memory_bytes = *current;
     absl::StatusOr<int64_t> oom = ReadKeyedValue(memory_ + "/memory.oom_control", "oom_kill");
     if (!oom.ok()) return oom.status();
     usage.oom_kills = *oom;

@@ -135,6 +135,9 @@ class CgroupV2 final : public SlotCgroup {
       }
       usage.peak_memory_bytes = peak;
     }
+    absl::StatusOr<int64_t> current = ReadInt(dir_ + "/memory.current");
+    if (!current.ok()) return current.status();
+    usage.memory_bytes = *current;
     // memory.events counts this cgroup and its descendants.
     absl::StatusOr<int64_t> oom = ReadKeyedValue(dir_ + "/memory.events", "oom_kill");
     if (!oom.ok()) return oom.status();

@@ -55,7 +55,8 @@ absl::StatusOr<UniqueFd> MakeInputFile(const std::string& input) {
 
 }  // namespace
 
-absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd) {
+absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
+                                                  const JobStarter& start) {
   absl::StatusOr<Pipe> stdout_pipe = MakePipe();
   if (!stdout_pipe.ok()) return stdout_pipe.status();
   absl::StatusOr<Pipe> stderr_pipe = MakePipe();
@@ -65,26 +66,14 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   absl::StatusOr<UniqueFd> input = MakeInputFile(request.input);
   if (!input.ok()) return input.status();
 
-  ChildSpec spec;
-  spec.executable = request.executable;
-  spec.argv = request.argv;
-  spec.env = request.env;
-  spec.fds = ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(),
-                      input->get(), result_pipe->write_end.get()};
-  spec.rlimits = RlimitsForJob(request.limits.wall_timeout);
-  spec.cgroup_fd = request.cgroup != nullptr ? request.cgroup->SpawnFd() : -1;
-
-  // The job's uid is leased until Supervise returns: by then the job's pid
-  // 1 is reaped, and the kernel has killed the rest of its pid namespace.
+  // The job's uid is leased until Supervise returns: by then every process
+  // of the job is gone.
   KernelSandbox* kernel = ActiveKernelSandbox();
-  ChildIsolation isolation;
+  JobIdentity identity;
   if (kernel != nullptr) {
     absl::StatusOr<uid_t> uid = kernel->uids().Acquire();
     if (!uid.ok()) return uid.status();
-    isolation = ChildIsolation{kernel->netns_fd(), kernel->root_dir().c_str(),
-                               &kernel->scratch(), *uid, *uid,
-                               kernel->SeccompFor(request.executable)};
-    spec.isolation = &isolation;
+    identity = JobIdentity{true, *uid, *uid};
   }
   struct UidLease {
     KernelSandbox* kernel;
@@ -92,26 +81,14 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
     ~UidLease() {
       if (kernel != nullptr) kernel->uids().Release(uid);
     }
-  } lease{kernel, isolation.uid};
+  } lease{kernel, identity.uid};
 
   const absl::Time started = MonotonicNow();
-  if (request.cgroup != nullptr) {
-    if (absl::Status entered = request.cgroup->BeforeSpawn(); !entered.ok()) return entered;
-  }
-  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
-  if (request.cgroup != nullptr) {
-    absl::Status attached = request.cgroup->AfterSpawn(child.ok() ? child->pid : -1);
-    if (child.ok() && !attached.ok()) {
-      // Never run a job outside its limits.
-      ::kill(-child->pid, SIGKILL);
-      ::kill(child->pid, SIGKILL);
-      int status = 0;
-      while (::waitpid(child->pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      return attached;
-    }
-  }
-  if (!child.ok()) return child.status();
+  absl::StatusOr<std::unique_ptr<JobProcess>> process =
+      start(ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(), input->get(),
+                     result_pipe->write_end.get()},
+            identity, RlimitsForJob(request.limits.wall_timeout));
+  if (!process.ok()) return process.status();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
   stdout_pipe->write_end.Reset();
@@ -119,11 +96,50 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
   result_pipe->write_end.Reset();
   input->Reset();
 
-  return Supervise(*std::move(child),
+  return Supervise(**process,
                    ChildStreams{std::move(stdout_pipe->read_end),
                                 std::move(stderr_pipe->read_end),
                                 std::move(result_pipe->read_end)},
                    request.limits, cancel_fd, started, request.cgroup);
+}
+
+absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd) {
+  return RunContainedJob(
+      request, cancel_fd,
+      [&request](const ChildFds& fds, const JobIdentity& identity,
+                 const RlimitPlan& rlimits) -> absl::StatusOr<std::unique_ptr<JobProcess>> {
+        ChildSpec spec;
+        spec.executable = request.executable;
+        spec.argv = request.argv;
+        spec.env = request.env;
+        spec.fds = fds;
+        spec.rlimits = rlimits;
+        spec.cgroup_fd = request.cgroup != nullptr ? request.cgroup->SpawnFd() : -1;
+        KernelSandbox* kernel = ActiveKernelSandbox();
+        ChildIsolation isolation;
+        if (identity.isolated && kernel != nullptr) {
+          isolation = ChildIsolation{kernel->netns_fd(), kernel->root_dir().c_str(),
+                                     &kernel->scratch(), identity.uid, identity.gid,
+                                     kernel->SeccompFor(request.executable)};
+          spec.isolation = &isolation;
+        }
+        if (request.cgroup != nullptr) {
+          if (absl::Status entered = request.cgroup->BeforeSpawn(); !entered.ok()) return entered;
+        }
+        absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+        if (request.cgroup != nullptr) {
+          absl::Status attached = request.cgroup->AfterSpawn(child.ok() ? child->pid : -1);
+          if (child.ok() && !attached.ok()) {
+            // Never run a job outside its limits.
+            OwnChild doomed(*std::move(child), nullptr);
+            doomed.Kill();
+            (void)doomed.Reap();
+            return attached;
+          }
+        }
+        if (!child.ok()) return child.status();
+        return std::make_unique<OwnChild>(*std::move(child), request.cgroup);
+      });
 }
 
 }  // namespace flowgrid::sandbox

@@ -1,6 +1,7 @@
-// The sandbox's entry point: run one program as a contained, supervised
-// job. Wires the channels (stdout, stderr, job input, result), spawns
-// through SpawnContained and supervises to the end.
+// The sandbox's entry point: run one job as a contained, supervised
+// process. Wires the channels (stdout, stderr, job input, result), starts
+// the process (a fresh spawn through SpawnContained, or a fork of a warm
+// runtime: RunContainedJob's starter) and supervises it to the end.
 //
 // Channels seen by the child:
 //   0  /dev/null
@@ -11,11 +12,16 @@
 #ifndef FLOWGRID_WORKER_SANDBOX_SANDBOX_H_
 #define FLOWGRID_WORKER_SANDBOX_SANDBOX_H_
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "worker/sandbox/cgroup.h"
+#include "worker/sandbox/fd_hygiene.h"
+#include "worker/sandbox/job_process.h"
+#include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/supervisor.h"
 
 namespace flowgrid::sandbox {
@@ -32,7 +38,27 @@ struct SandboxRequest {
   SlotCgroup* cgroup = nullptr;
 };
 
-// Runs the request to completion. `cancel_fd` (eventfd, or -1) ends it
+// The identity a job's processes run under: with the kernel sandbox, a
+// uid/gid leased from its pool for the job's duration.
+struct JobIdentity {
+  bool isolated = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Starts the job's process with its channels at `fds`, under `identity` and
+// `rlimits`; the process is then supervised by the caller.
+using JobStarter = std::function<absl::StatusOr<std::unique_ptr<JobProcess>>(
+    const ChildFds& fds, const JobIdentity& identity, const RlimitPlan& rlimits)>;
+
+// The frame of every job, whoever starts its process: opens the channels,
+// leases the identity, starts the process through `start` and supervises
+// it to the end under `request.limits` (request.executable, argv and env
+// are the starter's business).
+absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
+                                                  const JobStarter& start);
+
+// Runs the request to completion in a freshly spawned process. `cancel_fd` (eventfd, or -1) ends it
 // early with outcome.cancelled. Errors are the worker's own failures
 // (descriptors exhausted, setup step failed), not the job's.
 absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd);

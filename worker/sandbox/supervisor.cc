@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,10 +61,6 @@ int PollTimeoutMs(absl::Time deadline) {
   return static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
 }
 
-absl::Duration TimevalToDuration(const struct timeval& tv) {
-  return absl::Seconds(tv.tv_sec) + absl::Microseconds(tv.tv_usec);
-}
-
 }  // namespace
 
 absl::Time MonotonicNow() {
@@ -74,12 +69,12 @@ absl::Time MonotonicNow() {
   return absl::FromUnixNanos(static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec);
 }
 
-absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
+absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams streams,
                                             const SupervisionLimits& limits,
                                             int cancel_fd, absl::Time started,
                                             SlotCgroup* cgroup) {
   SupervisedOutcome outcome;
-  outcome.pid = child.pid;
+  outcome.pid = process.pid();
   std::array<Capture, 3> captures = {
       Capture{std::move(streams.stdout_read), CappedBuffer(limits.max_output_bytes)},
       Capture{std::move(streams.stderr_read), CappedBuffer(limits.max_output_bytes)},
@@ -103,7 +98,7 @@ absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams str
     // exit, 4: cancel.
     std::array<struct pollfd, 5> fds = {};
     for (size_t i = 0; i < captures.size(); ++i) fds[i] = {captures[i].fd.get(), POLLIN, 0};
-    fds[3] = {child.pidfd.get(), POLLIN, 0};
+    fds[3] = {process.pidfd(), POLLIN, 0};
     fds[4] = {cancel_fd, POLLIN, 0};
     const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
     if (ready < 0) {
@@ -123,21 +118,12 @@ absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams str
 
   // Phase 2: kill whatever is left of the job — the child itself (deadline,
   // cancel, supervisor error) or background processes it started — then
-  // reap. The child is not reaped yet, so its pid still names this group.
-  ::kill(-child.pid, SIGKILL);
-  int wait_status = 0;
-  struct rusage usage = {};
-  while (::wait4(child.pid, &wait_status, 0, &usage) < 0) {
-    if (errno != EINTR) {
-      if (status.ok()) status = ErrnoError("wait4");
-      break;
-    }
-  }
+  // reap. Killing everything also closes any pipe the job's processes held,
+  // so the drain below ends at EOF instead of waiting out its grace.
+  process.Kill();
+  absl::StatusOr<ProcessExit> exit = process.Reap();
+  if (!exit.ok() && status.ok()) status = exit.status();
   outcome.wall = MonotonicNow() - started;
-  // Processes that left the process group live on in the cgroup: they go
-  // now, which also closes any pipe they held, so the drain below ends at
-  // EOF instead of waiting out its grace.
-  if (cgroup != nullptr && status.ok()) status = cgroup->KillAll();
   if (cgroup != nullptr && status.ok()) {
     absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
     if (usage.ok()) {
@@ -172,11 +158,11 @@ absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams str
   }
   if (!status.ok()) return status;
 
-  outcome.exited = WIFEXITED(wait_status);
-  outcome.exit_code = outcome.exited ? WEXITSTATUS(wait_status) : 0;
-  outcome.term_signal = WIFSIGNALED(wait_status) ? WTERMSIG(wait_status) : 0;
-  outcome.cpu = TimevalToDuration(usage.ru_utime) + TimevalToDuration(usage.ru_stime);
-  outcome.peak_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;  // KiB
+  outcome.exited = WIFEXITED(exit->wait_status);
+  outcome.exit_code = outcome.exited ? WEXITSTATUS(exit->wait_status) : 0;
+  outcome.term_signal = WIFSIGNALED(exit->wait_status) ? WTERMSIG(exit->wait_status) : 0;
+  outcome.cpu = exit->cpu;
+  outcome.peak_rss_bytes = exit->peak_rss_bytes;
   outcome.stdout_truncated = captures[0].buffer.truncated();
   outcome.stdout_text = captures[0].buffer.TakeWithMarker();
   outcome.stderr_truncated = captures[1].buffer.truncated();

@@ -1,8 +1,8 @@
 // The supervisor: the worker-side half of a job's containment. It never
 // runs in the child. It enforces the wall deadline, watches for
 // cancellation, captures stdout/stderr and the result channel under caps,
-// kills the child's whole process group and reaps the child, reporting how
-// it ended and what it used.
+// kills every process of the job and reaps it, reporting how it ended and
+// what it used.
 #ifndef FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_
 #define FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_
 
@@ -15,7 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "worker/sandbox/cgroup.h"
-#include "worker/sandbox/contain.h"
+#include "worker/sandbox/job_process.h"
 #include "worker/sandbox/unique_fd.h"
 
 namespace flowgrid::sandbox {
@@ -39,7 +39,7 @@ struct ChildStreams {
 };
 
 struct SupervisedOutcome {
-  // The child's pid, which is also its process group id.
+  // The job's main process, in the worker's pid namespace.
   pid_t pid = -1;
   bool timed_out = false;
   bool cancelled = false;
@@ -64,14 +64,13 @@ struct SupervisedOutcome {
   CgroupUsage cgroup_usage;
 };
 
-// Supervises `child` until it exits, its deadline passes or `cancel_fd`
-// (an eventfd, -1 for none) becomes readable. Always ends with the child's
-// process group killed and the child reaped: no zombie is left. `started`
-// is the monotonic time the spawn began (for wall usage and the deadline).
-// With a `cgroup` (the child attached to it), every process in it is killed
-// too (setsid daemons, double forks) and its usage is read.
+// Supervises `process` until it exits, its deadline passes or `cancel_fd`
+// (an eventfd, -1 for none) becomes readable. Always ends with every
+// process of the job killed and reaped: no zombie is left. `started` is the
+// monotonic time the job began (for wall usage and the deadline). With a
+// `cgroup` (the slot the job ran in) its usage is read after the reap.
 // Errors are failures of the supervisor's own system calls.
-absl::StatusOr<SupervisedOutcome> Supervise(SpawnedChild child, ChildStreams streams,
+absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams streams,
                                             const SupervisionLimits& limits,
                                             int cancel_fd, absl::Time started,
                                             SlotCgroup* cgroup = nullptr);

@@ -240,6 +240,7 @@ class FakeV2TreeTest : public ::testing::Test {
   void TearDown() override { ASSERT_EQ(::system(absl::StrCat("rm -rf ", root_).c_str()), 0); }
 
   void SetCounters(int oom_kill, int pids_max, int usage_usec) {
+    WriteFakeFile(dir_ + "/memory.current", absl::StrCat(usage_usec * 4096, "\n"));
     WriteFakeFile(dir_ + "/memory.events",
                   absl::StrCat("low 0\nhigh 0\nmax 7\noom 2\noom_kill ", oom_kill, "\n"));
     WriteFakeFile(dir_ + "/pids.events", absl::StrCat("max ", pids_max, "\n"));
@@ -268,6 +269,7 @@ TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
   EXPECT_EQ(usage->oom_kills, 2);
   EXPECT_EQ(usage->pids_limit_hits, 5);
   EXPECT_EQ(usage->cpu_usage_us, 500);
+  EXPECT_EQ(usage->memory_bytes, 1500 * 4096);  // as it is now, not a difference
   // No memory.peak (a kernel before 6.12 has it read-only): not reported.
   EXPECT_EQ(usage->peak_memory_bytes, -1);
 

@@ -1,7 +1,9 @@
-# flowgrid Python harness: runs one job in a fresh interpreter.
+# flowgrid Python harness: runs one job per process.
 #
-# Started as `python3 -I -S -c <this file>` by the worker (embedded into the
-# binary at build time). Channels, fixed by worker/sandbox/fd_hygiene.h:
+# Either started as `python3 -I -S -c <this file>` by the worker (embedded
+# into the binary at build time), or loaded once into a warm zygote
+# (zygote/README.md), which calls warm_up() and then entry() in each job's
+# forked child. Channels, fixed by worker/sandbox/fd_hygiene.h:
 #   fd 3  the job, JSON: {"kind": "run" | "template" | "check",
 #                         "code": "...", "inputs": {...}}; read to EOF
 #   fd 4  the reply, JSON, written once and closed:
@@ -368,4 +370,21 @@ def entry():
     os._exit(0)
 
 
-entry()
+def warm_up():
+    # Run once by a zygote before it forks any job: every module a job may
+    # import is loaded and each kind has run, so that no job pays for a
+    # first import or a first compile. Nothing a job could observe is left
+    # behind (the sample code's source is dropped from linecache).
+    for name in sorted(ALLOWED_MODULES):
+        __import__(name)
+    sample = {"code": "def main(a: int) -> dict:\n    return {'b': [a, str(a)]}\n",
+              "inputs": {"a": 1}}
+    json.dumps(run_code(sample), allow_nan=False, ensure_ascii=False)
+    check_code(sample)
+    render_template({"code": "{% for x in a %}{{ x }}{% endfor %}", "inputs": {"a": [1]}})
+    json.loads('{"kind": "run", "code": "", "inputs": {"a": [1, 2.5, null, true]}}')
+    linecache.cache.pop(CODE_FILENAME, None)
+
+
+if __name__ == "__main__":
+    entry()

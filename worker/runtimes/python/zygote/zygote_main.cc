@@ -1,0 +1,54 @@
+// flowgrid-python-zygote: a warm Python interpreter that forks one
+// sandboxed child per job (README.md). Started by the worker, one per job
+// slot, with the control socket on fd 3 and, when isolated, the worker's
+// empty network namespace on fd 4 (protocol.h). It exits when the worker
+// closes the socket, and dies with the worker (parent-death signal).
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "worker/runtimes/python/zygote/embedded_harness.h"
+#include "worker/runtimes/python/zygote/zygote_server.h"
+
+ABSL_FLAG(bool, isolated, false,
+          "Apply the kernel sandbox to every job: join the network namespace on fd 4, new "
+          "pid/mount/ipc/uts namespaces, the job's uid, the seccomp filter");
+ABSL_FLAG(std::string, tmpfs_size, "64m", "Size of each job's /tmp and /dev/shm (isolated)");
+ABSL_FLAG(std::vector<std::string>, hide, {}, "Directories hidden from jobs (isolated)");
+
+namespace {
+
+int Die(const absl::Status& status) {
+  fprintf(stderr, "flowgrid-python-zygote: %s\n", status.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using flowgrid::runtimes::python::zygote::ZygoteServer;
+  ZygoteServer::Options options;
+  options.isolated = absl::GetFlag(FLAGS_isolated);
+  options.mounts.tmpfs_size = absl::GetFlag(FLAGS_tmpfs_size);
+  options.mounts.hidden_dirs = absl::GetFlag(FLAGS_hide);
+  // The process-wide layers come first, before the interpreter opens a
+  // single file: the network namespace and a mount namespace of our own
+  // that each job's copy starts from.
+  absl::StatusOr<std::unique_ptr<ZygoteServer>> server = ZygoteServer::Create(options);
+  if (!server.ok()) return Die(server.status());
+  if (absl::Status status = flowgrid::runtimes::python::zygote::StartWarmHarness();
+      !status.ok()) {
+    return Die(status);
+  }
+  absl::Status served = (*server)->Serve();
+  if (!served.ok()) return Die(served);
+  return 0;
+}
