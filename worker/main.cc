@@ -217,9 +217,6 @@ int main(int argc, char** argv) {
       zygote_options.binary = BesideThisBinary("flowgrid-python-zygote");
     }
     zygote_options.isolated = sandboxed;
-    const flowgrid::sandbox::MountOptions mounts;
-    zygote_options.tmpfs_size = mounts.tmpfs_size;
-    zygote_options.hidden_dirs = mounts.hidden_dirs;
     zygote_options.max_jobs = absl::GetFlag(FLAGS_python_zygote_max_jobs);
     zygotes = std::make_unique<flowgrid::runtimes::python::PythonZygotes>(zygote_options);
   }

@@ -26,6 +26,18 @@ std::unique_ptr<sandbox::SlotCgroups>& SlotCgroups() {
   return *cgroups;
 }
 
+// Set by ctest (CMakeLists.txt): the suite runs once with the worker's warm
+// runtimes, once with a fresh interpreter per job.
+bool WarmRuntimes() {
+  const char* mode = ::getenv("FLOWGRID_ATTACK_RUNTIMES");
+  return mode != nullptr && std::string(mode) == "warm";
+}
+
+std::unique_ptr<runtimes::python::PythonZygotes>& PythonZygotes() {
+  static auto* const zygotes = new std::unique_ptr<runtimes::python::PythonZygotes>;
+  return *zygotes;
+}
+
 void PlantCanaryFile(const std::string& path) {
   { std::ofstream(path) << kCanaryValue; }
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0) << path;
@@ -53,9 +65,16 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
         sandbox::SlotCgroups::Create(*hierarchy, "attacks", 1);
     ASSERT_TRUE(cgroups.ok()) << cgroups.status();
     SlotCgroups() = *std::move(cgroups);
+    if (WarmRuntimes()) {
+      runtimes::python::ZygoteOptions zygote;
+      zygote.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
+      zygote.isolated = true;
+      PythonZygotes() = std::make_unique<runtimes::python::PythonZygotes>(zygote);
+    }
   }
 
   void TearDown() override {
+    PythonZygotes().reset();
     SlotCgroups().reset();
     ::unlink(kRootCanaryFile);
     std::filesystem::remove_all(kCanaryDir);
@@ -98,6 +117,7 @@ v1::NodeResult Run(v1::CodeNode::Language language, std::string code,
 job::JobRunnerOptions SuiteRunnerOptions() {
   job::JobRunnerOptions options;
   options.cgroups = SlotCgroups().get();
+  options.python_zygotes = PythonZygotes().get();
   return options;
 }
 
@@ -153,7 +173,15 @@ void AttackTest::TearDown() {
     std::unique_ptr<sandbox::SlotCgroups::Lease> slot = SlotCgroups()->Acquire();
     absl::StatusOr<std::vector<pid_t>> left = (*slot)->Pids();
     ASSERT_TRUE(left.ok()) << left.status();
-    EXPECT_TRUE(left->empty()) << left->size() << " processes outlived the job";
+    // With warm runtimes the slot's Python zygote lives there between
+    // jobs; nothing else may.
+    for (pid_t pid : *left) {
+      std::error_code error;
+      const std::filesystem::path exe =
+          std::filesystem::read_symlink(absl::StrCat("/proc/", pid, "/exe"), error);
+      EXPECT_TRUE(WarmRuntimes() && exe.filename() == "flowgrid-python-zygote")
+          << "process " << pid << " (" << exe << ") outlived the job";
+    }
   }
   ExpectPrinted(RunPython("    print(json.dumps({'ok': 1}))\n"), "{\"ok\": 1}\n");
   ExpectPrinted(RunNode("function main() { console.log('ok'); return {ok: 1}; }\n"), "ok\n");

@@ -35,7 +35,6 @@ ZygoteOptions TestZygoteOptions(int max_jobs = 10000) {
   ZygoteOptions options;
   options.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
   options.isolated = sandbox::ActiveKernelSandbox() != nullptr;
-  options.hidden_dirs = {"/root"};
   options.max_jobs = max_jobs;
   return options;
 }

@@ -123,10 +123,8 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
     }
     netns_fd = kernel->netns_fd();
     spec.argv.push_back("--isolated");
-    spec.argv.push_back(absl::StrCat("--tmpfs_size=", options.tmpfs_size));
-    if (!options.hidden_dirs.empty()) {
-      spec.argv.push_back(absl::StrCat("--hide=", absl::StrJoin(options.hidden_dirs, ",")));
-    }
+    spec.argv.push_back(absl::StrCat("--tmpfs_size=", options.mounts.tmpfs_size));
+    spec.argv.push_back(absl::StrCat("--hide=", absl::StrJoin(options.mounts.hidden_dirs, ",")));
   }
   spec.env = {"LC_ALL=C.UTF-8"};
   // stdout is unused; stderr is the worker's, for the zygote's own errors.

@@ -20,6 +20,7 @@
 #include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/fd_hygiene.h"
 #include "worker/sandbox/job_process.h"
+#include "worker/sandbox/mounts.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/unique_fd.h"
@@ -32,9 +33,8 @@ struct ZygoteOptions {
   // Every job gets the kernel sandbox (ActiveKernelSandbox() must be set:
   // its network namespace is handed to the zygote).
   bool isolated = false;
-  // Arguments for the jobs' mounts (the worker's MountOptions).
-  std::string tmpfs_size = "64m";
-  std::vector<std::string> hidden_dirs;
+  // The jobs' mounts, as the worker's kernel sandbox has them.
+  sandbox::MountOptions mounts;
   // A zygote is replaced after this many jobs: its hash seed (fixed when
   // the interpreter starts) is shared by all its jobs.
   int max_jobs = 10000;
