@@ -26,13 +26,6 @@ std::unique_ptr<sandbox::SlotCgroups>& SlotCgroups() {
   return *cgroups;
 }
 
-// Set by ctest (CMakeLists.txt): the suite runs once with the worker's warm
-// runtimes, once with a fresh interpreter per job.
-bool WarmRuntimes() {
-  const char* mode = ::getenv("FLOWGRID_ATTACK_RUNTIMES");
-  return mode != nullptr && std::string(mode) == "warm";
-}
-
 std::unique_ptr<runtimes::python::PythonZygotes>& PythonZygotes() {
   static auto* const zygotes = new std::unique_ptr<runtimes::python::PythonZygotes>;
   return *zygotes;
@@ -65,7 +58,7 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
         sandbox::SlotCgroups::Create(*hierarchy, "attacks", 1);
     ASSERT_TRUE(cgroups.ok()) << cgroups.status();
     SlotCgroups() = *std::move(cgroups);
-    if (WarmRuntimes()) {
+    if (SuiteRunsWarmRuntimes()) {
       runtimes::python::ZygoteOptions zygote;
       zygote.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
       zygote.isolated = true;
@@ -113,6 +106,11 @@ v1::NodeResult Run(v1::CodeNode::Language language, std::string code,
 }
 
 }  // namespace
+
+bool SuiteRunsWarmRuntimes() {
+  const char* mode = ::getenv("FLOWGRID_ATTACK_RUNTIMES");
+  return mode != nullptr && std::string(mode) == "warm";
+}
 
 job::JobRunnerOptions SuiteRunnerOptions() {
   job::JobRunnerOptions options;
@@ -179,7 +177,7 @@ void AttackTest::TearDown() {
       std::error_code error;
       const std::filesystem::path exe =
           std::filesystem::read_symlink(absl::StrCat("/proc/", pid, "/exe"), error);
-      EXPECT_TRUE(WarmRuntimes() && exe.filename() == "flowgrid-python-zygote")
+      EXPECT_TRUE(SuiteRunsWarmRuntimes() && exe.filename() == "flowgrid-python-zygote")
           << "process " << pid << " (" << exe << ") outlived the job";
     }
   }

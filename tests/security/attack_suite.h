@@ -26,6 +26,9 @@ inline constexpr char kCanaryFile[] = "/var/lib/flowgrid-canary/secret";
 // included, so memory and process limits are enforced). The one place to
 // switch the suite to other runtime set-ups (a Python zygote, a Node pool).
 job::JobRunnerOptions SuiteRunnerOptions();
+// Set by ctest (CMakeLists.txt): every case runs once with the worker's
+// warm runtimes (its default) and once with a fresh interpreter per job.
+bool SuiteRunsWarmRuntimes();
 
 // Job.limits for a case: its wall timeout and, when not zero, its memory
 // limit.

@@ -43,8 +43,8 @@ constexpr int kCommonSyscalls[] = {
     SCMP_SYS(uname), SCMP_SYS(sysinfo), SCMP_SYS(prlimit64), SCMP_SYS(getrlimit),
     SCMP_SYS(getrusage), SCMP_SYS(times), SCMP_SYS(capget), SCMP_SYS(sched_getaffinity),
     SCMP_SYS(sched_yield), SCMP_SYS(getcpu),
-    // Process start-up and exit.
-    SCMP_SYS(execve), SCMP_SYS(arch_prctl), SCMP_SYS(set_tid_address),
+    // Process start-up and exit (execve: see AddRules).
+    SCMP_SYS(arch_prctl), SCMP_SYS(set_tid_address),
     SCMP_SYS(set_robust_list), SCMP_SYS(get_robust_list), SCMP_SYS(rseq), SCMP_SYS(exit),
     SCMP_SYS(exit_group),
     // Signals and time.
@@ -132,6 +132,16 @@ absl::Status AddRules(scmp_filter_ctx ctx, SyscallProfile profile) {
   for (int nr : {SCMP_SYS(clone3), SCMP_SYS(io_uring_setup), SCMP_SYS(io_uring_enter),
                  SCMP_SYS(io_uring_register)}) {
     if (absl::Status s = Check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0), "enosys");
+        !s.ok()) {
+      return s;
+    }
+  }
+  // The filter is loaded before the runtime's execve, which it must allow;
+  // a child forked from a warm zygote is already running its runtime, so
+  // it never needs to exec anything (EPERM: os.execv fails cleanly).
+  if (profile != SyscallProfile::kForkedPython) {
+    if (absl::Status s = Check(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execve), 0),
+                               "allow");
         !s.ok()) {
       return s;
     }

@@ -29,7 +29,8 @@
 namespace flowgrid::sandbox {
 
 enum class SyscallProfile {
-  kPython,  // single-threaded CPython
+  kPython,        // single-threaded CPython, exec'd after the filter is loaded
+  kForkedPython,  // the same, forked from a warm zygote: no execve at all
   kNode,    // Node.js: V8 and libuv threads
 };
 

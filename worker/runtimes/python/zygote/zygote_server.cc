@@ -79,7 +79,7 @@ absl::StatusOr<std::unique_ptr<ZygoteServer>> ZygoteServer::Create(const Options
     if (!mounts.ok()) return mounts.status();
     server->mounts_ = *std::move(mounts);
     absl::StatusOr<sandbox::SeccompProgram> seccomp =
-        sandbox::CompileSeccompPolicy(sandbox::SyscallProfile::kPython);
+        sandbox::CompileSeccompPolicy(sandbox::SyscallProfile::kForkedPython);
     if (!seccomp.ok()) return seccomp.status();
     server->seccomp_ = *std::move(seccomp);
     server->seccomp_program_ = server->seccomp_->program();
