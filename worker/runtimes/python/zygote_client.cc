@@ -13,7 +13,6 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "worker/sandbox/contain.h"
 #include "worker/sandbox/kernel_sandbox.h"
 
@@ -123,8 +122,8 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
     }
     netns_fd = kernel->netns_fd();
     spec.argv.push_back("--isolated");
-    spec.argv.push_back(absl::StrCat("--tmpfs_size=", options.mounts.tmpfs_size));
-    spec.argv.push_back(absl::StrCat("--hide=", absl::StrJoin(options.mounts.hidden_dirs, ",")));
+    spec.argv.push_back(absl::StrCat("--root=", kernel->root_dir()));
+    spec.argv.push_back(absl::StrCat("--scratch_tmpfs_options=", kernel->scratch().tmpfs_data));
   }
   spec.env = {"LC_ALL=C.UTF-8"};
   // stdout is unused; stderr is the worker's, for the zygote's own errors.
@@ -135,6 +134,7 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
   spec.rlimits.cpu_seconds_hard = RLIM_INFINITY;
   spec.rlimits.file_size_bytes = RLIM_INFINITY;
   spec.rlimits.open_files = kZygoteOpenFiles;
+  spec.cgroup_fd = cgroup != nullptr ? cgroup->SpawnFd() : -1;
 
   if (cgroup != nullptr) {
     if (absl::Status entered = cgroup->BeforeSpawn(); !entered.ok()) return entered;

@@ -20,7 +20,6 @@
 #include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/fd_hygiene.h"
 #include "worker/sandbox/job_process.h"
-#include "worker/sandbox/mounts.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/unique_fd.h"
@@ -31,10 +30,9 @@ struct ZygoteOptions {
   // The flowgrid-python-zygote binary, absolute.
   std::string binary;
   // Every job gets the kernel sandbox (ActiveKernelSandbox() must be set:
-  // its network namespace is handed to the zygote).
+  // the zygote joins its network namespace, enters its job root and gives
+  // its jobs the same scratch mounts).
   bool isolated = false;
-  // The jobs' mounts, as the worker's kernel sandbox has them.
-  sandbox::MountOptions mounts;
   // A zygote is replaced after this many jobs: its hash seed (fixed when
   // the interpreter starts) is shared by all its jobs.
   int max_jobs = 10000;

@@ -50,7 +50,7 @@ void RunJobChild(const JobChildSpec& spec) {
   // still reaches everything the job started.
   if (int err = sandbox::StartOwnSession(); err != 0) Fail(spec, JobStep::kAfterFork, err);
   if (spec.isolated) {
-    if (int err = sandbox::ApplyMountPlan(*spec.mounts); err != 0) {
+    if (int err = sandbox::MountJobScratch(*spec.scratch); err != 0) {
       Fail(spec, JobStep::kMountFilesystems, err);
     }
   }

@@ -2,7 +2,8 @@
 // "Sandbox", in the same order as for a freshly spawned interpreter
 // (sandbox/contain.cc), then the harness. The zygote already paid for
 // everything that is per process rather than per job: its network
-// namespace, the interpreter, the compiled seccomp filter.
+// namespace, the pivot into the job root, the interpreter, the compiled
+// seccomp filter.
 #ifndef FLOWGRID_WORKER_RUNTIMES_PYTHON_ZYGOTE_JOB_CHILD_H_
 #define FLOWGRID_WORKER_RUNTIMES_PYTHON_ZYGOTE_JOB_CHILD_H_
 
@@ -29,7 +30,7 @@ struct JobChildSpec {
   // mounts, the job's uid/gid and the seccomp filter. Without it (a worker
   // started with --insecure_no_sandbox) only the base steps run.
   bool isolated = false;
-  const sandbox::MountPlan* mounts = nullptr;
+  const sandbox::ScratchMounts* scratch = nullptr;
   const sock_fprog* seccomp = nullptr;
   SetupReport* report = nullptr;
   // Checked by the parent-death step when there is no pid namespace.

@@ -18,7 +18,7 @@ const char* JobStepName(JobStep step) {
   switch (step) {
     case JobStep::kNone: return "none";
     case JobStep::kAfterFork: return "after fork";
-    case JobStep::kMountFilesystems: return "mount file systems";
+    case JobStep::kMountFilesystems: return "mount scratch file systems";
     case JobStep::kArrangeFds: return "arrange descriptors";
     case JobStep::kApplyRlimits: return "apply rlimits";
     case JobStep::kDropCredentials: return "drop credentials";

@@ -5,11 +5,9 @@
 // closes the socket, and dies with the worker (parent-death signal).
 #include <sched.h>
 #include <stdio.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <string>
-#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,8 +18,9 @@
 ABSL_FLAG(bool, isolated, false,
           "Apply the kernel sandbox to every job: join the network namespace on fd 4, new "
           "pid/mount/ipc/uts namespaces, the job's uid, the seccomp filter");
-ABSL_FLAG(std::string, tmpfs_size, "64m", "Size of each job's /tmp and /dev/shm (isolated)");
-ABSL_FLAG(std::vector<std::string>, hide, {}, "Directories hidden from jobs (isolated)");
+ABSL_FLAG(std::string, root, "", "The job root the zygote enters once (isolated; job_root.h)");
+ABSL_FLAG(std::string, scratch_tmpfs_options, "",
+          "tmpfs options of each job's /tmp and /dev/shm (isolated; mounts.h)");
 
 namespace {
 
@@ -37,11 +36,11 @@ int main(int argc, char** argv) {
   using flowgrid::runtimes::python::zygote::ZygoteServer;
   ZygoteServer::Options options;
   options.isolated = absl::GetFlag(FLAGS_isolated);
-  options.mounts.tmpfs_size = absl::GetFlag(FLAGS_tmpfs_size);
-  options.mounts.hidden_dirs = absl::GetFlag(FLAGS_hide);
+  options.root_dir = absl::GetFlag(FLAGS_root);
+  options.scratch.tmpfs_data = absl::GetFlag(FLAGS_scratch_tmpfs_options);
   // The process-wide layers come first, before the interpreter opens a
-  // single file: the network namespace and a mount namespace of our own
-  // that each job's copy starts from.
+  // single file: the network namespace and the job root, in a mount
+  // namespace of our own that each job's copy starts from.
   absl::StatusOr<std::unique_ptr<ZygoteServer>> server = ZygoteServer::Create(options);
   if (!server.ok()) return Die(server.status());
   if (absl::Status status = flowgrid::runtimes::python::zygote::StartWarmHarness();

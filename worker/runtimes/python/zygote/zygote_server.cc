@@ -6,7 +6,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -15,14 +14,13 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "worker/runtimes/python/zygote/embedded_harness.h"
+#include "worker/sandbox/job_root.h"
 #include "worker/sandbox/namespaces.h"
 
 namespace flowgrid::runtimes::python::zygote {
@@ -32,12 +30,12 @@ absl::Status ErrnoError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-// Field 20 of /proc/self/stat: the number of threads.
-absl::StatusOr<int> ThreadCount() {
-  std::ifstream file("/proc/self/stat");
-  std::stringstream text;
-  text << file.rdbuf();
-  const std::string stat = text.str();
+// Field 20 of /proc/self/stat (open as `stat_fd`): the number of threads.
+absl::StatusOr<int> ThreadCount(int stat_fd) {
+  char text[1024];
+  const ssize_t n = ::pread(stat_fd, text, sizeof(text) - 1, 0);
+  if (n <= 0) return ErrnoError("reading /proc/self/stat");
+  const std::string stat(text, static_cast<size_t>(n));
   // The command name (field 2) may contain spaces; fields restart after ')'.
   const size_t after_name = stat.rfind(')');
   if (after_name == std::string::npos) return absl::InternalError("unreadable /proc/self/stat");
@@ -65,6 +63,10 @@ ZygoteServer::~ZygoteServer() {
 
 absl::StatusOr<std::unique_ptr<ZygoteServer>> ZygoteServer::Create(const Options& options) {
   std::unique_ptr<ZygoteServer> server(new ZygoteServer(options));
+  // Opened before the pivot: the job root has no /proc of the zygote's pid
+  // namespace. Children close it with every other descriptor.
+  server->stat_fd_.Reset(::open("/proc/self/stat", O_RDONLY | O_CLOEXEC));
+  if (!server->stat_fd_.valid()) return ErrnoError("open /proc/self/stat");
   if (options.isolated) {
     if (int err = sandbox::JoinNetworkNamespace(kNetnsFd); err != 0) {
       return absl::InternalError(absl::StrCat("joining the network namespace on fd ", kNetnsFd,
@@ -72,12 +74,10 @@ absl::StatusOr<std::unique_ptr<ZygoteServer>> ZygoteServer::Create(const Options
     }
     ::close(kNetnsFd);
     if (::unshare(CLONE_NEWNS) != 0) return ErrnoError("unshare(CLONE_NEWNS)");
-    if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-      return ErrnoError("making the zygote's mounts private");
+    if (int err = sandbox::EnterJobRoot(options.root_dir.c_str()); err != 0) {
+      return absl::InternalError(absl::StrCat("entering the job root \"", options.root_dir,
+                                              "\": ", std::strerror(err)));
     }
-    absl::StatusOr<sandbox::MountPlan> mounts = sandbox::BuildMountPlan(options.mounts);
-    if (!mounts.ok()) return mounts.status();
-    server->mounts_ = *std::move(mounts);
     absl::StatusOr<sandbox::SeccompProgram> seccomp =
         sandbox::CompileSeccompPolicy(sandbox::SyscallProfile::kForkedPython);
     if (!seccomp.ok()) return seccomp.status();
@@ -134,7 +134,7 @@ absl::Status ZygoteServer::Serve() {
 
 absl::Status ZygoteServer::StartJob(const JobRequest& request,
                                     std::vector<sandbox::UniqueFd> fds) {
-  absl::StatusOr<int> threads = ThreadCount();
+  absl::StatusOr<int> threads = ThreadCount(stat_fd_.get());
   if (!threads.ok()) return threads.status();
   if (*threads != 1) {
     return absl::FailedPreconditionError(
@@ -144,7 +144,7 @@ absl::Status ZygoteServer::StartJob(const JobRequest& request,
   spec.request = &request;
   spec.fds = sandbox::ChildFds{fds[0].get(), fds[1].get(), fds[2].get(), fds[3].get()};
   spec.isolated = options_.isolated;
-  spec.mounts = &mounts_;
+  spec.scratch = &options_.scratch;
   spec.seccomp = seccomp_.has_value() ? &seccomp_program_ : nullptr;
   spec.report = report_;
   spec.zygote_pid = ::getpid();

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,12 +27,14 @@ class ZygoteServer {
  public:
   struct Options {
     bool isolated = false;
-    sandbox::MountOptions mounts;
+    // The worker's job root (JobRoot::path) and its jobs' scratch mounts.
+    std::string root_dir;
+    sandbox::ScratchMounts scratch;
   };
 
   // The once-per-zygote layers (isolated): joins the network namespace on
-  // kNetnsFd, enters a mount namespace of its own, builds the jobs' mount
-  // plan and compiles the seccomp filter. Must run before the interpreter
+  // kNetnsFd, enters the job root in a mount namespace of its own and
+  // compiles the seccomp filter. Must run before the interpreter
   // starts. The error names the step.
   static absl::StatusOr<std::unique_ptr<ZygoteServer>> Create(const Options& options);
   ~ZygoteServer();
@@ -46,10 +49,10 @@ class ZygoteServer {
   absl::Status ReapChildren();
 
   const Options options_;
-  sandbox::MountPlan mounts_;
   std::optional<sandbox::SeccompProgram> seccomp_;
   sock_fprog seccomp_program_ = {};
   sandbox::UniqueFd sigchld_fd_;
+  sandbox::UniqueFd stat_fd_;  // /proc/self/stat, for the thread count
   SetupReport* report_ = nullptr;  // MAP_SHARED with every child
   // The job in progress (one at a time).
   pid_t child_pid_ = -1;
