@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -93,6 +94,21 @@ TEST_F(PythonAttackTest, SecretsOfTheHostAreUnreadable) {
       "    seen.append(repr(dict(os.environ)).encode())\n"
       "    print(any(b'flowgrid-canary' in s or b'root:' in s for s in seen))\n");
   ExpectPrinted(result, "False\n");
+}
+
+TEST_F(PythonAttackTest, FilesOfTheWorkerAreUnreadable) {
+  const std::string binary = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string binary_dir = std::filesystem::path(binary).parent_path().string();
+  v1::NodeResult result = RunPython(absl::StrCat(
+      "    for read in [lambda: open('", binary, "', 'rb').read(4),\n"
+      "                 lambda: os.listdir('", binary_dir, "'),\n"
+      "                 lambda: open('", kCanaryFile, "').read(),\n"
+      "                 lambda: os.listdir('", kCanaryDir, "')]:\n"
+      "        try:\n"
+      "            print('read', read())\n"
+      "        except OSError:\n"
+      "            print('denied')\n"));
+  ExpectPrinted(result, "denied\ndenied\ndenied\ndenied\n");
 }
 
 TEST_F(PythonAttackTest, WorkerProcessIsInvisible) {
