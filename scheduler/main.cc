@@ -29,6 +29,14 @@ ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
 ABSL_FLAG(int, max_job_attempts, 3, "Deliveries of a job whose worker is lost before WORKER_LOST.");
 ABSL_FLAG(absl::Duration, max_run_time, absl::Seconds(1200),
           "A run still going after this long fails with TIMEOUT.");
+ABSL_FLAG(absl::Duration, max_node_timeout, absl::Seconds(120),
+          "Largest wall time a code or template node may ask for (limits.timeout_ms)");
+ABSL_FLAG(int64_t, max_node_memory_bytes, int64_t{1} << 30,
+          "Largest memory limit a node may ask for (limits.memory_bytes)");
+ABSL_FLAG(int32_t, max_node_processes, 128,
+          "Largest process/thread limit a node may ask for (limits.max_processes)");
+ABSL_FLAG(int64_t, max_node_output_bytes, 16 << 20,
+          "Largest stdout/stderr cap a node may ask for (limits.max_output_bytes)");
 ABSL_FLAG(bool, strict_outputs, false,
           "Fail a code node that returns an undeclared key (newer Dify) instead of warning.");
 
@@ -85,6 +93,11 @@ int Main() {
   options.dispatch.max_attempts = absl::GetFlag(FLAGS_max_job_attempts);
   options.max_run_time = absl::GetFlag(FLAGS_max_run_time);
   options.jobs.output_limits.set_strict_outputs(absl::GetFlag(FLAGS_strict_outputs));
+  options.jobs.maxima.set_timeout_ms(
+      absl::ToInt64Milliseconds(absl::GetFlag(FLAGS_max_node_timeout)));
+  options.jobs.maxima.set_memory_bytes(absl::GetFlag(FLAGS_max_node_memory_bytes));
+  options.jobs.maxima.set_max_processes(absl::GetFlag(FLAGS_max_node_processes));
+  options.jobs.maxima.set_max_output_bytes(absl::GetFlag(FLAGS_max_node_output_bytes));
   engine::RunEngine engine(store->get(), options);
   if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
     LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));

@@ -10,7 +10,11 @@ namespace flowgrid::engine {
 // Cluster-wide job settings: defaults for limits a node leaves at 0, and
 // the result checks.
 struct JobDefaults {
+  // For the zero fields of a node's limits.
   v1::Limits limits;
+  // The most a node may ask for (zero fields: unbounded); checked when a
+  // workflow is validated or submitted (graph/node_limits.h).
+  v1::Limits maxima;
   v1::OutputLimits output_limits;
 };
 

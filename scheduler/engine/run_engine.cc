@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "google/protobuf/util/time_util.h"
+#include "scheduler/graph/node_limits.h"
 #include "scheduler/graph/run_inputs.h"
 
 namespace flowgrid::engine {
@@ -39,6 +40,10 @@ EngineOptions DefaultEngineOptions() {
   o.jobs.limits.set_memory_bytes(256LL << 20);
   o.jobs.limits.set_max_processes(32);
   o.jobs.limits.set_max_output_bytes(1 << 20);
+  o.jobs.maxima.set_timeout_ms(120'000);
+  o.jobs.maxima.set_memory_bytes(1LL << 30);
+  o.jobs.maxima.set_max_processes(128);
+  o.jobs.maxima.set_max_output_bytes(16 << 20);
   o.jobs.output_limits.set_max_string_length(400'000);
   o.jobs.output_limits.set_max_depth(5);
   o.jobs.output_limits.set_max_number_array_length(1000);
@@ -61,7 +66,10 @@ Validation RunEngine::Validate(const v1::Workflow& workflow) {
   graph::CompileResult compiled = graph::Plan::Compile(workflow);
   validation.diagnostics = std::move(compiled.diagnostics);
   if (!compiled.plan) return validation;
-  validation.diagnostics = code_checks_.Check(*compiled.plan, options_.code_check_budget);
+  validation.diagnostics = graph::CheckNodeLimits(*compiled.plan, options_.jobs.maxima);
+  std::vector<graph::Diagnostic> code =
+      code_checks_.Check(*compiled.plan, options_.code_check_budget);
+  validation.diagnostics.insert(validation.diagnostics.end(), code.begin(), code.end());
   if (validation.diagnostics.empty()) {
     for (int v : compiled.plan->topological_order()) {
       validation.order.push_back(compiled.plan->node(v).id());
@@ -103,7 +111,9 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
     plans_.Insert(canonical, plan);
   }
   graph::CheckedInputs checked = graph::CheckRunInputs(*plan, inputs);
-  std::vector<graph::Diagnostic> problems = code_checks_.Check(*plan, options_.code_check_budget);
+  std::vector<graph::Diagnostic> problems = graph::CheckNodeLimits(*plan, options_.jobs.maxima);
+  std::vector<graph::Diagnostic> code = code_checks_.Check(*plan, options_.code_check_budget);
+  problems.insert(problems.end(), code.begin(), code.end());
   problems.insert(problems.end(), checked.diagnostics.begin(), checked.diagnostics.end());
   if (!problems.empty()) return graph::DiagnosticsToStatus(problems);
 
