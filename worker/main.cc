@@ -19,6 +19,8 @@
 #include "common/log.h"
 #include "worker/agent/agent.h"
 #include "worker/job/job_runner.h"
+#include "worker/runtimes/node/node_pool.h"
+#include "worker/runtimes/node/node_runtime.h"
 #include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/kernel_sandbox.h"
 #include "worker/sandbox/sandbox.h"
@@ -62,8 +64,11 @@ ABSL_FLAG(std::string, python_zygote_binary, "",
 ABSL_FLAG(int, python_zygote_max_jobs, 10000,
           "Jobs a zygote serves before it is replaced (its hash seed is shared by its jobs)");
 ABSL_FLAG(int, sandbox_uid_base, 60000,
-          "Jobs run as uid = gid = base + i (one i per concurrent job); these ids must own "
-          "no files");
+          "Jobs run as uid = gid = base + i (one i per concurrent job or waiting node "
+          "process); these ids must own no files");
+ABSL_FLAG(int, node_pool_size, -1,
+          "Pre-spawned, sandboxed node processes kept waiting for JavaScript jobs; -1: the "
+          "number of slots, 0: none (every job starts a fresh node)");
 
 namespace {
 
@@ -77,11 +82,12 @@ std::string BesideThisBinary(const std::string& name) {
 // Prepares the kernel sandbox and proves it by running one trivial program
 // through the whole pipeline: a layer that fails only in the child (a
 // mount, the uid drop) is found at start-up, not on the first job.
+// `uid_count`: one uid per concurrent job and per waiting node process.
 absl::Status SetUpKernelSandbox(const std::string& python, const std::string& node,
-                                int slots) {
+                                int uid_count) {
   flowgrid::sandbox::KernelSandboxOptions options;
   options.uid_base = static_cast<uid_t>(absl::GetFlag(FLAGS_sandbox_uid_base));
-  options.uid_count = slots;
+  options.uid_count = uid_count;
   options.root.parent_dir = absl::GetFlag(FLAGS_sandbox_root_parent);
   options.syscall_profiles[python] = flowgrid::sandbox::SyscallProfile::kPython;
   if (!node.empty()) options.syscall_profiles[node] = flowgrid::sandbox::SyscallProfile::kNode;
@@ -137,13 +143,22 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  int node_pool_size = absl::GetFlag(FLAGS_node_pool_size);
+  if (node_pool_size < -1) {
+    flowgrid::LogError("--node_pool_size must be >= -1");
+    return 2;
+  }
+  if (node_pool_size == -1) node_pool_size = slots;
+  if (node.empty()) node_pool_size = 0;
+
   const bool insecure = absl::GetFlag(FLAGS_insecure_no_sandbox);
   if (absl::GetFlag(FLAGS_sandbox_uid_base) <= 0) {
     flowgrid::LogError("--sandbox_uid_base must be > 0");
     return 2;
   }
   bool sandboxed = true;
-  if (absl::Status status = SetUpKernelSandbox(python, node, slots); !status.ok()) {
+  if (absl::Status status = SetUpKernelSandbox(python, node, slots + node_pool_size);
+      !status.ok()) {
     if (!insecure) {
       flowgrid::LogError(absl::StrCat("cannot set up the job sandbox, refusing to start "
                                       "(--insecure_no_sandbox runs without it): ",
@@ -221,9 +236,19 @@ int main(int argc, char** argv) {
     zygotes = std::make_unique<flowgrid::runtimes::python::PythonZygotes>(zygote_options);
   }
 
+  // After the kernel sandbox: its processes are spawned sandboxed. Declared
+  // before the agent, so it outlives every job.
+  std::unique_ptr<flowgrid::runtimes::node::NodePool> node_pool;
+  if (node_pool_size > 0) {
+    node_pool = std::make_unique<flowgrid::runtimes::node::NodePool>(
+        node_pool_size, flowgrid::runtimes::node::NodeProgram(
+                            node, flowgrid::job::EffectiveMemoryBytes(flowgrid::v1::Limits())));
+  }
+
   flowgrid::job::JobRunnerOptions runner_options;
   runner_options.cgroups = cgroups.get();
   runner_options.python_zygotes = zygotes.get();
+  runner_options.node_pool = node_pool.get();
   runner_options.python_path = python;
   runner_options.node_path = node;
   runner_options.max_result_bytes = static_cast<size_t>(max_result_bytes);
@@ -234,9 +259,11 @@ int main(int argc, char** argv) {
     return runner.Run(job, cancel_fd);
   });
   flowgrid::LogInfo(absl::StrCat("flowgrid-worker ", FLOWGRID_VERSION, " starting: ", slots,
-                                 " slot(s), python ", python, ", ",
-                                 node.empty() ? "no JavaScript" : absl::StrCat("node ", node),
-                                 zygotes != nullptr ? " (warm zygotes)" : " (fresh per job)",
+                                 " slot(s), python ", python,
+                                 zygotes != nullptr ? " (warm zygotes), " : " (fresh per job), ",
+                                 node.empty() ? "no JavaScript"
+                                              : absl::StrCat("node ", node, " (pool of ",
+                                                             node_pool_size, ")"),
                                  sandboxed ? "; kernel sandbox on"
                                            : "; INSECURE: no kernel sandbox"));
 

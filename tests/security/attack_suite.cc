@@ -6,11 +6,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "worker/runtimes/node/node_pool.h"
+#include "worker/runtimes/node/node_runtime.h"
 #include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/kernel_sandbox.h"
 
@@ -29,6 +32,26 @@ std::unique_ptr<sandbox::SlotCgroups>& SlotCgroups() {
 std::unique_ptr<runtimes::python::PythonZygotes>& PythonZygotes() {
   static auto* const zygotes = new std::unique_ptr<runtimes::python::PythonZygotes>;
   return *zygotes;
+}
+
+// With the warm runtimes, JavaScript jobs run on pre-spawned node processes
+// as in the worker: one pool per memory limit (node's flags carry it), made
+// on first use.
+std::map<int64_t, std::unique_ptr<runtimes::node::NodePool>>& NodePools() {
+  static auto* const pools = new std::map<int64_t, std::unique_ptr<runtimes::node::NodePool>>;
+  return *pools;
+}
+
+// A pool whose process for `memory_bytes` has finished starting up, so
+// that the job runs on it.
+runtimes::node::NodePool* ReadyNodePool(int64_t memory_bytes) {
+  std::unique_ptr<runtimes::node::NodePool>& pool = NodePools()[memory_bytes];
+  if (pool == nullptr) {
+    pool = std::make_unique<runtimes::node::NodePool>(
+        1, runtimes::node::NodeProgram("/usr/bin/node", memory_bytes));
+  }
+  EXPECT_TRUE(pool->WaitUntilReady(absl::Seconds(30)));
+  return pool.get();
 }
 
 void PlantCanaryFile(const std::string& path) {
@@ -68,6 +91,7 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
 
   void TearDown() override {
     PythonZygotes().reset();
+    NodePools().clear();
     SlotCgroups().reset();
     ::unlink(kRootCanaryFile);
     std::filesystem::remove_all(kCanaryDir);
@@ -102,7 +126,11 @@ v1::NodeResult Run(v1::CodeNode::Language language, std::string code,
   job.set_language(language);
   job.set_code(std::move(code));
   *job.mutable_limits() = limits;
-  return job::JobRunner(SuiteRunnerOptions()).Run(job, -1);
+  job::JobRunnerOptions options = SuiteRunnerOptions();
+  if (language == v1::CodeNode::JAVASCRIPT && SuiteRunsWarmRuntimes()) {
+    options.node_pool = ReadyNodePool(limits.memory_bytes());
+  }
+  return job::JobRunner(options).Run(job, -1);
 }
 
 }  // namespace

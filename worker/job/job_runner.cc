@@ -254,8 +254,11 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
     if (!ready.ok()) return sandbox_failure("slot cgroup failure", ready);
   }
 
+  const bool on_node_pool = options_.node_pool != nullptr && !UsesPython(job) &&
+                            job.language() == v1::CodeNode::JAVASCRIPT;
   absl::StatusOr<sandbox::SupervisedOutcome> outcome =
       zygote != nullptr ? runtimes::python::RunOnZygote(*zygote, *request, cancel_fd)
+      : on_node_pool    ? options_.node_pool->Run(*request, cancel_fd)
                         : sandbox::RunInSandbox(*request, cancel_fd);
   if (!outcome.ok()) return sandbox_failure("sandbox failure", outcome.status());
   if (outcome->cgroup_measured && outcome->cgroup_usage.peak_memory_bytes >= 0) {

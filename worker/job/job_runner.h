@@ -20,6 +20,7 @@
 #include "flowgrid/v1/worker.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "worker/runtimes/python/zygote_client.h"
+#include "worker/runtimes/node/node_pool.h"
 #include "worker/sandbox/sandbox.h"
 #include "worker/sandbox/supervisor.h"
 
@@ -38,6 +39,9 @@ struct JobRunnerOptions {
   // Python jobs and templates fork from a warm zygote (one per slot)
   // instead of starting an interpreter each (nullptr: they start one).
   runtimes::python::PythonZygotes* python_zygotes = nullptr;
+  // Pre-spawned node processes for JAVASCRIPT jobs (nullptr: a fresh node
+  // per job). Must outlive the runner's jobs.
+  runtimes::node::NodePool* node_pool = nullptr;
 };
 
 // A code check compiles and never runs user code: it needs far less than a

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "worker/sandbox/contain.h"
@@ -19,18 +20,6 @@ namespace {
 
 absl::Status ErrnoError(absl::string_view what) {
   return absl::ResourceExhaustedError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-
-absl::StatusOr<Pipe> MakePipe() {
-  // O_CLOEXEC: another job's child spawned concurrently must not inherit it.
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
-  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
 }
 
 // The input lives in a memfd rather than a pipe so that it is written
@@ -55,6 +44,38 @@ absl::StatusOr<UniqueFd> MakeInputFile(const std::string& input) {
 
 }  // namespace
 
+absl::StatusOr<Pipe> MakePipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe2");
+  return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
+
+absl::StatusOr<IdentityLease> IdentityLease::Acquire() {
+  IdentityLease lease;
+  KernelSandbox* kernel = ActiveKernelSandbox();
+  if (kernel == nullptr) return lease;
+  absl::StatusOr<uid_t> uid = kernel->uids().Acquire();
+  if (!uid.ok()) return uid.status();
+  lease.kernel_ = kernel;
+  lease.identity_ = JobIdentity{true, *uid, *uid};
+  return lease;
+}
+
+IdentityLease::IdentityLease(IdentityLease&& other) noexcept
+    : kernel_(std::exchange(other.kernel_, nullptr)), identity_(other.identity_) {}
+
+IdentityLease::~IdentityLease() {
+  if (kernel_ != nullptr) kernel_->uids().Release(identity_.uid);
+}
+
+std::optional<ChildIsolation> IsolationFor(const JobIdentity& identity,
+                                           const std::string& executable) {
+  KernelSandbox* kernel = ActiveKernelSandbox();
+  if (!identity.isolated || kernel == nullptr) return std::nullopt;
+  return ChildIsolation{kernel->netns_fd(), kernel->root_dir().c_str(), &kernel->scratch(),
+                        identity.uid, identity.gid, kernel->SeccompFor(executable)};
+}
+
 absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
                                                   const JobStarter& start) {
   absl::StatusOr<Pipe> stdout_pipe = MakePipe();
@@ -68,26 +89,14 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
 
   // The job's uid is leased until Supervise returns: by then every process
   // of the job is gone.
-  KernelSandbox* kernel = ActiveKernelSandbox();
-  JobIdentity identity;
-  if (kernel != nullptr) {
-    absl::StatusOr<uid_t> uid = kernel->uids().Acquire();
-    if (!uid.ok()) return uid.status();
-    identity = JobIdentity{true, *uid, *uid};
-  }
-  struct UidLease {
-    KernelSandbox* kernel;
-    uid_t uid;
-    ~UidLease() {
-      if (kernel != nullptr) kernel->uids().Release(uid);
-    }
-  } lease{kernel, identity.uid};
+  absl::StatusOr<IdentityLease> lease = IdentityLease::Acquire();
+  if (!lease.ok()) return lease.status();
 
   const absl::Time started = MonotonicNow();
   absl::StatusOr<std::unique_ptr<JobProcess>> process =
       start(ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(), input->get(),
                      result_pipe->write_end.get()},
-            identity, RlimitsForJob(request.limits.wall_timeout));
+            lease->identity(), RlimitsForJob(request.limits.wall_timeout));
   if (!process.ok()) return process.status();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
@@ -115,14 +124,9 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
         spec.fds = fds;
         spec.rlimits = rlimits;
         spec.cgroup_fd = request.cgroup != nullptr ? request.cgroup->SpawnFd() : -1;
-        KernelSandbox* kernel = ActiveKernelSandbox();
-        ChildIsolation isolation;
-        if (identity.isolated && kernel != nullptr) {
-          isolation = ChildIsolation{kernel->netns_fd(), kernel->root_dir().c_str(),
-                                     &kernel->scratch(), identity.uid, identity.gid,
-                                     kernel->SeccompFor(request.executable)};
-          spec.isolation = &isolation;
-        }
+        const std::optional<ChildIsolation> isolation =
+            IsolationFor(identity, request.executable);
+        if (isolation.has_value()) spec.isolation = &*isolation;
         if (request.cgroup != nullptr) {
           if (absl::Status entered = request.cgroup->BeforeSpawn(); !entered.ok()) return entered;
         }

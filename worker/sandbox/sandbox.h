@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,10 @@
 #include "worker/sandbox/cgroup.h"
 #include "worker/sandbox/fd_hygiene.h"
 #include "worker/sandbox/job_process.h"
+#include "worker/sandbox/kernel_sandbox.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/supervisor.h"
+#include "worker/sandbox/unique_fd.h"
 
 namespace flowgrid::sandbox {
 
@@ -45,6 +48,37 @@ struct JobIdentity {
   uid_t uid = 0;
   gid_t gid = 0;
 };
+
+// Leases the job's identity from the active kernel sandbox (none without
+// it) until destroyed, which must follow the end of every process of the
+// job.
+class IdentityLease {
+ public:
+  static absl::StatusOr<IdentityLease> Acquire();
+  IdentityLease(IdentityLease&& other) noexcept;
+  IdentityLease& operator=(IdentityLease&&) = delete;
+  IdentityLease(const IdentityLease&) = delete;
+  ~IdentityLease();
+  const JobIdentity& identity() const { return identity_; }
+
+ private:
+  IdentityLease() = default;
+  KernelSandbox* kernel_ = nullptr;
+  JobIdentity identity_;
+};
+
+// The kernel layers of a child of `executable` under `identity`, for
+// ChildSpec::isolation; none when the identity is not isolated.
+std::optional<ChildIsolation> IsolationFor(const JobIdentity& identity,
+                                           const std::string& executable);
+
+// Both ends O_CLOEXEC: a child spawned concurrently for another job must
+// not inherit them. (warm_child.cc makes its channels with it too.)
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+absl::StatusOr<Pipe> MakePipe();
 
 // Starts the job's process with its channels at `fds`, under `identity` and
 // `rlimits`; the process is then supervised by the caller.

@@ -54,14 +54,14 @@ absl::Status SetNonBlocking(int fd) {
   return absl::OkStatus();
 }
 
-int PollTimeoutMs(absl::Time deadline) {
+}  // namespace
+
+int MillisecondsUntil(absl::Time deadline) {
   const absl::Duration left = deadline - MonotonicNow();
   if (left <= absl::ZeroDuration()) return 0;
   // Round up so that the deadline has really passed when poll times out.
   return static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(left, absl::Milliseconds(1))));
 }
-
-}  // namespace
 
 absl::Time MonotonicNow() {
   struct timespec ts;
@@ -89,7 +89,7 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
   const absl::Time deadline = started + limits.wall_timeout;
   bool child_exited = false;
   while (status.ok() && !child_exited) {
-    const int timeout_ms = PollTimeoutMs(deadline);
+    const int timeout_ms = MillisecondsUntil(deadline);
     if (timeout_ms == 0) {
       outcome.timed_out = true;
       break;
@@ -144,7 +144,7 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
       any_open |= captures[i].fd.valid();
     }
     if (!any_open) break;
-    const int timeout_ms = PollTimeoutMs(drain_deadline);
+    const int timeout_ms = MillisecondsUntil(drain_deadline);
     const int ready = ::poll(fds.data(), fds.size(), timeout_ms);
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) {

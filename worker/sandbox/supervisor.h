@@ -79,6 +79,10 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
 // which can jump).
 absl::Time MonotonicNow();
 
+// A poll(2) timeout that ends at `deadline` (a MonotonicNow time): rounded
+// up, 0 once it has passed.
+int MillisecondsUntil(absl::Time deadline);
+
 }  // namespace flowgrid::sandbox
 
 #endif  // FLOWGRID_WORKER_SANDBOX_SUPERVISOR_H_

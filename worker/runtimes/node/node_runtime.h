@@ -2,8 +2,8 @@
 // `node <flags> -e <harness.js>` process (RUN_CODE and CHECK_CODE; Node
 // does not render templates).
 //
-// A fresh Node.js process per job costs ~90 ms here; DESIGN.md's pool of
-// pre-spawned processes will hide it (Node cannot fork a warm interpreter).
+// A fresh Node.js process costs ≈ 130 ms here; node_pool.h keeps processes
+// started before their jobs (Node cannot fork a warm interpreter).
 #ifndef FLOWGRID_WORKER_RUNTIMES_NODE_NODE_RUNTIME_H_
 #define FLOWGRID_WORKER_RUNTIMES_NODE_NODE_RUNTIME_H_
 
@@ -32,6 +32,11 @@ namespace flowgrid::runtimes::node {
 // Fails as HarnessRequest does.
 absl::StatusOr<sandbox::SandboxRequest> NodeSandboxRequest(const v1::Job& job,
                                                            const std::string& node_path);
+
+// The program (executable, argv, env; no input) of NodeSandboxRequest for
+// jobs whose limits.memory_bytes is `memory_bytes` (the only part of the
+// job in node's command line): what a NodePool starts before the job.
+sandbox::SandboxRequest NodeProgram(const std::string& node_path, int64_t memory_bytes);
 
 }  // namespace flowgrid::runtimes::node
 
