@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -106,6 +107,22 @@ absl::Status SetUpKernelSandbox(const std::string& python, const std::string& no
   }
   if (!outcome.ok()) flowgrid::sandbox::DisableKernelSandbox();
   return outcome.status();
+}
+
+// Starts every slot's zygote now, so that one that cannot start is found at
+// start-up and the first jobs do not wait for an interpreter.
+absl::Status WarmZygotes(flowgrid::runtimes::python::PythonZygotes& zygotes,
+                         flowgrid::sandbox::SlotCgroups* cgroups, int slots) {
+  std::vector<std::unique_ptr<flowgrid::sandbox::SlotCgroups::Lease>> slot_cgroups;
+  std::vector<std::unique_ptr<flowgrid::runtimes::python::PythonZygotes::Lease>> warm;
+  for (int i = 0; i < slots; ++i) {
+    if (cgroups != nullptr) slot_cgroups.push_back(cgroups->Acquire());
+    absl::StatusOr<std::unique_ptr<flowgrid::runtimes::python::PythonZygotes::Lease>> zygote =
+        zygotes.Acquire(cgroups != nullptr ? slot_cgroups.back()->get() : nullptr);
+    if (!zygote.ok()) return zygote.status();
+    warm.push_back(*std::move(zygote));
+  }
+  return absl::OkStatus();
 }
 
 std::string DefaultWorkerId() {
@@ -234,6 +251,13 @@ int main(int argc, char** argv) {
     zygote_options.isolated = sandboxed;
     zygote_options.max_jobs = absl::GetFlag(FLAGS_python_zygote_max_jobs);
     zygotes = std::make_unique<flowgrid::runtimes::python::PythonZygotes>(zygote_options);
+    if (absl::Status warm = WarmZygotes(*zygotes, cgroups.get(), slots); !warm.ok()) {
+      flowgrid::LogError(absl::StrCat("cannot start the Python zygotes, refusing to start "
+                                      "(--python_zygote=false runs a fresh interpreter per "
+                                      "job): ",
+                                      warm.ToString()));
+      return 1;
+    }
   }
 
   // After the kernel sandbox: its processes are spawned sandboxed. Declared

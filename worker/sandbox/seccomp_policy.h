@@ -10,8 +10,9 @@
 //     cleanly instead of killing the job);
 //   - clearly hostile ones kill the whole job (SIGSYS): ptrace,
 //     process_vm_*, bpf, perf_event_open, userfaultfd, key management,
-//     kexec, module loading, io_uring, mount family, unshare/setns,
-//     execveat;
+//     kexec, module loading, mount family, unshare/setns, execveat;
+//   - io_uring_* fail with ENOSYS (libuv then falls back to its thread
+//     pool, as on a kernel without io_uring);
 //   - another architecture's ABI (i386 `int 0x80`, x32) kills the job;
 //   - no sockets, no new processes; threads only for Node.js (V8 needs
 //     them), clone3 fails with ENOSYS so glibc falls back to clone, whose

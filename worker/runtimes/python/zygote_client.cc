@@ -147,7 +147,11 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
       return attached;
     }
   }
-  if (!process.ok()) return process.status();
+  if (!process.ok()) {
+    return absl::Status(process.status().code(), absl::StrCat("starting the Python zygote ",
+                                                              options.binary, ": ",
+                                                              process.status().message()));
+  }
   zygote_end.Reset();
 
   std::unique_ptr<PythonZygote> zygote(
