@@ -1,0 +1,132 @@
+// One code-node job through the worker's job runner, fully sandboxed as the
+// worker runs it (kernel sandbox, one slot cgroup), with the warm runtimes
+// and without them: the worker-side cost of a job, without the scheduler,
+// gRPC or the store. Needs root, like the worker.
+//
+// BM_PythonJob/zygote: forked from the slot's warm zygote (issue 6 floor:
+//   ≈ 1.3–1.8 ms per sandboxed job, shared/notes/sandbox-spike.md).
+// BM_PythonJob/fresh: a fresh /usr/bin/python3 -I -S per job (the baseline).
+// BM_NodeJob/pool: on a pre-spawned node process (the pool refills in the
+//   background; the benchmark waits for a ready process before each job,
+//   outside the timing, so it measures a job that finds one).
+// BM_NodeJob/fresh: a fresh node per job.
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "flowgrid/v1/worker.pb.h"
+#include "worker/job/job_runner.h"
+#include "worker/runtimes/node/node_pool.h"
+#include "worker/runtimes/node/node_runtime.h"
+#include "worker/runtimes/python/zygote_client.h"
+#include "worker/sandbox/cgroup.h"
+#include "worker/sandbox/kernel_sandbox.h"
+
+namespace flowgrid::bench {
+namespace {
+
+constexpr int64_t kMemoryBytes = 256 << 20;
+
+// The worker's set-up, made once for the whole binary.
+struct Worker {
+  std::unique_ptr<sandbox::SlotCgroups> cgroups;
+  std::unique_ptr<runtimes::python::PythonZygotes> zygotes;
+  std::unique_ptr<runtimes::node::NodePool> node_pool;
+  std::string error;
+};
+
+Worker& TheWorker() {
+  static Worker* const worker = [] {
+    auto* w = new Worker;
+    sandbox::KernelSandboxOptions options;
+    options.syscall_profiles = {{"/usr/bin/python3", sandbox::SyscallProfile::kPython},
+                                {"/usr/bin/node", sandbox::SyscallProfile::kNode}};
+    if (absl::Status s = sandbox::EnableKernelSandbox(options); !s.ok()) {
+      w->error = s.ToString();
+      return w;
+    }
+    absl::StatusOr<sandbox::CgroupHierarchy> hierarchy = sandbox::DetectCgroupHierarchy("");
+    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> cgroups =
+        hierarchy.ok() ? sandbox::SlotCgroups::Create(*hierarchy, "job-bench", 1)
+                       : hierarchy.status();
+    if (!cgroups.ok()) {
+      w->error = cgroups.status().ToString();
+      return w;
+    }
+    w->cgroups = *std::move(cgroups);
+    runtimes::python::ZygoteOptions zygote;
+    zygote.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
+    zygote.isolated = true;
+    w->zygotes = std::make_unique<runtimes::python::PythonZygotes>(zygote);
+    w->node_pool = std::make_unique<runtimes::node::NodePool>(
+        1, runtimes::node::NodeProgram("/usr/bin/node", kMemoryBytes));
+    return w;
+  }();
+  return *worker;
+}
+
+v1::Job EchoJob(v1::CodeNode::Language language) {
+  v1::Job job;
+  job.set_job_id("bench");
+  job.set_attempt(1);
+  job.set_kind(v1::Job::RUN_CODE);
+  job.set_language(language);
+  job.set_code(language == v1::CodeNode::PYTHON3
+                   ? "def main(x: int) -> dict:\n    return {'y': x + 1}\n"
+                   : "function main({x}) { return {y: x + 1}; }\n");
+  (*job.mutable_inputs())["x"].set_int_value(41);
+  (*job.mutable_outputs())["y"].set_kind(v1::Type::NUMBER);
+  job.mutable_limits()->set_memory_bytes(kMemoryBytes);
+  return job;
+}
+
+void RunJobs(benchmark::State& state, v1::CodeNode::Language language, bool warm) {
+  Worker& worker = TheWorker();
+  if (!worker.error.empty()) {
+    state.SkipWithError(worker.error.c_str());
+    return;
+  }
+  job::JobRunnerOptions options;
+  options.cgroups = worker.cgroups.get();
+  if (warm && language == v1::CodeNode::PYTHON3) options.python_zygotes = worker.zygotes.get();
+  if (warm && language == v1::CodeNode::JAVASCRIPT) options.node_pool = worker.node_pool.get();
+  const job::JobRunner runner(options);
+  const v1::Job job = EchoJob(language);
+  // The first job starts the zygote; it is not what is measured.
+  v1::NodeResult first = runner.Run(job, -1);
+  if (first.status() != v1::NODE_SUCCEEDED) {
+    state.SkipWithError(first.DebugString().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    if (options.node_pool != nullptr) {
+      state.PauseTiming();
+      worker.node_pool->WaitUntilReady(absl::Seconds(30));
+      state.ResumeTiming();
+    }
+    v1::NodeResult result = runner.Run(job, -1);
+    if (result.status() != v1::NODE_SUCCEEDED) {
+      state.SkipWithError(result.DebugString().c_str());
+      return;
+    }
+  }
+}
+
+void BM_PythonJob(benchmark::State& state) {
+  RunJobs(state, v1::CodeNode::PYTHON3, state.range(0) == 1);
+  state.SetLabel(state.range(0) == 1 ? "zygote" : "fresh");
+}
+BENCHMARK(BM_PythonJob)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_NodeJob(benchmark::State& state) {
+  RunJobs(state, v1::CodeNode::JAVASCRIPT, state.range(0) == 1);
+  state.SetLabel(state.range(0) == 1 ? "pool" : "fresh");
+}
+BENCHMARK(BM_NodeJob)->Arg(1)->Arg(0)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace flowgrid::bench
+
+BENCHMARK_MAIN();
