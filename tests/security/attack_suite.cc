@@ -20,7 +20,6 @@
 namespace flowgrid::security {
 namespace {
 
-constexpr char kRootCanaryFile[] = "/root/.flowgrid-canary";
 
 // The slot cgroups of the worker under attack; one slot, as cases run one
 // job at a time.
@@ -65,10 +64,10 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {
     ASSERT_EQ(::setenv("FLOWGRID_CANARY", kCanaryValue, 1), 0);
-    PlantCanaryFile(kRootCanaryFile);
-    std::filesystem::create_directories(kCanaryDir);
-    ASSERT_EQ(::chmod(kCanaryDir, 0755), 0);
-    PlantCanaryFile(kCanaryFile);
+    PlantCanaryFile(RootCanaryFile());
+    std::filesystem::create_directories(CanaryDir());
+    ASSERT_EQ(::chmod(CanaryDir().c_str(), 0755), 0);
+    PlantCanaryFile(CanaryFile());
 
     sandbox::KernelSandboxOptions options;
     options.syscall_profiles = {{"/usr/bin/python3", sandbox::SyscallProfile::kPython},
@@ -93,8 +92,8 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
     PythonZygotes().reset();
     NodePools().clear();
     SlotCgroups().reset();
-    ::unlink(kRootCanaryFile);
-    std::filesystem::remove_all(kCanaryDir);
+    ::unlink(RootCanaryFile().c_str());
+    std::filesystem::remove_all(CanaryDir());
   }
 };
 [[maybe_unused]] ::testing::Environment* const kEnvironment =
@@ -134,6 +133,10 @@ v1::NodeResult Run(v1::CodeNode::Language language, std::string code,
 }
 
 }  // namespace
+
+std::string CanaryDir() { return absl::StrCat("/var/lib/flowgrid-canary-", ::getpid()); }
+std::string CanaryFile() { return CanaryDir() + "/secret"; }
+std::string RootCanaryFile() { return absl::StrCat("/root/.flowgrid-canary-", ::getpid()); }
 
 bool SuiteRunsWarmRuntimes() {
   const char* mode = ::getenv("FLOWGRID_ATTACK_RUNTIMES");

@@ -19,8 +19,10 @@ namespace flowgrid::security {
 // /root and in kCanaryFile; no job may see it.
 inline constexpr char kCanaryValue[] = "flowgrid-canary-7f3a9c";
 // A worker state directory holding a secret, world-readable by mistake.
-inline constexpr char kCanaryDir[] = "/var/lib/flowgrid-canary";
-inline constexpr char kCanaryFile[] = "/var/lib/flowgrid-canary/secret";
+// Named after this process: ctest runs several suite processes at once.
+std::string CanaryDir();   // /var/lib/flowgrid-canary-<pid>
+std::string CanaryFile();  // CanaryDir() + "/secret"
+std::string RootCanaryFile();  // /root/.flowgrid-canary-<pid>
 
 // The worker configuration every job of the suite runs with (slot cgroups
 // included, so memory and process limits are enforced). The one place to

@@ -83,16 +83,16 @@ TEST_F(PythonAttackTest, WritingPastTheFileSizeLimitFailsClearly) {
 }
 
 TEST_F(PythonAttackTest, SecretsOfTheHostAreUnreadable) {
-  v1::NodeResult result = RunPython(
+  v1::NodeResult result = RunPython(absl::StrCat(
       "    seen = []\n"
-      "    for p in ['/etc/shadow', '/root/.flowgrid-canary', '/proc/1/environ',\n"
+      "    for p in ['/etc/shadow', '", RootCanaryFile(), "', '/proc/1/environ',\n"
       "              '/proc/self/environ']:\n"
       "        try:\n"
       "            seen.append(open(p, 'rb').read())\n"
       "        except OSError:\n"
       "            pass\n"
       "    seen.append(repr(dict(os.environ)).encode())\n"
-      "    print(any(b'flowgrid-canary' in s or b'root:' in s for s in seen))\n");
+      "    print(any(b'flowgrid-canary' in s or b'root:' in s for s in seen))\n"));
   ExpectPrinted(result, "False\n");
 }
 
@@ -102,8 +102,8 @@ TEST_F(PythonAttackTest, FilesOfTheWorkerAreUnreadable) {
   v1::NodeResult result = RunPython(absl::StrCat(
       "    for read in [lambda: open('", binary, "', 'rb').read(4),\n"
       "                 lambda: os.listdir('", binary_dir, "'),\n"
-      "                 lambda: open('", kCanaryFile, "').read(),\n"
-      "                 lambda: os.listdir('", kCanaryDir, "')]:\n"
+      "                 lambda: open('", CanaryFile(), "').read(),\n"
+      "                 lambda: os.listdir('", CanaryDir(), "')]:\n"
       "        try:\n"
       "            print('read', read())\n"
       "        except OSError:\n"

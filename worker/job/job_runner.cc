@@ -215,12 +215,7 @@ absl::Status JobRunner::PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* c
     absl::StatusOr<sandbox::CgroupUsage> idle = cgroup->ReadUsage();
     if (!idle.ok()) return idle.status();
     *zygote_charge = idle->memory_bytes;
-    // Rounded up, so that the limit (and its cgroup writes, which can
-    // cost milliseconds on v1) stays the same from one job to the next
-    // while the zygote's charge drifts by a few pages.
-    constexpr int64_t kChargeGranule = 16 << 20;
-    limits.memory_bytes +=
-        (idle->memory_bytes + kChargeGranule - 1) / kChargeGranule * kChargeGranule;
+    limits.memory_bytes += idle->memory_bytes;
     limits.max_pids += 1;
   }
   // A few small file writes, skipped when unchanged.

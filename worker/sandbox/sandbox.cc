@@ -76,14 +76,30 @@ std::optional<ChildIsolation> IsolationFor(const JobIdentity& identity,
                         identity.uid, identity.gid, kernel->SeccompFor(executable)};
 }
 
+void OutputChannels::CloseWriteEnds() {
+  stdout_write.Reset();
+  stderr_write.Reset();
+  result_write.Reset();
+}
+
+absl::StatusOr<OutputChannels> OpenOutputChannels() {
+  OutputChannels channels;
+  for (auto [write_end, read_end] :
+       {std::pair{&channels.stdout_write, &channels.read_ends.stdout_read},
+        std::pair{&channels.stderr_write, &channels.read_ends.stderr_read},
+        std::pair{&channels.result_write, &channels.read_ends.result_read}}) {
+    absl::StatusOr<Pipe> pipe = MakePipe();
+    if (!pipe.ok()) return pipe.status();
+    *write_end = std::move(pipe->write_end);
+    *read_end = std::move(pipe->read_end);
+  }
+  return channels;
+}
+
 absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
                                                   const JobStarter& start) {
-  absl::StatusOr<Pipe> stdout_pipe = MakePipe();
-  if (!stdout_pipe.ok()) return stdout_pipe.status();
-  absl::StatusOr<Pipe> stderr_pipe = MakePipe();
-  if (!stderr_pipe.ok()) return stderr_pipe.status();
-  absl::StatusOr<Pipe> result_pipe = MakePipe();
-  if (!result_pipe.ok()) return result_pipe.status();
+  absl::StatusOr<OutputChannels> output = OpenOutputChannels();
+  if (!output.ok()) return output.status();
   absl::StatusOr<UniqueFd> input = MakeInputFile(request.input);
   if (!input.ok()) return input.status();
 
@@ -94,21 +110,17 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
 
   const absl::Time started = MonotonicNow();
   absl::StatusOr<std::unique_ptr<JobProcess>> process =
-      start(ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(), input->get(),
-                     result_pipe->write_end.get()},
+      start(ChildFds{output->stdout_write.get(), output->stderr_write.get(), input->get(),
+                     output->result_write.get()},
             lease->identity(), RlimitsForJob(request.limits.wall_timeout));
   if (!process.ok()) return process.status();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
-  stdout_pipe->write_end.Reset();
-  stderr_pipe->write_end.Reset();
-  result_pipe->write_end.Reset();
+  output->CloseWriteEnds();
   input->Reset();
 
   return Supervise(**process,
-                   ChildStreams{std::move(stdout_pipe->read_end),
-                                std::move(stderr_pipe->read_end),
-                                std::move(result_pipe->read_end)},
+                   std::move(output->read_ends),
                    request.limits, cancel_fd, started, request.cgroup);
 }
 

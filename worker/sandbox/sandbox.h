@@ -80,6 +80,19 @@ struct Pipe {
 };
 absl::StatusOr<Pipe> MakePipe();
 
+// What a job writes: stdout, stderr and the result channel, as pipes. The
+// child gets the write ends; the supervisor watches the read ends.
+struct OutputChannels {
+  UniqueFd stdout_write;
+  UniqueFd stderr_write;
+  UniqueFd result_write;
+  ChildStreams read_ends;
+  // After the child has its copies: EOF on a pipe means every writer is
+  // gone, and the worker must not count as one.
+  void CloseWriteEnds();
+};
+absl::StatusOr<OutputChannels> OpenOutputChannels();
+
 // Starts the job's process with its channels at `fds`, under `identity` and
 // `rlimits`; the process is then supervised by the caller.
 using JobStarter = std::function<absl::StatusOr<std::unique_ptr<JobProcess>>(

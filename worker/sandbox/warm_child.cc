@@ -78,12 +78,8 @@ absl::Status LowerCpuLimit(pid_t pid, const struct rlimit& limit, const JobIdent
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest& recipe) {
-  absl::StatusOr<Pipe> stdout_pipe = MakePipe();
-  if (!stdout_pipe.ok()) return stdout_pipe.status();
-  absl::StatusOr<Pipe> stderr_pipe = MakePipe();
-  if (!stderr_pipe.ok()) return stderr_pipe.status();
-  absl::StatusOr<Pipe> result_pipe = MakePipe();
-  if (!result_pipe.ok()) return result_pipe.status();
+  absl::StatusOr<OutputChannels> output = OpenOutputChannels();
+  if (!output.ok()) return output.status();
   absl::StatusOr<Pipe> input = MakePipe();
   if (!input.ok()) return input.status();
   // The job's input is written later by Run, which must never block on a
@@ -98,8 +94,8 @@ absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest
   spec.executable = recipe.executable;
   spec.argv = recipe.argv;
   spec.env = recipe.env;
-  spec.fds = ChildFds{stdout_pipe->write_end.get(), stderr_pipe->write_end.get(),
-                      input->read_end.get(), result_pipe->write_end.get()};
+  spec.fds = ChildFds{output->stdout_write.get(), output->stderr_write.get(),
+                      input->read_end.get(), output->result_write.get()};
   // The job's CPU limit comes with the job (Run); the other rlimits are the
   // same for every job.
   spec.rlimits = RlimitsForJob(absl::ZeroDuration());
@@ -112,8 +108,7 @@ absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest
   if (!child.ok()) return child.status();
   return std::unique_ptr<WarmChild>(new WarmChild(
       *std::move(lease), *std::move(child),
-      ChildStreams{std::move(stdout_pipe->read_end), std::move(stderr_pipe->read_end),
-                   std::move(result_pipe->read_end)},
+      std::move(output->read_ends),
       std::move(input->write_end), std::move(input->read_end), recipe));
 }
 
