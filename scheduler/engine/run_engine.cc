@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "google/protobuf/util/time_util.h"
@@ -117,93 +118,165 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   problems.insert(problems.end(), checked.diagnostics.begin(), checked.diagnostics.end());
   if (!problems.empty()) return graph::DiagnosticsToStatus(problems);
 
-  absl::MutexLock lock(&mu_);
-  if (!idempotency_key.empty()) {
-    absl::StatusOr<std::optional<std::string>> existing =
-        store_->FindRunByIdempotencyKey(idempotency_key);
-    if (!existing.ok()) return existing.status();
-    if (existing->has_value()) return SubmitResult{**existing, true};
-  }
-  store::NewRun record;
-  record.run_id = NewRunId();
-  record.idempotency_key = std::move(idempotency_key);
-  // A cached plan leaves the submitted copy unused: the record takes it.
-  if (cached) {
-    record.workflow = std::move(workflow);
-  } else {
-    record.workflow = plan->workflow();
-  }
-  record.inputs = checked.values;
-  record.created_at = absl::Now();
-  if (absl::Status s = store_->CreateRun(record); !s.ok()) return s;
+  std::string run_id;
+  absl::Notification recorded;
+  absl::Status record_status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!idempotency_key.empty()) {
+      {
+        absl::MutexLock published(&published_mu_);
+        auto pending = pending_keys_.find(idempotency_key);
+        if (pending != pending_keys_.end()) return SubmitResult{pending->second, true};
+      }
+      absl::StatusOr<std::optional<std::string>> existing =
+          store_->FindRunByIdempotencyKey(idempotency_key);
+      if (!existing.ok()) return existing.status();
+      if (existing->has_value()) return SubmitResult{**existing, true};
+    }
+    store::NewRun record;
+    record.run_id = NewRunId();
+    record.idempotency_key = std::move(idempotency_key);
+    // A cached plan leaves the submitted copy unused: the record takes it.
+    if (cached) {
+      record.workflow = std::move(workflow);
+    } else {
+      record.workflow = plan->workflow();
+    }
+    record.inputs = checked.values;
+    record.created_at = absl::Now();
+    run_id = record.run_id;
 
-  system["workflow_run_id"] = StringValue(record.run_id);
-  system["workflow_id"] = StringValue(WorkflowId(canonical));
-  ActiveRun& run = active_[record.run_id];
-  run.execution = std::make_unique<run::Execution>(std::move(plan), std::move(checked.values),
-                                                   std::move(system), options_.execution);
-  run.log = std::make_shared<RunEventLog>();
-  std::string run_id = record.run_id;
-  run.deadline =
-      timers_.Schedule(absl::Now() + options_.max_run_time, [this, run_id] { OnDeadline(run_id); });
-  ApplyLocked(run_id, run, run.execution->Start());
+    system["workflow_run_id"] = StringValue(run_id);
+    system["workflow_id"] = StringValue(WorkflowId(canonical));
+    ActiveRun& run = active_[run_id];
+    run.execution = std::make_unique<run::Execution>(std::move(plan), std::move(checked.values),
+                                                     std::move(system), options_.execution);
+    run.log = std::make_shared<RunEventLog>();
+    {
+      absl::MutexLock published(&published_mu_);
+      logs_[run_id] = run.log;
+      if (!record.idempotency_key.empty()) pending_keys_[record.idempotency_key] = run_id;
+    }
+    run.deadline = timers_.Schedule(absl::Now() + options_.max_run_time,
+                                    [this, run_id] { OnDeadline(run_id); });
+    std::string key = record.idempotency_key;
+    ApplyLocked(run_id, run, run.execution->Start(), std::move(record),
+                [this, key, &recorded, &record_status](absl::Status status) {
+                  if (!key.empty()) {
+                    absl::MutexLock published(&published_mu_);
+                    pending_keys_.erase(key);
+                  }
+                  record_status = std::move(status);
+                  recorded.Notify();
+                });
+  }
+  // Outside the lock: other runs go on while this record is committed.
+  writer_.Drain();
+  recorded.WaitForNotification();
+  if (!record_status.ok()) {
+    LogError(absl::StrCat("run ", run_id, ": cannot record the run: ", record_status.message()));
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = active_.find(run_id);
+      if (it != active_.end()) {
+        v1::NodeError error;
+        error.set_code(v1::INTERNAL);
+        error.set_message("the run could not be recorded");
+        ApplyLocked(run_id, it->second, it->second.execution->Abort(error));
+      }
+    }
+    writer_.Drain();
+    return record_status;
+  }
   return SubmitResult{run_id, false};
 }
 
 std::shared_ptr<RunEventLog> RunEngine::ActiveLog(const std::string& run_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = active_.find(run_id);
-  return it == active_.end() ? nullptr : it->second.log;
+  absl::MutexLock lock(&published_mu_);
+  auto it = logs_.find(run_id);
+  return it == logs_.end() ? nullptr : it->second;
 }
 
 absl::Status RunEngine::Cancel(const std::string& run_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = active_.find(run_id);
-  if (it == active_.end()) {
-    return absl::NotFoundError(absl::StrCat("run ", run_id, " is not in progress"));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(run_id);
+    if (it == active_.end()) {
+      return absl::NotFoundError(absl::StrCat("run ", run_id, " is not in progress"));
+    }
+    ApplyLocked(run_id, it->second, it->second.execution->Cancel("requested by a client"));
   }
-  ApplyLocked(run_id, it->second, it->second.execution->Cancel("requested by a client"));
+  // The caller reads the cancelled run back from the store.
+  writer_.Flush();
   return absl::OkStatus();
 }
 
 void RunEngine::OnJobResult(const dispatch::JobKey& key, v1::NodeResult result) {
-  absl::MutexLock lock(&mu_);
-  auto it = active_.find(key.run_id);
-  if (it == active_.end()) return;  // the run already ended
-  ApplyLocked(key.run_id, it->second,
-              it->second.execution->OnJobFinished({key.task, key.attempt}, result));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(key.run_id);
+    if (it == active_.end()) return;  // the run already ended
+    ApplyLocked(key.run_id, it->second,
+                it->second.execution->OnJobFinished({key.task, key.attempt}, result));
+  }
+  writer_.Drain();
 }
 
 void RunEngine::OnTimer(const std::string& run_id, int timer) {
-  absl::MutexLock lock(&mu_);
-  auto it = active_.find(run_id);
-  if (it == active_.end()) return;
-  ApplyLocked(run_id, it->second, it->second.execution->OnTimer(timer));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(run_id);
+    if (it == active_.end()) return;
+    ApplyLocked(run_id, it->second, it->second.execution->OnTimer(timer));
+  }
+  writer_.Drain();
 }
 
 void RunEngine::OnDeadline(const std::string& run_id) {
-  absl::MutexLock lock(&mu_);
-  auto it = active_.find(run_id);
-  if (it == active_.end()) return;
-  v1::NodeError error;
-  error.set_code(v1::TIMEOUT);
-  error.set_message(absl::StrCat("the run exceeded its maximum run time of ",
-                                 absl::FormatDuration(options_.max_run_time)));
-  ApplyLocked(run_id, it->second, it->second.execution->Abort(error));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(run_id);
+    if (it == active_.end()) return;
+    v1::NodeError error;
+    error.set_code(v1::TIMEOUT);
+    error.set_message(absl::StrCat("the run exceeded its maximum run time of ",
+                                   absl::FormatDuration(options_.max_run_time)));
+    ApplyLocked(run_id, it->second, it->second.execution->Abort(error));
+  }
+  writer_.Drain();
 }
 
-void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step) {
+void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step,
+                            std::optional<store::NewRun> create,
+                            std::function<void(absl::Status)> durable) {
   const google::protobuf::Timestamp now = Now();
   for (v1::RunEvent& event : step.events) {
     event.set_run_id(run_id);
     event.set_sequence(run.next_sequence++);
     *event.mutable_time() = now;
   }
-  if (absl::Status s = store_->AppendEvents(run_id, step.events); !s.ok()) {
-    // The history is the source of truth; without it the run cannot go on.
-    LogError(absl::StrCat("run ", run_id, ": cannot persist events: ", s.message()));
+  if (!step.events.empty() || create.has_value()) {
+    const bool finishes = run.execution->finished();
+    store::RunWrite write;
+    write.create = std::move(create);
+    write.run_id = run_id;
+    write.events = std::move(step.events);
+    writer_.Write(std::move(write), [this, run_id, log = run.log, finishes,
+                                     durable = std::move(durable)](
+                                        absl::Status status, std::vector<v1::RunEvent> events) {
+      if (!status.ok()) {
+        // The history is the source of truth; without it the run cannot go on.
+        LogError(absl::StrCat("run ", run_id, ": cannot persist events: ", status.message()));
+      }
+      log->Append(std::move(events));
+      if (finishes) {
+        absl::MutexLock lock(&published_mu_);
+        logs_.erase(run_id);
+      }
+      if (durable) durable(std::move(status));
+    });
   }
-  run.log->Append(std::move(step.events));
   for (const run::JobRef& job : step.cancelled_jobs) {
     dispatcher_.CancelJob({run_id, job.task, job.attempt});
   }

@@ -3,12 +3,19 @@
 // results back into them.
 //
 // Every step is made durable in the store before its events are published
-// to watchers, so a watcher never sees an event the history lacks.
+// to watchers, so a watcher never sees an event the history lacks (in
+// particular, a client that sees run_finished finds the run finished in the
+// store). The writes are queued under the engine's lock and committed after
+// it is released (StoreWriter: group commit); jobs are dispatched without
+// waiting for them. Submit returns once the run's record is durable, Cancel
+// once the cancellation is.
 // Thread-safe: gRPC handlers and the dispatcher call in concurrently.
 #ifndef FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
 #define FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -21,6 +28,7 @@
 #include "scheduler/engine/node_runner.h"
 #include "scheduler/engine/plan_cache.h"
 #include "scheduler/engine/run_event_log.h"
+#include "scheduler/engine/store_writer.h"
 #include "scheduler/engine/timer_queue.h"
 #include "scheduler/graph/plan.h"
 #include "scheduler/run/execution.h"
@@ -88,6 +96,9 @@ class RunEngine {
   // Cancels an active run. NotFound if the run is not active.
   absl::Status Cancel(const std::string& run_id);
 
+  // Waits until every step taken so far is durable and published.
+  void Flush() { writer_.Flush(); }
+
  private:
   struct ActiveRun {
     std::unique_ptr<run::Execution> execution;
@@ -100,13 +111,25 @@ class RunEngine {
   void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);
   void OnTimer(const std::string& run_id, int timer);
   void OnDeadline(const std::string& run_id);
-  // Persists, publishes and dispatches one step of `run`; forgets the run
-  // once it has finished.
-  void ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step)
+  // Dispatches one step of `run` and queues its events (after `create`, the
+  // run's record, if given) for the store; they are published once durable,
+  // then `durable` (if any) is called. Forgets the run once it has finished.
+  // The caller drains writer_ after releasing mu_.
+  void ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step step,
+                   std::optional<store::NewRun> create = std::nullopt,
+                   std::function<void(absl::Status)> durable = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   store::RunStore* const store_;
   const EngineOptions options_;
+  // What is published: logs of runs whose run_finished is not yet durable,
+  // and idempotency keys of runs whose record is not yet durable. Declared
+  // before writer_, whose callbacks use them.
+  absl::Mutex published_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<RunEventLog>> logs_
+      ABSL_GUARDED_BY(published_mu_);
+  absl::flat_hash_map<std::string, std::string> pending_keys_ ABSL_GUARDED_BY(published_mu_);
+  StoreWriter writer_{store_};
   dispatch::Dispatcher dispatcher_;
   JobWaiter waiter_{&dispatcher_};
   CodeChecks code_checks_{&waiter_, &dispatcher_};

@@ -26,6 +26,14 @@ struct NewRun {
   absl::Time created_at;
 };
 
+// One write of a batch (RunStore::Write): the creation of a run, if set,
+// then events of `run_id` (as AppendEvents).
+struct RunWrite {
+  std::optional<NewRun> create;
+  std::string run_id;
+  std::vector<v1::RunEvent> events;
+};
+
 struct RunPage {
   std::vector<v1::Run> runs;
   std::string next_page_token;  // empty on the last page
@@ -47,6 +55,12 @@ class RunStore {
   // contain run_finished also set the run's final status, outputs and error.
   virtual absl::Status AppendEvents(const std::string& run_id,
                                     const std::vector<v1::RunEvent>& events) = 0;
+
+  // Applies `writes` in order in one transaction (group commit). Each write
+  // is all or nothing on its own: a failed one leaves no trace and does not
+  // stop the others. Returns one status per write; when the transaction
+  // itself cannot commit, every status is that error. Durable on return.
+  virtual std::vector<absl::Status> Write(const std::vector<RunWrite>& writes) = 0;
 
   // The run with its node executions. NotFound for an unknown id.
   virtual absl::StatusOr<v1::Run> GetRun(const std::string& run_id) = 0;

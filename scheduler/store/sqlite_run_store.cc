@@ -35,13 +35,22 @@ CREATE TABLE IF NOT EXISTS events (
 ) WITHOUT ROWID;
 )sql";
 
-// A prepared statement, finalized on scope exit.
+// A prepared statement: either owned (finalized on scope exit) or borrowed
+// from the store's cache (reset and unbound on scope exit, ready for reuse).
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
+  Statement(sqlite3* db, const char* sql) : db_(db), owned_(true) {
     rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(sqlite3* db, sqlite3_stmt* cached)
+      : db_(db), stmt_(cached), rc_(cached ? SQLITE_OK : sqlite3_errcode(db)) {}
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else if (stmt_ != nullptr) {
+      Reset();
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -90,8 +99,25 @@ class Statement {
   }
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
+  bool owned_ = false;
   int rc_;
 };
+
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT one_write";
+constexpr const char* kRelease = "RELEASE one_write";
+constexpr const char* kRollbackToSavepoint = "ROLLBACK TO one_write";
+constexpr const char* kInsertRun =
+    "INSERT INTO runs (run_id, idempotency_key, workflow_name, workflow, inputs, "
+    "status, created_at_us) VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kInsertEvent = "INSERT INTO events (run_id, sequence, event) VALUES (?, ?, ?)";
+constexpr const char* kFinishRun =
+    "UPDATE runs SET status = ?, outputs = ?, error = ?, "
+    "failed_node_id = ?, finished_at_us = ? WHERE run_id = ?";
+constexpr const char* kSelectEvents =
+    "SELECT event FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence";
 
 std::string SerializeValues(const google::protobuf::Map<std::string, v1::Value>& values) {
   v1::ObjectValue object;
@@ -156,7 +182,24 @@ absl::StatusOr<std::unique_ptr<SqliteRunStore>> SqliteRunStore::Open(const std::
 
 SqliteRunStore::~SqliteRunStore() {
   absl::MutexLock lock(&mu_);
+  for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+}
+
+sqlite3_stmt* SqliteRunStore::Prepared(const char* sql) {
+  auto [it, inserted] = prepared_.try_emplace(sql, nullptr);
+  if (inserted && sqlite3_prepare_v2(db_, sql, -1, &it->second, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(it->second);
+    prepared_.erase(it);
+    return nullptr;
+  }
+  return it->second;
+}
+
+absl::Status SqliteRunStore::Run(const char* sql) {
+  Statement stmt(db_, Prepared(sql));
+  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+  return stmt.Step().status();
 }
 
 absl::Status SqliteRunStore::Exec(const char* sql) {
@@ -170,23 +213,10 @@ absl::Status SqliteRunStore::Exec(const char* sql) {
 }
 
 absl::Status SqliteRunStore::CreateRun(const NewRun& run) {
-  absl::MutexLock lock(&mu_);
-  Statement stmt(db_,
-                 "INSERT INTO runs (run_id, idempotency_key, workflow_name, workflow, inputs, "
-                 "status, created_at_us) VALUES (?, ?, ?, ?, ?, ?, ?)");
-  if (absl::Status s = stmt.prepared(); !s.ok()) return s;
-  stmt.Bind(1, run.run_id);
-  if (run.idempotency_key.empty()) {
-    stmt.BindNull(2);
-  } else {
-    stmt.Bind(2, run.idempotency_key);
-  }
-  stmt.Bind(3, run.workflow.name());
-  stmt.BindBlob(4, run.workflow.SerializeAsString());
-  stmt.BindBlob(5, SerializeValues(run.inputs));
-  stmt.Bind(6, static_cast<int64_t>(v1::RUN_RUNNING));
-  stmt.Bind(7, absl::ToUnixMicros(run.created_at));
-  return stmt.Step().status();
+  std::vector<RunWrite> writes(1);
+  writes[0].create = run;
+  writes[0].run_id = run.run_id;
+  return Write(writes)[0];
 }
 
 absl::StatusOr<std::optional<std::string>> SqliteRunStore::FindRunByIdempotencyKey(
@@ -203,49 +233,83 @@ absl::StatusOr<std::optional<std::string>> SqliteRunStore::FindRunByIdempotencyK
 
 absl::Status SqliteRunStore::AppendEvents(const std::string& run_id,
                                           const std::vector<v1::RunEvent>& events) {
+  std::vector<RunWrite> writes(1);
+  writes[0].run_id = run_id;
+  writes[0].events = events;
+  return Write(writes)[0];
+}
+
+std::vector<absl::Status> SqliteRunStore::Write(const std::vector<RunWrite>& writes) {
   absl::MutexLock lock(&mu_);
-  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  absl::Status status = [&]() -> absl::Status {
-    Statement insert(db_, "INSERT INTO events (run_id, sequence, event) VALUES (?, ?, ?)");
-    if (absl::Status s = insert.prepared(); !s.ok()) return s;
-    for (const v1::RunEvent& event : events) {
-      insert.Reset();
-      insert.Bind(1, run_id);
+  if (absl::Status s = Run(kBegin); !s.ok()) return std::vector<absl::Status>(writes.size(), s);
+  std::vector<absl::Status> statuses;
+  statuses.reserve(writes.size());
+  for (const RunWrite& write : writes) {
+    absl::Status status = Run(kSavepoint);
+    if (status.ok()) status = WriteOneLocked(write);
+    if (!status.ok()) (void)Run(kRollbackToSavepoint);
+    // RELEASE ends the savepoint either way (after a rollback to it, it
+    // keeps nothing).
+    if (absl::Status s = Run(kRelease); status.ok()) status = s;
+    statuses.push_back(std::move(status));
+  }
+  if (absl::Status s = Run(kCommit); !s.ok()) {
+    (void)Run(kRollback);
+    return std::vector<absl::Status>(writes.size(), s);
+  }
+  return statuses;
+}
+
+absl::Status SqliteRunStore::WriteOneLocked(const RunWrite& write) {
+  if (write.create.has_value()) {
+    const NewRun& run = *write.create;
+    Statement stmt(db_, Prepared(kInsertRun));
+    if (absl::Status s = stmt.prepared(); !s.ok()) return s;
+    stmt.Bind(1, run.run_id);
+    if (run.idempotency_key.empty()) {
+      stmt.BindNull(2);
+    } else {
+      stmt.Bind(2, run.idempotency_key);
+    }
+    stmt.Bind(3, run.workflow.name());
+    stmt.BindBlob(4, run.workflow.SerializeAsString());
+    stmt.BindBlob(5, SerializeValues(run.inputs));
+    stmt.Bind(6, static_cast<int64_t>(v1::RUN_RUNNING));
+    stmt.Bind(7, absl::ToUnixMicros(run.created_at));
+    if (absl::Status s = stmt.Step().status(); !s.ok()) return s;
+  }
+  for (const v1::RunEvent& event : write.events) {
+    {
+      Statement insert(db_, Prepared(kInsertEvent));
+      if (absl::Status s = insert.prepared(); !s.ok()) return s;
+      insert.Bind(1, write.run_id);
       insert.Bind(2, event.sequence());
       insert.BindBlob(3, event.SerializeAsString());
       if (absl::Status s = insert.Step().status(); !s.ok()) return s;
-      if (event.has_run_finished()) {
-        const v1::RunFinished& f = event.run_finished();
-        Statement update(db_,
-                         "UPDATE runs SET status = ?, outputs = ?, error = ?, "
-                         "failed_node_id = ?, finished_at_us = ? WHERE run_id = ?");
-        if (absl::Status s = update.prepared(); !s.ok()) return s;
-        update.Bind(1, static_cast<int64_t>(f.status()));
-        update.BindBlob(2, SerializeValues(f.outputs()));
-        if (f.has_error()) {
-          update.BindBlob(3, f.error().SerializeAsString());
-        } else {
-          update.BindNull(3);
-        }
-        update.Bind(4, f.failed_node_id());
-        update.Bind(5, ToMicros(event.time()));
-        update.Bind(6, run_id);
-        if (absl::Status s = update.Step().status(); !s.ok()) return s;
-      }
     }
-    return absl::OkStatus();
-  }();
-  if (!status.ok()) {
-    (void)Exec("ROLLBACK");
-    return status;
+    if (event.has_run_finished()) {
+      const v1::RunFinished& f = event.run_finished();
+      Statement update(db_, Prepared(kFinishRun));
+      if (absl::Status s = update.prepared(); !s.ok()) return s;
+      update.Bind(1, static_cast<int64_t>(f.status()));
+      update.BindBlob(2, SerializeValues(f.outputs()));
+      if (f.has_error()) {
+        update.BindBlob(3, f.error().SerializeAsString());
+      } else {
+        update.BindNull(3);
+      }
+      update.Bind(4, f.failed_node_id());
+      update.Bind(5, ToMicros(event.time()));
+      update.Bind(6, write.run_id);
+      if (absl::Status s = update.Step().status(); !s.ok()) return s;
+    }
   }
-  return Exec("COMMIT");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::RunEvent>> SqliteRunStore::ReadEventsLocked(
     const std::string& run_id, int64_t after_sequence) {
-  Statement stmt(db_,
-                 "SELECT event FROM events WHERE run_id = ? AND sequence > ? ORDER BY sequence");
+  Statement stmt(db_, Prepared(kSelectEvents));
   if (absl::Status s = stmt.prepared(); !s.ok()) return s;
   stmt.Bind(1, run_id);
   stmt.Bind(2, after_sequence);

@@ -5,10 +5,12 @@
 #include <memory>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "scheduler/store/run_store.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace flowgrid::store {
 
@@ -24,6 +26,7 @@ class SqliteRunStore : public RunStore {
       const std::string& key) override;
   absl::Status AppendEvents(const std::string& run_id,
                             const std::vector<v1::RunEvent>& events) override;
+  std::vector<absl::Status> Write(const std::vector<RunWrite>& writes) override;
   absl::StatusOr<v1::Run> GetRun(const std::string& run_id) override;
   absl::StatusOr<v1::Workflow> GetWorkflow(const std::string& run_id) override;
   absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(const std::string& run_id,
@@ -35,12 +38,19 @@ class SqliteRunStore : public RunStore {
  private:
   explicit SqliteRunStore(sqlite3* db) : db_(db) {}
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The statement for `sql` (a string literal: cached by its address),
+  // prepared once per connection; null if it does not prepare.
+  sqlite3_stmt* Prepared(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a cached statement without results (BEGIN, SAVEPOINT...).
+  absl::Status Run(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteOneLocked(const RunWrite& write) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::vector<v1::RunEvent>> ReadEventsLocked(const std::string& run_id,
                                                              int64_t after_sequence)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const char*, sqlite3_stmt*> prepared_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flowgrid::store

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "scheduler/store/sqlite_run_store.h"
+#include "tests/unit/scheduler/gated_store.h"
 #include "tests/unit/scheduler/run_driver.h"
 #include "tests/unit/scheduler/workflow_builder.h"
 
@@ -152,7 +153,50 @@ TEST_F(RunEngineTest, RunGoesThroughTheDispatcherAndIsStored) {
   EXPECT_EQ(run.status(), v1::RUN_SUCCEEDED);
   EXPECT_EQ(run.outputs().at("greeting").string_value(), "Hello, Ada!");
   EXPECT_EQ(run.nodes_size(), 3);
+  engine->Flush();  // the log is forgotten once run_finished is published
   EXPECT_EQ(engine->ActiveLog(submitted->run_id), nullptr);
+}
+
+TEST(RunEngineDurability, RunFinishedIsPublishedOnlyOnceDurable) {
+  std::unique_ptr<flowgrid::testing::GatedStore> store = flowgrid::testing::GatedStore::Open();
+  auto engine = std::make_unique<RunEngine>(store.get(), DefaultEngineOptions());
+  FakeWorker worker(*engine, 1);
+  absl::StatusOr<SubmitResult> submitted = engine->Submit(
+      WorkflowBuilder()
+          .Start("start", {"name"})
+          .Code("greet", {{"name", "start.name"}}, {"greeting"})
+          .End("end", {{"greeting", "greet.greeting"}})
+          .Edge("start", "greet").Edge("greet", "end").Build(),
+      Json(R"({"name":"Ada"})"), {}, "");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  // Submit returned: the run's record is durable.
+  EXPECT_EQ(store->inner().GetRun(submitted->run_id)->status(), v1::RUN_RUNNING);
+  std::shared_ptr<RunEventLog> log = engine->ActiveLog(submitted->run_id);
+  ASSERT_NE(log, nullptr);
+  v1::Job job = worker.NextJob();
+
+  store->Hold();
+  // The result's thread commits the step itself, so it blocks on the store.
+  std::thread answer([&] { worker.Succeed(job, R"({"greeting":"hi"})"); });
+  ASSERT_TRUE(store->AwaitBlockedWrite());
+  // The run is over in the engine, but its end is not durable yet: watchers
+  // must not see it, and a new watcher still finds the live log.
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(log->finished());
+  EXPECT_EQ(engine->ActiveLog(submitted->run_id), log);
+
+  store->Release();
+  answer.join();
+  bool finished_seen = false;
+  for (int i = 0; i < 100 && !finished_seen; ++i) {
+    for (const v1::RunEvent& event : log->WaitAfter(0, absl::Milliseconds(100))) {
+      if (!event.has_run_finished()) continue;
+      finished_seen = true;
+      // What the watcher is shown is in the store already.
+      EXPECT_EQ(store->inner().GetRun(submitted->run_id)->status(), v1::RUN_SUCCEEDED);
+    }
+  }
+  EXPECT_TRUE(finished_seen);
 }
 
 TEST_F(RunEngineTest, IdempotencyKeyReturnsTheSameRun) {

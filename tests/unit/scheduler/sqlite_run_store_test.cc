@@ -72,6 +72,33 @@ TEST(SqliteRunStore, DuplicateSequenceIsRejectedAtomically) {
   EXPECT_EQ(store->ReadEvents("r1", 0)->size(), 1u);
 }
 
+TEST(SqliteRunStore, WriteAppliesEachWriteAllOrNothingInOneBatch) {
+  auto store = OpenMemory();
+  std::vector<RunWrite> writes(3);
+  writes[0].create = MakeRun("r1");
+  writes[0].run_id = "r1";
+  writes[0].events = {NodeFinished(1, "a")};
+  // Fails on its second event (sequence 1 again): its first event must not
+  // stay behind, and the writes around it must not be affected.
+  writes[1].run_id = "r1";
+  writes[1].events = {NodeFinished(2, "b"), NodeFinished(1, "c")};
+  writes[2].create = MakeRun("r2");
+  writes[2].run_id = "r2";
+  writes[2].events = {Finished(1, v1::RUN_SUCCEEDED)};
+  std::vector<absl::Status> statuses = store->Write(writes);
+  ASSERT_EQ(statuses.size(), 3u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+  EXPECT_EQ(statuses[1].code(), absl::StatusCode::kAlreadyExists) << statuses[1];
+  EXPECT_TRUE(statuses[2].ok()) << statuses[2];
+  absl::StatusOr<std::vector<v1::RunEvent>> r1 = store->ReadEvents("r1", 0);
+  ASSERT_TRUE(r1.ok());
+  ASSERT_EQ(r1->size(), 1u);
+  EXPECT_EQ((*r1)[0].node_finished().node_id(), "a");
+  EXPECT_EQ(store->GetRun("r2")->status(), v1::RUN_SUCCEEDED);
+  // The store stays usable after a partly failed batch.
+  EXPECT_TRUE(store->AppendEvents("r1", {NodeFinished(2, "b")}).ok());
+}
+
 TEST(SqliteRunStore, IdempotencyKeysAreUnique) {
   auto store = OpenMemory();
   ASSERT_TRUE(store->CreateRun(MakeRun("r1", "key")).ok());
