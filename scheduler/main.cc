@@ -10,6 +10,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -69,6 +70,10 @@ std::string WithPort(const std::string& addr, int port) {
 
 int Main() {
   SetLogComponent("scheduler");
+  // Debian's Abseil is built without NDEBUG, so every absl::Mutex (gRPC's
+  // included) would track lock order for deadlock detection on the hot path
+  // (several % of CPU). Unit tests keep the detection.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -15,6 +15,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
@@ -135,6 +136,10 @@ std::string DefaultWorkerId() {
 
 int main(int argc, char** argv) {
   flowgrid::SetLogComponent("worker");
+  // Debian's Abseil is built without NDEBUG, so every absl::Mutex (gRPC's
+  // included) would track lock order for deadlock detection on the hot path
+  // (several % of CPU). Unit tests keep the detection.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::ParseCommandLine(argc, argv);
 
   const std::string python = absl::GetFlag(FLAGS_python);
