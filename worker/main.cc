@@ -274,9 +274,13 @@ int main(int argc, char** argv) {
                             node, flowgrid::job::EffectiveMemoryBytes(flowgrid::v1::Limits())));
   }
 
+  // Declared after the slot cgroups and the zygotes: it finishes the jobs
+  // still holding them before they go.
+  flowgrid::job::Reaper reaper;
   flowgrid::job::JobRunnerOptions runner_options;
   runner_options.cgroups = cgroups.get();
   runner_options.python_zygotes = zygotes.get();
+  runner_options.reaper = &reaper;
   runner_options.node_pool = node_pool.get();
   runner_options.python_path = python;
   runner_options.node_path = node;

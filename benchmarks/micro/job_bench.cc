@@ -3,8 +3,10 @@
 // and without them: the worker-side cost of a job, without the scheduler,
 // gRPC or the store. Needs root, like the worker.
 //
-// BM_PythonJob/zygote: forked from the slot's warm zygote (issue 6 floor:
-//   ≈ 1.3–1.8 ms per sandboxed job, shared/notes/sandbox-spike.md).
+// BM_PythonJob/zygote: forked from the slot's warm zygote, answered when
+//   the job closes its channels and reaped in the background, as in the
+//   worker (issue 6 floor: ≈ 1.3–1.8 ms per sandboxed job,
+//   shared/notes/sandbox-spike.md).
 // BM_PythonJob/fresh: a fresh /usr/bin/python3 -I -S per job (the baseline).
 // BM_NodeJob/pool: on a pre-spawned node process (the pool refills in the
 //   background; the benchmark waits for a ready process before each job,
@@ -34,6 +36,7 @@ struct Worker {
   std::unique_ptr<sandbox::SlotCgroups> cgroups;
   std::unique_ptr<runtimes::python::PythonZygotes> zygotes;
   std::unique_ptr<runtimes::node::NodePool> node_pool;
+  std::unique_ptr<job::Reaper> reaper;
   std::string error;
 };
 
@@ -60,6 +63,7 @@ Worker& TheWorker() {
     zygote.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
     zygote.isolated = true;
     w->zygotes = std::make_unique<runtimes::python::PythonZygotes>(zygote);
+    w->reaper = std::make_unique<job::Reaper>();
     w->node_pool = std::make_unique<runtimes::node::NodePool>(
         1, runtimes::node::NodeProgram("/usr/bin/node", kMemoryBytes));
     return w;
@@ -90,7 +94,10 @@ void RunJobs(benchmark::State& state, v1::CodeNode::Language language, bool warm
   }
   job::JobRunnerOptions options;
   options.cgroups = worker.cgroups.get();
-  if (warm && language == v1::CodeNode::PYTHON3) options.python_zygotes = worker.zygotes.get();
+  if (warm && language == v1::CodeNode::PYTHON3) {
+    options.python_zygotes = worker.zygotes.get();
+    options.reaper = worker.reaper.get();
+  }
   if (warm && language == v1::CodeNode::JAVASCRIPT) options.node_pool = worker.node_pool.get();
   const job::JobRunner runner(options);
   const v1::Job job = EchoJob(language);

@@ -147,6 +147,10 @@ job::JobRunnerOptions SuiteRunnerOptions() {
   job::JobRunnerOptions options;
   options.cgroups = SlotCgroups().get();
   options.python_zygotes = PythonZygotes().get();
+  // As in the worker: a job that answers before its exit is finished by a
+  // reaper, which holds its slot until then.
+  static job::Reaper* const reaper = new job::Reaper;
+  if (SuiteRunsWarmRuntimes()) options.reaper = reaper;
   return options;
 }
 

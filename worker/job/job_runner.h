@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
+#include "worker/job/reaper.h"
 #include "worker/runtimes/python/zygote_client.h"
 #include "worker/runtimes/node/node_pool.h"
 #include "worker/sandbox/sandbox.h"
@@ -39,6 +40,10 @@ struct JobRunnerOptions {
   // Python jobs and templates fork from a warm zygote (one per slot)
   // instead of starting an interpreter each (nullptr: they start one).
   runtimes::python::PythonZygotes* python_zygotes = nullptr;
+  // A zygote's job that has replied and closed its channels is answered at
+  // once; its process's exit, reap and leases are finished here (nullptr:
+  // every job is finished before Run returns).
+  Reaper* reaper = nullptr;
   // Pre-spawned node processes for JAVASCRIPT jobs (nullptr: a fresh node
   // per job). Must outlive the runner's jobs.
   runtimes::node::NodePool* node_pool = nullptr;

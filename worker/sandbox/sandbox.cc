@@ -97,14 +97,15 @@ absl::StatusOr<OutputChannels> OpenOutputChannels() {
 }
 
 absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
-                                                  const JobStarter& start) {
+                                                  const JobStarter& start,
+                                                  const FinishLater* finish_later) {
   absl::StatusOr<OutputChannels> output = OpenOutputChannels();
   if (!output.ok()) return output.status();
   absl::StatusOr<UniqueFd> input = MakeInputFile(request.input);
   if (!input.ok()) return input.status();
 
-  // The job's uid is leased until Supervise returns: by then every process
-  // of the job is gone.
+  // The job's uid is leased until every process of the job is gone: when
+  // Supervise returns, or when a job that answered first is finished.
   absl::StatusOr<IdentityLease> lease = IdentityLease::Acquire();
   if (!lease.ok()) return lease.status();
 
@@ -119,12 +120,20 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
   output->CloseWriteEnds();
   input->Reset();
 
-  return Supervise(**process,
-                   std::move(output->read_ends),
-                   request.limits, cancel_fd, started, request.cgroup);
+  absl::StatusOr<SupervisedOutcome> outcome =
+      Supervise(**process, std::move(output->read_ends), request.limits, cancel_fd, started,
+                request.cgroup, finish_later != nullptr);
+  if (outcome.ok() && outcome->answered_before_exit) {
+    // The uid stays leased until the process is reaped.
+    auto job = std::make_shared<std::pair<std::unique_ptr<JobProcess>, IdentityLease>>(
+        *std::move(process), *std::move(lease));
+    (*finish_later)([job] { FinishAnsweredJob(*job->first); });
+  }
+  return outcome;
 }
 
-absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd) {
+absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd,
+                                               const FinishLater* finish_later) {
   return RunContainedJob(
       request, cancel_fd,
       [&request](const ChildFds& fds, const JobIdentity& identity,
@@ -155,7 +164,8 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
         }
         if (!child.ok()) return child.status();
         return std::make_unique<OwnChild>(*std::move(child), request.cgroup);
-      });
+      },
+      finish_later);
 }
 
 }  // namespace flowgrid::sandbox

@@ -98,17 +98,27 @@ absl::StatusOr<OutputChannels> OpenOutputChannels();
 using JobStarter = std::function<absl::StatusOr<std::unique_ptr<JobProcess>>(
     const ChildFds& fds, const JobIdentity& identity, const RlimitPlan& rlimits)>;
 
+// Takes over a job whose outcome is out while its process still runs
+// (SupervisedOutcome::answered_before_exit): `finish` kills and reaps it
+// and then releases what the job held (its uid). The caller must run it
+// before the job's slot serves another job.
+using FinishLater = std::function<void(std::function<void()> finish)>;
+
 // The frame of every job, whoever starts its process: opens the channels,
 // leases the identity, starts the process through `start` and supervises
 // it to the end under `request.limits` (request.executable, argv and env
-// are the starter's business).
+// are the starter's business). With `finish_later`, a job that answers
+// before its process exits is returned at once and finished there;
+// without, it is finished before returning.
 absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
-                                                  const JobStarter& start);
+                                                  const JobStarter& start,
+                                                  const FinishLater* finish_later = nullptr);
 
 // Runs the request to completion in a freshly spawned process. `cancel_fd` (eventfd, or -1) ends it
 // early with outcome.cancelled. Errors are the worker's own failures
 // (descriptors exhausted, setup step failed), not the job's.
-absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd);
+absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, int cancel_fd,
+                                               const FinishLater* finish_later = nullptr);
 
 }  // namespace flowgrid::sandbox
 

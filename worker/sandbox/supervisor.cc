@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/log.h"
 #include "worker/sandbox/capped_buffer.h"
 
 namespace flowgrid::sandbox {
@@ -54,7 +55,39 @@ absl::Status SetNonBlocking(int fd) {
   return absl::OkStatus();
 }
 
+// The outcome of a job that closed its channels with a reply while its
+// process still runs (its exit status does not matter: the reply decides).
+absl::StatusOr<SupervisedOutcome> AnsweredBeforeExit(JobProcess& process,
+                                                     std::array<Capture, 3>& captures,
+                                                     absl::Time started, SlotCgroup* cgroup) {
+  SupervisedOutcome outcome;
+  outcome.pid = process.pid();
+  outcome.answered_before_exit = true;
+  outcome.wall = MonotonicNow() - started;
+  if (cgroup != nullptr) {
+    absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
+    if (!usage.ok()) return usage.status();
+    outcome.cgroup_measured = true;
+    outcome.cgroup_usage = *usage;
+  }
+  outcome.stdout_truncated = captures[0].buffer.truncated();
+  outcome.stdout_text = captures[0].buffer.TakeWithMarker();
+  outcome.stderr_truncated = captures[1].buffer.truncated();
+  outcome.stderr_text = captures[1].buffer.TakeWithMarker();
+  outcome.result_too_large = captures[2].buffer.truncated();
+  outcome.result = std::string(captures[2].buffer.kept());
+  return outcome;
+}
+
 }  // namespace
+
+void FinishAnsweredJob(JobProcess& process) {
+  process.Kill();
+  absl::StatusOr<ProcessExit> exit = process.Reap();
+  if (!exit.ok()) {
+    LogError(absl::StrCat("reaping job process ", process.pid(), ": ", exit.status().ToString()));
+  }
+}
 
 int MillisecondsUntil(absl::Time deadline) {
   const absl::Duration left = deadline - MonotonicNow();
@@ -72,7 +105,7 @@ absl::Time MonotonicNow() {
 absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams streams,
                                             const SupervisionLimits& limits,
                                             int cancel_fd, absl::Time started,
-                                            SlotCgroup* cgroup) {
+                                            SlotCgroup* cgroup, bool answer_before_exit) {
   SupervisedOutcome outcome;
   outcome.pid = process.pid();
   std::array<Capture, 3> captures = {
@@ -114,6 +147,12 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
       if (fds[i].revents != 0) status = ReadAvailable(captures[i]).status();
     }
     if (fds[3].revents != 0) child_exited = true;
+    const bool all_closed = !captures[0].fd.valid() && !captures[1].fd.valid() &&
+                            !captures[2].fd.valid();
+    if (answer_before_exit && status.ok() && !child_exited && all_closed &&
+        !captures[2].buffer.kept().empty()) {
+      return AnsweredBeforeExit(process, captures, started, cgroup);
+    }
   }
 
   // Phase 2: kill whatever is left of the job — the child itself (deadline,

@@ -41,6 +41,10 @@ struct ChildStreams {
 struct SupervisedOutcome {
   // The job's main process, in the worker's pid namespace.
   pid_t pid = -1;
+  // The job closed stdout, stderr and the result channel, with a reply,
+  // before its process exited (see Supervise): the process is still to be
+  // killed and reaped by the caller, and the exit fields below are unset.
+  bool answered_before_exit = false;
   bool timed_out = false;
   bool cancelled = false;
   // From the child's wait status: exited with exit_code, or killed by
@@ -65,15 +69,26 @@ struct SupervisedOutcome {
 };
 
 // Supervises `process` until it exits, its deadline passes or `cancel_fd`
-// (an eventfd, -1 for none) becomes readable. Always ends with every
-// process of the job killed and reaped: no zombie is left. `started` is the
-// monotonic time the job began (for wall usage and the deadline). With a
-// `cgroup` (the slot the job ran in) its usage is read after the reap.
+// (an eventfd, -1 for none) becomes readable. Ends with every process of
+// the job killed and reaped: no zombie is left. `started` is the monotonic
+// time the job began (for wall usage and the deadline). With a `cgroup`
+// (the slot the job ran in) its usage is read after the reap.
+//
+// With `answer_before_exit`, a job that has closed all three channels with
+// a reply has said all it will say: Supervise returns then, with
+// answered_before_exit and the cgroup's usage so far, and leaves the kill
+// and the reap (Finish) to the caller — a process's exit and namespace
+// teardown cost about a quarter of a short job's latency.
 // Errors are failures of the supervisor's own system calls.
 absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams streams,
                                             const SupervisionLimits& limits,
                                             int cancel_fd, absl::Time started,
-                                            SlotCgroup* cgroup = nullptr);
+                                            SlotCgroup* cgroup = nullptr,
+                                            bool answer_before_exit = false);
+
+// Kills and reaps a process Supervise left running (answered_before_exit).
+// Errors are logged: the job's outcome is already out.
+void FinishAnsweredJob(JobProcess& process);
 
 // The monotonic clock used for `started` (absl::Now is wall-clock time,
 // which can jump).

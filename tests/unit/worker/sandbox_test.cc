@@ -145,3 +145,50 @@ TEST(CappedBufferTest, KeepsUpToTheCapAndMarksTheRest) {
 
 }  // namespace
 }  // namespace flowgrid::sandbox
+
+namespace flowgrid::sandbox {
+namespace {
+
+// A job that closes stdout, stderr and the result channel with a reply has
+// said everything: it is answered while its process still runs, and the
+// caller finishes it (kill, reap, uid) afterwards.
+TEST(SandboxTest, JobThatClosedItsChannelsIsAnsweredBeforeItExits) {
+  SandboxRequest request;
+  request.executable = "/bin/sh";
+  request.argv = {"sh", "-c",
+                  "printf out; exec 1>&- 2>&-; printf reply >&4; exec 4>&-; exec sleep 30"};
+  request.env = {"PATH=/usr/bin:/bin"};
+  request.limits.wall_timeout = absl::Seconds(20);
+  std::function<void()> finish;
+  const FinishLater finish_later = [&finish](std::function<void()> f) { finish = std::move(f); };
+  absl::StatusOr<SupervisedOutcome> outcome = RunInSandbox(request, -1, &finish_later);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_TRUE(outcome->answered_before_exit);
+  EXPECT_FALSE(outcome->timed_out);
+  EXPECT_EQ(outcome->stdout_text, "out");
+  EXPECT_EQ(outcome->result, "reply");
+  ASSERT_TRUE(finish != nullptr);
+  EXPECT_EQ(::kill(outcome->pid, 0), 0) << "the process still runs until it is finished";
+  finish();
+  finish = nullptr;
+  // Killed and reaped: the pid names no process any more.
+  EXPECT_NE(::kill(outcome->pid, 0), 0);
+}
+
+TEST(SandboxTest, WithoutAFinisherTheJobIsWaitedFor) {
+  // The same job without a place to finish it later: its process is
+  // killed only at the deadline, and the job ends reaped.
+  SandboxRequest request;
+  request.executable = "/bin/sh";
+  request.argv = {"sh", "-c", "exec 1>&- 2>&-; printf reply >&4; exec 4>&-; exec sleep 30"};
+  request.env = {"PATH=/usr/bin:/bin"};
+  request.limits.wall_timeout = absl::Milliseconds(300);
+  absl::StatusOr<SupervisedOutcome> outcome = RunInSandbox(request, -1);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_FALSE(outcome->answered_before_exit);
+  EXPECT_TRUE(outcome->timed_out);
+  EXPECT_NE(::kill(outcome->pid, 0), 0);
+}
+
+}  // namespace
+}  // namespace flowgrid::sandbox

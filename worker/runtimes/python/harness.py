@@ -362,10 +362,20 @@ def entry():
     sys.stdout.reconfigure(line_buffering=True)
     reply = KINDS[job["kind"]](job)
     data = json.dumps(reply, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    # stdout and stderr are complete and closed before the reply: a worker
+    # that sees all three channels closed has the whole job and answers
+    # without waiting for this process's exit (sandbox/supervisor.h).
+    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # the user closed or broke it
+            pass
+        try:
+            os.close(fd)
+        except OSError:
+            pass
     result_channel.write(data)
     result_channel.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
     # Skips atexit handlers and non-daemon threads left by the user's code.
     os._exit(0)
 

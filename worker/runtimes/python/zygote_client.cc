@@ -275,9 +275,9 @@ void PythonZygotes::Release(sandbox::SlotCgroup* key, std::unique_ptr<PythonZygo
   idle_[key].push_back(std::move(zygote));
 }
 
-absl::StatusOr<sandbox::SupervisedOutcome> RunOnZygote(PythonZygotes::Lease& zygote,
-                                                       const sandbox::SandboxRequest& request,
-                                                       int cancel_fd) {
+absl::StatusOr<sandbox::SupervisedOutcome> RunOnZygote(
+    PythonZygotes::Lease& zygote, const sandbox::SandboxRequest& request, int cancel_fd,
+    const sandbox::FinishLater* finish_later) {
   return sandbox::RunContainedJob(
       request, cancel_fd,
       [&zygote](const sandbox::ChildFds& fds, const sandbox::JobIdentity& identity,
@@ -290,7 +290,8 @@ absl::StatusOr<sandbox::SupervisedOutcome> RunOnZygote(PythonZygotes::Lease& zyg
         if (!absl::IsUnavailable(process.status())) return process;
         if (absl::Status replaced = zygote.Replace(); !replaced.ok()) return replaced;
         return zygote->StartJob(fds, identity.uid, identity.gid, rlimits);
-      });
+      },
+      finish_later);
 }
 
 }  // namespace flowgrid::runtimes::python

@@ -120,9 +120,9 @@ class PythonZygotes {
 // Runs `request` (its input, limits and cgroup; executable, argv and env
 // are the zygote's own) as a child of the leased zygote, replacing it
 // first if it is found dead before the job starts.
-absl::StatusOr<sandbox::SupervisedOutcome> RunOnZygote(PythonZygotes::Lease& zygote,
-                                                       const sandbox::SandboxRequest& request,
-                                                       int cancel_fd);
+absl::StatusOr<sandbox::SupervisedOutcome> RunOnZygote(
+    PythonZygotes::Lease& zygote, const sandbox::SandboxRequest& request, int cancel_fd,
+    const sandbox::FinishLater* finish_later = nullptr);
 
 }  // namespace flowgrid::runtimes::python
 
