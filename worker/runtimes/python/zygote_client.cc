@@ -125,7 +125,10 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
     spec.argv.push_back(absl::StrCat("--root=", kernel->root_dir()));
     spec.argv.push_back(absl::StrCat("--scratch_tmpfs_options=", kernel->scratch().tmpfs_data));
   }
-  spec.env = {"LC_ALL=C.UTF-8"};
+  // LD_BIND_NOW: every symbol is resolved once, in the zygote, instead of
+  // lazily again in each forked child (whose writes to the GOT would also
+  // copy pages).
+  spec.env = {"LC_ALL=C.UTF-8", "LD_BIND_NOW=1"};
   // stdout is unused; stderr is the worker's, for the zygote's own errors.
   // The slots of a job's input and result carry the socket and the network
   // namespace (zygote/protocol.h).
