@@ -44,18 +44,20 @@ void RunJobChild(const JobChildSpec& spec) {
   sigemptyset(&empty);
   // The zygote blocks SIGCHLD for its signalfd; the job starts clean.
   if (int err = sandbox::ResetSignals(empty); err != 0) {
-    Fail(spec, JobStep::kAfterFork, err);
+    Fail(spec, JobStep::kResetSignals, err);
   }
   // Its own process group, so that outside a pid namespace one kill(-pid)
   // still reaches everything the job started.
-  if (int err = sandbox::StartOwnSession(); err != 0) Fail(spec, JobStep::kAfterFork, err);
+  if (int err = sandbox::StartOwnSession(); err != 0) {
+    Fail(spec, JobStep::kStartOwnSession, err);
+  }
   if (spec.isolated) {
     if (int err = sandbox::MountJobScratch(*spec.scratch); err != 0) {
       Fail(spec, JobStep::kMountFilesystems, err);
     }
   }
   // Needs /proc, so after the job's own is mounted.
-  if (int err = BecomeFirstOomVictim(); err != 0) Fail(spec, JobStep::kAfterFork, err);
+  if (int err = BecomeFirstOomVictim(); err != 0) Fail(spec, JobStep::kRaiseOomScore, err);
   if (int err = sandbox::ArrangeChildFds(spec.fds); err != 0) {
     Fail(spec, JobStep::kArrangeFds, err);
   }

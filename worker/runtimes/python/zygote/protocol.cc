@@ -17,8 +17,10 @@ constexpr size_t kMaxFds = 8;
 const char* JobStepName(JobStep step) {
   switch (step) {
     case JobStep::kNone: return "none";
-    case JobStep::kAfterFork: return "after fork";
+    case JobStep::kResetSignals: return "reset signals";
+    case JobStep::kStartOwnSession: return "start own session";
     case JobStep::kMountFilesystems: return "mount scratch file systems";
+    case JobStep::kRaiseOomScore: return "raise OOM score";
     case JobStep::kArrangeFds: return "arrange descriptors";
     case JobStep::kApplyRlimits: return "apply rlimits";
     case JobStep::kDropCredentials: return "drop credentials";

@@ -54,8 +54,10 @@ struct ZygoteEvent {
 // The steps of a job's child, in order (job_child.cc), for kSetupFailed.
 enum class JobStep : int32_t {
   kNone = 0,
-  kAfterFork,
+  kResetSignals,
+  kStartOwnSession,
   kMountFilesystems,
+  kRaiseOomScore,
   kArrangeFds,
   kApplyRlimits,
   kDropCredentials,
