@@ -228,7 +228,6 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
   request->limits.wall_timeout = JobTimeout(job);
   request->limits.max_output_bytes = EffectiveMaxOutputBytes(job.limits());
   request->limits.max_result_bytes = options_.max_result_bytes;
-  request->max_processes = EffectiveMaxProcesses(job.limits());
   const auto sandbox_failure = [&job](absl::string_view what, const absl::Status& status) {
     LogError(absl::StrCat("job ", job.job_id(), " attempt ", job.attempt(), ": ", what, ": ",
                           status.ToString()));

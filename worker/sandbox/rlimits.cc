@@ -40,9 +40,6 @@ int ApplyRlimits(const RlimitPlan& plan) noexcept {
       err != 0) {
     return err;
   }
-  if (plan.processes > 0) {
-    if (int err = SetLimit(RLIMIT_NPROC, plan.processes, plan.processes); err != 0) return err;
-  }
   return SetLimit(RLIMIT_NOFILE, plan.open_files, plan.open_files);
 }
 

@@ -17,9 +17,6 @@ struct RlimitPlan {
   rlim_t file_size_bytes = 0;
   // RLIMIT_NOFILE: highest descriptor number + 1.
   rlim_t open_files = 0;
-  // RLIMIT_NPROC: processes and threads of the job's uid (one uid per job),
-  // a second bound beside the slot's pids cgroup; 0: not set.
-  rlim_t processes = 0;
   // RLIMIT_CORE is always 0: a core dump of user code is a data leak.
 };
 

@@ -109,17 +109,11 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
   absl::StatusOr<IdentityLease> lease = IdentityLease::Acquire();
   if (!lease.ok()) return lease.status();
 
-  RlimitPlan rlimits = RlimitsForJob(request.limits.wall_timeout);
-  // One above the pids cgroup's limit: the kernel checks RLIMIT_NPROC
-  // first, and the cgroup's count is what names PROCESS_LIMIT; the rlimit
-  // is the backstop.
-  rlimits.processes =
-      request.max_processes > 0 ? static_cast<rlim_t>(request.max_processes) + 1 : 0;
   const absl::Time started = MonotonicNow();
   absl::StatusOr<std::unique_ptr<JobProcess>> process =
       start(ChildFds{output->stdout_write.get(), output->stderr_write.get(), input->get(),
                      output->result_write.get()},
-            lease->identity(), rlimits);
+            lease->identity(), RlimitsForJob(request.limits.wall_timeout));
   if (!process.ok()) return process.status();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.

@@ -35,9 +35,6 @@ struct SandboxRequest {
   std::vector<std::string> env;   // the whole environment
   std::string input;              // bytes the child reads from fd 3
   SupervisionLimits limits;
-  // The job's process limit (the slot cgroup's pids.max); its uid's
-  // RLIMIT_NPROC is set one above it as a backstop. 0: no rlimit.
-  int64_t max_processes = 0;
   // The slot's cgroup, limits already set (nullptr: none). The child is
   // born in it: on v2 through clone3 CLONE_INTO_CGROUP, on v1 because the
   // spawning thread enters it around the clone (SlotCgroup::BeforeSpawn).

@@ -192,23 +192,3 @@ TEST(SandboxTest, WithoutAFinisherTheJobIsWaitedFor) {
 
 }  // namespace
 }  // namespace flowgrid::sandbox
-
-namespace flowgrid::sandbox {
-namespace {
-
-TEST(SandboxTest, ProcessLimitIsAlsoTheUidsRlimit) {
-  SandboxRequest request;
-  request.executable = "/bin/sh";
-  request.argv = {"sh", "-c", "grep 'Max processes' /proc/self/limits"};
-  request.env = {"PATH=/usr/bin:/bin"};
-  request.limits.wall_timeout = absl::Seconds(5);
-  request.max_processes = 7;
-  absl::StatusOr<SupervisedOutcome> outcome = RunInSandbox(request, -1);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  // One above the cgroup's limit; soft and hard, as /proc/PID/limits prints.
-  constexpr char kEight[] = "Max processes             8                    8";
-  EXPECT_TRUE(absl::StrContains(outcome->stdout_text, kEight)) << outcome->stdout_text;
-}
-
-}  // namespace
-}  // namespace flowgrid::sandbox
