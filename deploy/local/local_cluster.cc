@@ -90,9 +90,12 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
   absl::Status status = cluster->StartScheduler(opts.client_addr, opts.worker_addr);
   for (int i = 1; status.ok() && i <= opts.workers; ++i) {
     std::string name = absl::StrCat("worker-", i);
+    // Workers on one host need disjoint job uid ranges: a job's uid must be
+    // its own (worker/main.cc --sandbox_uid_base).
     std::vector<std::string> args = {"--scheduler=" + cluster->worker_address_,
                                      absl::StrCat("--slots=", opts.slots_per_worker),
-                                     "--worker_id=" + name};
+                                     "--worker_id=" + name,
+                                     absl::StrCat("--sandbox_uid_base=", 60000 + (i - 1) * 1024)};
     args.insert(args.end(), opts.extra_worker_args.begin(), opts.extra_worker_args.end());
     absl::StatusOr<Child> worker = cluster->SpawnChild(name, opts.worker_binary, args);
     status = worker.status();

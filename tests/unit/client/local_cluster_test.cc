@@ -101,10 +101,13 @@ TEST_F(LocalClusterTest, StartsReportsAddressesAndStopsCleanly) {
   }
   ASSERT_EQ(worker_args.size(), 2u);
   std::sort(worker_args.begin(), worker_args.end());
+  // Each worker gets a job uid range of its own.
   EXPECT_EQ(worker_args[0],
-            "--scheduler=127.0.0.1:17071 --slots=3 --worker_id=worker-1 --extra=1\n");
+            "--scheduler=127.0.0.1:17071 --slots=3 --worker_id=worker-1 "
+            "--sandbox_uid_base=60000 --extra=1\n");
   EXPECT_EQ(worker_args[1],
-            "--scheduler=127.0.0.1:17071 --slots=3 --worker_id=worker-2 --extra=1\n");
+            "--scheduler=127.0.0.1:17071 --slots=3 --worker_id=worker-2 "
+            "--sandbox_uid_base=61024 --extra=1\n");
 
   EXPECT_TRUE((*cluster)->Stop().ok());
   EXPECT_TRUE((*cluster)->Stop().ok()) << "Stop is idempotent";
