@@ -55,30 +55,6 @@ absl::Status SetNonBlocking(int fd) {
   return absl::OkStatus();
 }
 
-// The outcome of a job that closed its channels with a reply while its
-// process still runs (its exit status does not matter: the reply decides).
-absl::StatusOr<SupervisedOutcome> AnsweredBeforeExit(JobProcess& process,
-                                                     std::array<Capture, 3>& captures,
-                                                     absl::Time started, SlotCgroup* cgroup) {
-  SupervisedOutcome outcome;
-  outcome.pid = process.pid();
-  outcome.answered_before_exit = true;
-  outcome.wall = MonotonicNow() - started;
-  if (cgroup != nullptr) {
-    absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
-    if (!usage.ok()) return usage.status();
-    outcome.cgroup_measured = true;
-    outcome.cgroup_usage = *usage;
-  }
-  outcome.stdout_truncated = captures[0].buffer.truncated();
-  outcome.stdout_text = captures[0].buffer.TakeWithMarker();
-  outcome.stderr_truncated = captures[1].buffer.truncated();
-  outcome.stderr_text = captures[1].buffer.TakeWithMarker();
-  outcome.result_too_large = captures[2].buffer.truncated();
-  outcome.result = std::string(captures[2].buffer.kept());
-  return outcome;
-}
-
 }  // namespace
 
 void FinishAnsweredJob(JobProcess& process) {
@@ -151,17 +127,24 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
                             !captures[2].fd.valid();
     if (answer_before_exit && status.ok() && !child_exited && all_closed &&
         !captures[2].buffer.kept().empty()) {
-      return AnsweredBeforeExit(process, captures, started, cgroup);
+      // Its exit status does not matter (the reply decides); the caller
+      // kills and reaps it (FinishAnsweredJob).
+      outcome.answered_before_exit = true;
+      break;
     }
   }
 
   // Phase 2: kill whatever is left of the job — the child itself (deadline,
   // cancel, supervisor error) or background processes it started — then
   // reap. Killing everything also closes any pipe the job's processes held,
-  // so the drain below ends at EOF instead of waiting out its grace.
-  process.Kill();
-  absl::StatusOr<ProcessExit> exit = process.Reap();
-  if (!exit.ok() && status.ok()) status = exit.status();
+  // so the drain below ends at EOF instead of waiting out its grace. A job
+  // that answered before its exit is left to the caller.
+  absl::StatusOr<ProcessExit> exit = ProcessExit{};
+  if (!outcome.answered_before_exit) {
+    process.Kill();
+    exit = process.Reap();
+    if (!exit.ok() && status.ok()) status = exit.status();
+  }
   outcome.wall = MonotonicNow() - started;
   if (cgroup != nullptr && status.ok()) {
     absl::StatusOr<CgroupUsage> usage = cgroup->ReadUsage();
@@ -197,11 +180,13 @@ absl::StatusOr<SupervisedOutcome> Supervise(JobProcess& process, ChildStreams st
   }
   if (!status.ok()) return status;
 
-  outcome.exited = WIFEXITED(exit->wait_status);
-  outcome.exit_code = outcome.exited ? WEXITSTATUS(exit->wait_status) : 0;
-  outcome.term_signal = WIFSIGNALED(exit->wait_status) ? WTERMSIG(exit->wait_status) : 0;
-  outcome.cpu = exit->cpu;
-  outcome.peak_rss_bytes = exit->peak_rss_bytes;
+  if (!outcome.answered_before_exit) {
+    outcome.exited = WIFEXITED(exit->wait_status);
+    outcome.exit_code = outcome.exited ? WEXITSTATUS(exit->wait_status) : 0;
+    outcome.term_signal = WIFSIGNALED(exit->wait_status) ? WTERMSIG(exit->wait_status) : 0;
+    outcome.cpu = exit->cpu;
+    outcome.peak_rss_bytes = exit->peak_rss_bytes;
+  }
   outcome.stdout_truncated = captures[0].buffer.truncated();
   outcome.stdout_text = captures[0].buffer.TakeWithMarker();
   outcome.stderr_truncated = captures[1].buffer.truncated();

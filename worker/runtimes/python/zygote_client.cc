@@ -34,12 +34,6 @@ absl::Status ErrnoError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
-void KillAndReap(const sandbox::SpawnedChild& process) {
-  ::kill(process.pid, SIGKILL);
-  while (::waitpid(process.pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
 }  // namespace
 
 // A job forked by the zygote. The worker holds its pidfd (to watch and
@@ -146,7 +140,10 @@ absl::StatusOr<std::unique_ptr<PythonZygote>> PythonZygote::Start(const ZygoteOp
   if (cgroup != nullptr) {
     absl::Status attached = cgroup->AfterSpawn(process.ok() ? process->pid : -1);
     if (process.ok() && !attached.ok()) {
-      KillAndReap(*process);
+      // Never run outside the slot's limits (as sandbox.cc's spawn).
+      sandbox::OwnChild doomed(*std::move(process), nullptr);
+      doomed.Kill();
+      (void)doomed.Reap();
       return attached;
     }
   }
