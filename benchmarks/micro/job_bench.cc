@@ -10,7 +10,8 @@
 // BM_PythonJob/fresh: a fresh /usr/bin/python3 -I -S per job (the baseline).
 // BM_NodeJob/pool: on a pre-spawned node process (the pool refills in the
 //   background; the benchmark waits for a ready process before each job,
-//   outside the timing, so it measures a job that finds one).
+//   outside the timing, so it measures a job that finds one), answered and
+//   reaped as a zygote's job.
 // BM_NodeJob/fresh: a fresh node per job.
 #include <cstdlib>
 #include <memory>
@@ -94,10 +95,10 @@ void RunJobs(benchmark::State& state, v1::CodeNode::Language language, bool warm
   }
   job::JobRunnerOptions options;
   options.cgroups = worker.cgroups.get();
-  if (warm && language == v1::CodeNode::PYTHON3) {
-    options.python_zygotes = worker.zygotes.get();
-    options.reaper = worker.reaper.get();
-  }
+  // As in the worker: a warm job that answers before its exit is finished
+  // by the reaper.
+  if (warm) options.reaper = worker.reaper.get();
+  if (warm && language == v1::CodeNode::PYTHON3) options.python_zygotes = worker.zygotes.get();
   if (warm && language == v1::CodeNode::JAVASCRIPT) options.node_pool = worker.node_pool.get();
   const job::JobRunner runner(options);
   const v1::Job job = EchoJob(language);

@@ -40,9 +40,9 @@ struct JobRunnerOptions {
   // Python jobs and templates fork from a warm zygote (one per slot)
   // instead of starting an interpreter each (nullptr: they start one).
   runtimes::python::PythonZygotes* python_zygotes = nullptr;
-  // A zygote's job that has replied and closed its channels is answered at
-  // once; its process's exit, reap and leases are finished here (nullptr:
-  // every job is finished before Run returns).
+  // A zygote's or a pooled node's job that has replied and closed its
+  // channels is answered at once; its process's exit, reap and leases are
+  // finished here (nullptr: every job is finished before Run returns).
   Reaper* reaper = nullptr;
   // Pre-spawned node processes for JAVASCRIPT jobs (nullptr: a fresh node
   // per job). Must outlive the runner's jobs.

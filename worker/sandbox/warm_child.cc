@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -208,7 +209,8 @@ absl::StatusOr<bool> WarmChild::WriteInput(const std::string& input, absl::Time 
   return true;
 }
 
-absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, int cancel_fd) {
+absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, int cancel_fd,
+                                                 const FinishLater* finish_later) {
   if (child_.pid <= 0) return absl::FailedPreconditionError("a warm child runs one job");
   if (!Alive()) return Discard(nullptr, "exited while waiting");
   SlotCgroup* cgroup = request.cgroup;
@@ -254,11 +256,20 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
   input_.Reset();
 
   // Reap() also empties the slot cgroup of what escaped the process group.
-  OwnChild process(std::move(child_), cgroup);
+  auto process = std::make_unique<OwnChild>(std::move(child_), cgroup);
   child_.pid = -1;
   absl::StatusOr<SupervisedOutcome> outcome =
-      Supervise(process, std::move(streams_), request.limits, cancel_fd, started, cgroup);
+      Supervise(*process, std::move(streams_), request.limits, cancel_fd, started, cgroup,
+                finish_later != nullptr);
   if (!outcome.ok()) return outcome;
+  if (outcome->answered_before_exit) {
+    // The uid stays leased until the process is reaped. The job's CPU is
+    // its cgroup's (the exit fields, cpu included, are unset).
+    auto job = std::make_shared<std::pair<std::unique_ptr<OwnChild>, IdentityLease>>(
+        std::move(process), std::move(lease_));
+    (*finish_later)([job] { FinishAnsweredJob(*job->first); });
+    return outcome;
+  }
   // Killed before it read its input (a death already under way when the
   // job came): the job never started.
   if (!outcome->timed_out && !outcome->cancelled && outcome->result.empty() && InputUnread()) {

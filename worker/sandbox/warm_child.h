@@ -99,7 +99,11 @@ class WarmChild {
   // child: call it once. Unavailable when the process was already dead or
   // died before its input was written (reaped, the cgroup's counters
   // reset: run the job elsewhere). Other errors are the worker's own.
-  absl::StatusOr<SupervisedOutcome> Run(const SandboxRequest& request, int cancel_fd);
+  // With `finish_later`, a job that answers before its process exits is
+  // returned at once and its process (and uid) handed there, as
+  // RunContainedJob does.
+  absl::StatusOr<SupervisedOutcome> Run(const SandboxRequest& request, int cancel_fd,
+                                        const FinishLater* finish_later = nullptr);
 
  private:
   WarmChild(IdentityLease lease, SpawnedChild child, ChildStreams streams, UniqueFd input,

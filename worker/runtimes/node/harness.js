@@ -110,11 +110,21 @@ function hideHostGlobals() {
 let replied = false;
 
 // Writes the reply and exits at once (timers and pending promises of the
-// user's code are abandoned, as harness.py's os._exit does).
+// user's code are abandoned, as harness.py's os._exit does). stdout and
+// stderr are closed first (everything printed went out synchronously): a
+// worker that sees all three channels closed has the whole job and answers
+// without waiting for this process's exit (sandbox/supervisor.h).
 function reply(message) {
   if (replied) return;
   const data = Buffer.from(JSON.stringify(message), 'utf8');
   replied = true;
+  for (const fd of [STDOUT_FD, STDERR_FD]) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Already closed: nothing more can come from it either.
+    }
+  }
   let written = 0;
   while (written < data.length) written += fs.writeSync(RESULT_FD, data, written);
   fs.closeSync(RESULT_FD);

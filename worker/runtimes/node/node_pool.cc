@@ -42,7 +42,8 @@ NodePool::~NodePool() {
 }
 
 absl::StatusOr<sandbox::SupervisedOutcome> NodePool::Run(const sandbox::SandboxRequest& request,
-                                                         int cancel_fd) {
+                                                         int cancel_fd,
+                                                         const sandbox::FinishLater* finish_later) {
   while (true) {
     std::unique_ptr<sandbox::WarmChild> child;
     {
@@ -60,7 +61,7 @@ absl::StatusOr<sandbox::SupervisedOutcome> NodePool::Run(const sandbox::SandboxR
     // A replacement (or the new recipe) is due either way.
     Wake();
     if (child == nullptr) return sandbox::RunInSandbox(request, cancel_fd);
-    absl::StatusOr<sandbox::SupervisedOutcome> outcome = child->Run(request, cancel_fd);
+    absl::StatusOr<sandbox::SupervisedOutcome> outcome = child->Run(request, cancel_fd, finish_later);
     absl::MutexLock lock(&mu_);
     if (!absl::IsUnavailable(outcome.status())) {
       ++stats_.hits;

@@ -55,9 +55,11 @@ class NodePool {
 
   // Runs `request` as RunInSandbox does (same contract and outcome), on a
   // waiting process of the same program when there is one; a process that
-  // turns out dead is discarded and the next one tried.
+  // turns out dead is discarded and the next one tried. `finish_later`:
+  // WarmChild::Run's (on a waiting process only; a fresh one is waited for).
   absl::StatusOr<sandbox::SupervisedOutcome> Run(const sandbox::SandboxRequest& request,
-                                                 int cancel_fd);
+                                                 int cancel_fd,
+                                                 const sandbox::FinishLater* finish_later = nullptr);
 
   struct Stats {
     int64_t hits = 0;       // jobs run on a waiting process
