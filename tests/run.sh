@@ -8,7 +8,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 "$root/deploy/local/build.sh" "$root/build"
 echo "== tests (release build)"
-ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)" --timeout 300
+ctest --test-dir "$root/build" --output-on-failure -j "$(nproc)" --timeout 300 -LE chaos
+# Alone, after the others: it kills and restarts its own processes under
+# load and is bounded by its own deadline (tests/chaos/README.md).
+echo "== chaos test (short form)"
+ctest --test-dir "$root/build" --output-on-failure -L chaos
 
 "$root/deploy/local/build.sh" "$root/build-asan" \
   -DFLOWGRID_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
