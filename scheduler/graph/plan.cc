@@ -1,11 +1,15 @@
 #include "scheduler/graph/plan.h"
 
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <map>
 #include <queue>
+#include <tuple>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -19,6 +23,15 @@ namespace {
 
 using Bindings = google::protobuf::RepeatedPtrField<v1::VariableBinding>;
 using Strings = google::protobuf::RepeatedPtrField<std::string>;
+
+// The field a diagnostic names, built only when there is one: most checks
+// find nothing, and formatting every field would cost more than checking.
+using Field = absl::FunctionRef<std::string()>;
+
+// A Field that is a fixed text.
+auto Literal(absl::string_view text) {
+  return [text] { return std::string(text); };
+}
 
 constexpr absl::string_view kKnownKinds =
     "start, code, if_else, template, variable_aggregator, iteration, loop, assigner, end, "
@@ -69,6 +82,42 @@ std::string WithArticle(const std::string& noun) {
   return absl::StrCat(vowel ? "an " : "a ", noun);
 }
 
+// Detects repeated names in a list; short lists (most of them) are
+// searched in place instead of hashed.
+class UniqueNames {
+ public:
+  // False when `name` was inserted before. The name must outlive this.
+  bool Insert(absl::string_view name) {
+    if (hashed_.empty()) {
+      if (std::find(few_.begin(), few_.end(), name) != few_.end()) return false;
+      if (few_.size() < kFew) {
+        few_.push_back(name);
+        return true;
+      }
+      hashed_.insert(few_.begin(), few_.end());
+    }
+    return hashed_.insert(name).second;
+  }
+
+ private:
+  static constexpr size_t kFew = 8;
+  absl::InlinedVector<absl::string_view, kFew> few_;
+  absl::flat_hash_set<absl::string_view> hashed_;
+};
+
+// A Type of each kind, made once: selector checks hand out pointers to
+// these or to the workflow's own declared types instead of copies.
+const v1::Type& TypeOf(v1::Type::Kind kind) {
+  static const auto* types = [] {
+    auto* all = new std::array<v1::Type, v1::Type::Kind_ARRAYSIZE>();
+    for (int k = 0; k < v1::Type::Kind_ARRAYSIZE; ++k) {
+      (*all)[k] = MakeType(static_cast<v1::Type::Kind>(k));
+    }
+    return all;
+  }();
+  return (*types)[kind];
+}
+
 bool CanFail(const v1::Node& node) {
   return node.has_code() || node.has_template_() || node.has_iteration() || node.has_loop();
 }
@@ -79,15 +128,16 @@ bool IsArrayKind(v1::Type::Kind kind) {
          kind == v1::Type::ARRAY_ANY;
 }
 
-std::optional<v1::Type> TypeOfValue(const v1::Value& value) {
+// Null when the value has no kind.
+const v1::Type* TypeOfValue(const v1::Value& value) {
   switch (value.kind_case()) {
-    case v1::Value::kStringValue: return MakeType(v1::Type::STRING);
+    case v1::Value::kStringValue: return &TypeOf(v1::Type::STRING);
     case v1::Value::kIntValue:
-    case v1::Value::kDoubleValue: return MakeType(v1::Type::NUMBER);
-    case v1::Value::kBoolValue: return MakeType(v1::Type::BOOLEAN);
-    case v1::Value::kObjectValue: return MakeType(v1::Type::OBJECT);
-    case v1::Value::kListValue: return MakeType(v1::Type::ARRAY_ANY);
-    default: return std::nullopt;
+    case v1::Value::kDoubleValue: return &TypeOf(v1::Type::NUMBER);
+    case v1::Value::kBoolValue: return &TypeOf(v1::Type::BOOLEAN);
+    case v1::Value::kObjectValue: return &TypeOf(v1::Type::OBJECT);
+    case v1::Value::kListValue: return &TypeOf(v1::Type::ARRAY_ANY);
+    default: return nullptr;
   }
 }
 
@@ -104,21 +154,26 @@ class PlanBuilder {
 
   CompileResult Build() {
     if (plan_->workflow_.nodes_size() == 0) Add("", "nodes", "workflow has no nodes");
-    // Sub-graphs add their nodes beyond these; the top level is most.
-    plan_->index_.reserve(plan_->workflow_.nodes_size());
+    Reserve(plan_->workflow_.nodes_size());
     AddScope(-1, plan_->workflow_.nodes(), plan_->workflow_.edges());
     CheckEnvironment();
     CheckNodes();
     IndexEdges();
     // Graph-wide checks need well-formed nodes and edges.
     if (diagnostics_.empty()) {
+      order_position_.assign(plan_->size(), -1);
       bool acyclic = true;
-      for (int s = 0; s < plan_->scope_count(); ++s) acyclic &= CheckCycles(s);
+      for (int s = 0; s < plan_->scope_count(); ++s) {
+        // Ordering fails exactly when the scope has a cycle; only then is
+        // the (costlier) search for the cycles themselves needed.
+        if (!ComputeOrder(s)) {
+          ReportCycles(s);
+          acyclic = false;
+        }
+      }
       for (int s = 0; s < plan_->scope_count(); ++s) CheckReachability(s);
       if (acyclic) {
-        order_position_.assign(plan_->size(), -1);
         reachability_.resize(plan_->scope_count());
-        for (int s = 0; s < plan_->scope_count(); ++s) ComputeOrder(s);
         CheckSelectors();
       }
     }
@@ -136,12 +191,22 @@ class PlanBuilder {
   const v1::Node& node(int v) const { return *plan_->nodes_[v]; }
   const Scope& scope(int s) const { return plan_->scopes_[s]; }
 
+  // Room for `nodes` nodes (the top level: sub-graphs add theirs beyond).
+  void Reserve(int nodes) {
+    plan_->nodes_.reserve(nodes);
+    plan_->index_.reserve(nodes);
+    plan_->scope_of_.reserve(nodes);
+    plan_->child_scope_.reserve(nodes);
+    plan_->local_index_.reserve(nodes);
+  }
+
   // ------------------------------------------------------------ indexing --
 
   void AddScope(int container, const google::protobuf::RepeatedPtrField<v1::Node>& nodes,
                 const google::protobuf::RepeatedPtrField<v1::Edge>& edges) {
     int s = static_cast<int>(plan_->scopes_.size());
     plan_->scopes_.push_back(Scope{container, {}, {}, {}, {}});
+    plan_->scopes_[s].members.reserve(nodes.size());
     scope_edges_.push_back(&edges);
     std::vector<int> containers;
     for (int i = 0; i < nodes.size(); ++i) {
@@ -152,14 +217,12 @@ class PlanBuilder {
       plan_->child_scope_.push_back(-1);
       plan_->local_index_.push_back(static_cast<int>(plan_->scopes_[s].members.size()));
       plan_->scopes_[s].members.push_back(v);
-      plan_->incoming_.emplace_back();
-      plan_->outgoing_.emplace_back();
-      successors_.emplace_back();
       if (n.id().empty()) {
         Add("", absl::StrCat(container < 0 ? "" : node(container).id() + ": ", "nodes[", i,
                              "].id"),
             "node has no id");
-      } else if (auto [it, inserted] = plan_->index_.emplace(n.id(), v); !inserted) {
+      } else if (auto [it, inserted] = plan_->index_.emplace(absl::string_view(n.id()), v);
+                 !inserted) {
         Add(n.id(), "id", "duplicate node id");
       }
       if (n.has_iteration() || n.has_loop()) containers.push_back(v);
@@ -183,15 +246,15 @@ class PlanBuilder {
   // ---------------------------------------------------------- node checks --
 
   void CheckEnvironment() {
-    absl::flat_hash_set<std::string> names;
+    UniqueNames names;
     const auto& environment = plan_->workflow_.environment();
     for (int i = 0; i < environment.size(); ++i) {
       const std::string& name = environment[i].name();
-      std::string field = absl::StrCat("environment[", i, "].name");
+      auto field = [&] { return absl::StrCat("environment[", i, "].name"); };
       if (!IsIdentifier(name)) {
-        Add("", field, absl::StrCat("\"", name, "\" is not a valid variable name"));
-      } else if (!names.insert(name).second) {
-        Add("", field, absl::StrCat("duplicate environment variable \"", name, "\""));
+        Add("", field(), absl::StrCat("\"", name, "\" is not a valid variable name"));
+      } else if (!names.Insert(name)) {
+        Add("", field(), absl::StrCat("duplicate environment variable \"", name, "\""));
       }
     }
   }
@@ -257,22 +320,24 @@ class PlanBuilder {
   }
 
   void CheckStart(const v1::Node& n) {
-    absl::flat_hash_set<std::string> names;
+    UniqueNames names;
     for (int i = 0; i < n.start().variables_size(); ++i) {
       const v1::InputVariable& var = n.start().variables(i);
-      std::string field = absl::StrCat("start.variables[", i, "]");
+      auto field = [&](absl::string_view part) {
+        return absl::StrCat("start.variables[", i, "]", part);
+      };
       if (!IsIdentifier(var.name())) {
-        Add(n.id(), field + ".name",
+        Add(n.id(), field(".name"),
             absl::StrCat("\"", var.name(), "\" is not a valid variable name"));
-      } else if (!names.insert(var.name()).second) {
-        Add(n.id(), field + ".name", absl::StrCat("duplicate variable \"", var.name(), "\""));
+      } else if (!names.Insert(var.name())) {
+        Add(n.id(), field(".name"), absl::StrCat("duplicate variable \"", var.name(), "\""));
       }
       if (var.type().kind() == v1::Type::KIND_UNSPECIFIED) {
-        Add(n.id(), field + ".type", "variable has no type");
+        Add(n.id(), field(".type"), "variable has no type");
       }
       if (var.has_default_value()) {
         absl::Status s = CheckValueType(var.default_value(), var.type(), "default_value");
-        if (!s.ok()) Add(n.id(), field + ".default_value", std::string(s.message()));
+        if (!s.ok()) Add(n.id(), field(".default_value"), std::string(s.message()));
       }
     }
   }
@@ -296,49 +361,56 @@ class PlanBuilder {
 
   void CheckIfElse(const v1::Node& n) {
     if (n.if_else().cases_size() == 0) Add(n.id(), "if_else.cases", "if-else has no cases");
-    absl::flat_hash_set<std::string> ids;
+    UniqueNames ids;
     for (int c = 0; c < n.if_else().cases_size(); ++c) {
       const v1::IfElseNode::Case& branch = n.if_else().cases(c);
-      std::string field = absl::StrCat("if_else.cases[", c, "]");
+      auto field = [&](absl::string_view part) {
+        return absl::StrCat("if_else.cases[", c, "]", part);
+      };
       if (branch.case_id().empty()) {
-        Add(n.id(), field + ".case_id", "case has no case_id");
+        Add(n.id(), field(".case_id"), "case has no case_id");
       } else if (branch.case_id() == kFalseHandle) {
-        Add(n.id(), field + ".case_id", "\"false\" is reserved for the else branch");
-      } else if (!ids.insert(branch.case_id()).second) {
-        Add(n.id(), field + ".case_id", absl::StrCat("duplicate case_id \"", branch.case_id(), "\""));
+        Add(n.id(), field(".case_id"), "\"false\" is reserved for the else branch");
+      } else if (!ids.Insert(branch.case_id())) {
+        Add(n.id(), field(".case_id"),
+            absl::StrCat("duplicate case_id \"", branch.case_id(), "\""));
       }
-      CheckLogicalOperator(n, field + ".logical_operator", branch.logical_operator());
-      if (branch.conditions_size() == 0) Add(n.id(), field + ".conditions", "case has no conditions");
-      CheckConditions(n, field + ".conditions", branch.conditions());
+      CheckLogicalOperator(n, [&] { return field(".logical_operator"); },
+                           branch.logical_operator());
+      if (branch.conditions_size() == 0) {
+        Add(n.id(), field(".conditions"), "case has no conditions");
+      }
+      CheckConditions(n, [&] { return field(".conditions"); }, branch.conditions());
     }
   }
 
-  void CheckLogicalOperator(const v1::Node& n, const std::string& field, const std::string& op) {
+  void CheckLogicalOperator(const v1::Node& n, Field field, const std::string& op) {
     if (!op.empty() && op != "and" && op != "or") {
-      Add(n.id(), field, absl::StrCat("logical operator \"", op, "\" is neither \"and\" nor \"or\""));
+      Add(n.id(), field(),
+          absl::StrCat("logical operator \"", op, "\" is neither \"and\" nor \"or\""));
     }
   }
 
-  void CheckConditions(const v1::Node& n, const std::string& field,
+  void CheckConditions(const v1::Node& n, Field field,
                        const google::protobuf::RepeatedPtrField<v1::Condition>& conditions) {
     for (int k = 0; k < conditions.size(); ++k) {
       const v1::Condition& cond = conditions[k];
-      std::string where = absl::StrCat(field, "[", k, "]");
+      auto where = [&](absl::string_view part) { return absl::StrCat(field(), "[", k, "]", part); };
       if (cond.selector_size() < 2) {
-        Add(n.id(), where + ".selector",
+        Add(n.id(), where(".selector"),
             "selector must name a node and a variable: [node_id, variable, ...path]");
       }
       std::optional<ConditionOperator> op = ParseConditionOperator(cond.comparison_operator());
       if (!op) {
-        Add(n.id(), where + ".comparison_operator",
+        Add(n.id(), where(".comparison_operator"),
             absl::StrCat("unknown operator \"", cond.comparison_operator(),
                          "\" (expected one of ", ConditionOperatorNames(), ")"));
       } else if (!IsUnary(*op) && !cond.has_value() && cond.value_selector_size() == 0) {
-        Add(n.id(), where + ".value",
+        Add(n.id(), where(".value"),
             absl::StrCat("operator \"", cond.comparison_operator(), "\" needs a value"));
       }
       if (cond.value_selector_size() == 1) {
-        Add(n.id(), where + ".value_selector",
+        Add(n.id(), where(".value_selector"),
             "selector must name a node and a variable: [node_id, variable, ...path]");
       }
     }
@@ -349,28 +421,32 @@ class PlanBuilder {
     if (agg.groups_size() == 0 && agg.variables_size() == 0) {
       Add(n.id(), "variable_aggregator.variables", "aggregator has no variables");
     }
-    absl::flat_hash_set<std::string> names;
+    UniqueNames names;
     for (int g = 0; g < agg.groups_size(); ++g) {
       const auto& group = agg.groups(g);
-      std::string field = absl::StrCat("variable_aggregator.groups[", g, "]");
+      auto field = [&](absl::string_view part) {
+        return absl::StrCat("variable_aggregator.groups[", g, "]", part);
+      };
       if (!IsIdentifier(group.group_name())) {
-        Add(n.id(), field + ".group_name",
+        Add(n.id(), field(".group_name"),
             absl::StrCat("\"", group.group_name(), "\" is not a valid group name"));
-      } else if (!names.insert(group.group_name()).second) {
-        Add(n.id(), field + ".group_name",
+      } else if (!names.Insert(group.group_name())) {
+        Add(n.id(), field(".group_name"),
             absl::StrCat("duplicate group \"", group.group_name(), "\""));
       }
-      if (group.variables_size() == 0) Add(n.id(), field + ".variables", "group has no variables");
-      CheckSelectorShapes(n, field + ".variables", group.variables());
+      if (group.variables_size() == 0) {
+        Add(n.id(), field(".variables"), "group has no variables");
+      }
+      CheckSelectorShapes(n, [&] { return field(".variables"); }, group.variables());
     }
-    CheckSelectorShapes(n, "variable_aggregator.variables", agg.variables());
+    CheckSelectorShapes(n, Literal("variable_aggregator.variables"), agg.variables());
   }
 
-  void CheckSelectorShapes(const v1::Node& n, const std::string& field,
+  void CheckSelectorShapes(const v1::Node& n, Field field,
                            const google::protobuf::RepeatedPtrField<v1::Selector>& selectors) {
     for (int i = 0; i < selectors.size(); ++i) {
       if (selectors[i].selector_size() < 2) {
-        Add(n.id(), absl::StrCat(field, "[", i, "].selector"),
+        Add(n.id(), absl::StrCat(field(), "[", i, "].selector"),
             "selector must name a node and a variable: [node_id, variable, ...path]");
       }
     }
@@ -394,25 +470,29 @@ class PlanBuilder {
     const v1::LoopNode& loop = n.loop();
     if (loop.loop_count() < 1) Add(n.id(), "loop.loop_count", "loop_count must be at least 1");
     if (loop.nodes_size() == 0) Add(n.id(), "loop.nodes", "loop has no nodes");
-    absl::flat_hash_set<std::string> names;
+    UniqueNames names;
     for (int i = 0; i < loop.loop_variables_size(); ++i) {
       const auto& var = loop.loop_variables(i);
-      std::string field = absl::StrCat("loop.loop_variables[", i, "]");
+      auto field = [&](absl::string_view part) {
+        return absl::StrCat("loop.loop_variables[", i, "]", part);
+      };
       if (!IsIdentifier(var.name())) {
-        Add(n.id(), field + ".name", absl::StrCat("\"", var.name(), "\" is not a valid variable name"));
-      } else if (!names.insert(var.name()).second) {
-        Add(n.id(), field + ".name", absl::StrCat("duplicate loop variable \"", var.name(), "\""));
+        Add(n.id(), field(".name"),
+            absl::StrCat("\"", var.name(), "\" is not a valid variable name"));
+      } else if (!names.Insert(var.name())) {
+        Add(n.id(), field(".name"),
+            absl::StrCat("duplicate loop variable \"", var.name(), "\""));
       }
       if (var.type().kind() == v1::Type::KIND_UNSPECIFIED) {
-        Add(n.id(), field + ".type", "loop variable has no type");
+        Add(n.id(), field(".type"), "loop variable has no type");
       }
       if (var.has_value()) {
         absl::Status s = CheckValueType(var.value(), var.type(), "value");
-        if (!s.ok()) Add(n.id(), field + ".value", std::string(s.message()));
+        if (!s.ok()) Add(n.id(), field(".value"), std::string(s.message()));
       }
     }
-    CheckLogicalOperator(n, "loop.logical_operator", loop.logical_operator());
-    CheckConditions(n, "loop.break_conditions", loop.break_conditions());
+    CheckLogicalOperator(n, Literal("loop.logical_operator"), loop.logical_operator());
+    CheckConditions(n, Literal("loop.break_conditions"), loop.break_conditions());
   }
 
   // The loop nodes enclosing `v`, innermost first.
@@ -435,7 +515,9 @@ class PlanBuilder {
     if (n.assigner().items_size() == 0) Add(n.id(), "assigner.items", "assigner has no items");
     for (int i = 0; i < n.assigner().items_size(); ++i) {
       const auto& item = n.assigner().items(i);
-      std::string field = absl::StrCat("assigner.items[", i, "]");
+      auto field = [&](absl::string_view part) {
+        return absl::StrCat("assigner.items[", i, "]", part);
+      };
       const Strings& target = item.variable_selector();
       int loop = target.size() == 2 ? plan_->IndexOf(target[0]) : -1;
       bool enclosing = std::find(loops.begin(), loops.end(), loop) != loops.end();
@@ -444,37 +526,38 @@ class PlanBuilder {
         for (const auto& var : node(loop).loop().loop_variables()) declared |= var.name() == target[1];
       }
       if (!declared) {
-        Add(n.id(), field + ".variable_selector",
+        Add(n.id(), field(".variable_selector"),
             absl::StrCat("variable_selector ", Shown(target),
                          " must name a variable of an enclosing loop: [loop_id, variable]"));
       }
       const auto& ops = kAssignerOperations;
       if (std::find(std::begin(ops), std::end(ops), item.operation()) == std::end(ops)) {
-        Add(n.id(), field + ".operation",
+        Add(n.id(), field(".operation"),
             absl::StrCat("unknown operation \"", item.operation(), "\" (expected one of ",
                          absl::StrJoin(ops, ", "), ")"));
       }
       bool needs_operand = item.operation() != "clear" && item.operation() != "remove-first" &&
                            item.operation() != "remove-last";
       if (needs_operand && !item.has_value() && item.value_selector_size() == 0) {
-        Add(n.id(), field + ".value", absl::StrCat("operation \"", item.operation(),
+        Add(n.id(), field(".value"), absl::StrCat("operation \"", item.operation(),
                                                    "\" needs a value or value_selector"));
       }
     }
   }
 
   void CheckBindings(const v1::Node& n, absl::string_view field, const Bindings& bindings) {
-    absl::flat_hash_set<std::string> names;
+    UniqueNames names;
     for (int i = 0; i < bindings.size(); ++i) {
       const v1::VariableBinding& b = bindings[i];
-      std::string where = absl::StrCat(field, "[", i, "]");
+      auto where = [&](absl::string_view part) { return absl::StrCat(field, "[", i, "]", part); };
       if (!IsIdentifier(b.name())) {
-        Add(n.id(), where + ".name", absl::StrCat("\"", b.name(), "\" is not a valid variable name"));
-      } else if (!names.insert(b.name()).second) {
-        Add(n.id(), where + ".name", absl::StrCat("duplicate name \"", b.name(), "\""));
+        Add(n.id(), where(".name"),
+            absl::StrCat("\"", b.name(), "\" is not a valid variable name"));
+      } else if (!names.Insert(b.name())) {
+        Add(n.id(), where(".name"), absl::StrCat("duplicate name \"", b.name(), "\""));
       }
       if (b.selector_size() < 2) {
-        Add(n.id(), where + ".selector",
+        Add(n.id(), where(".selector"),
             "selector must name a node and a variable: [node_id, variable, ...path]");
       }
     }
@@ -503,8 +586,8 @@ class PlanBuilder {
     // Sorted, so that diagnostics come in a stable order.
     std::map<std::string, v1::Value> defaults(strategy.defaults().begin(), strategy.defaults().end());
     for (const auto& [name, value] : defaults) {
-      std::optional<v1::Type> type = OutputType(n, name);
-      if (!type) {
+      const v1::Type* type = OutputType(n, name);
+      if (type == nullptr) {
         Add(n.id(), absl::StrCat("error_strategy.defaults.", name),
             absl::StrCat("\"", name, "\" is not an output of this node"));
         continue;
@@ -516,38 +599,60 @@ class PlanBuilder {
 
   // ---------------------------------------------------------------- edges --
 
-  // The handles edges may leave `source` by.
-  std::vector<std::string> AllowedHandles(const v1::Node& source) const {
+  // Calls visit(handle) for each handle edges may leave `source` by, in
+  // order, until it returns true.
+  template <typename Visit>
+  static void VisitHandles(const v1::Node& source, Visit visit) {
     if (source.has_if_else()) {
-      std::vector<std::string> handles;
       bool has_true = false;
       for (const auto& c : source.if_else().cases()) {
-        handles.push_back(c.case_id());
+        if (visit(absl::string_view(c.case_id()))) return;
         has_true |= c.case_id() == kTrueHandle;
       }
       // "true" names the first case when no case is called so.
-      if (!has_true) handles.emplace_back(kTrueHandle);
-      handles.emplace_back(kFalseHandle);
-      return handles;
+      if (!has_true && visit(kTrueHandle)) return;
+      visit(kFalseHandle);
+      return;
     }
+    if (visit(kSourceHandle)) return;
     if (source.error_strategy().kind() == v1::ErrorStrategy::FAIL_BRANCH) {
-      return {std::string(kSourceHandle), std::string(kSuccessBranchHandle),
-              std::string(kFailBranchHandle)};
+      if (visit(kSuccessBranchHandle)) return;
+      visit(kFailBranchHandle);
     }
-    return {std::string(kSourceHandle)};
   }
 
-  bool IsAllowedHandle(const v1::Node& source, absl::string_view handle) const {
-    // The common case, without building the list.
-    if (handle == kSourceHandle && !source.has_if_else()) return true;
-    std::vector<std::string> allowed = AllowedHandles(source);
-    return std::find(allowed.begin(), allowed.end(), handle) != allowed.end();
+  // The handles edges may leave `source` by.
+  static std::vector<std::string> AllowedHandles(const v1::Node& source) {
+    std::vector<std::string> handles;
+    VisitHandles(source, [&](absl::string_view handle) {
+      handles.emplace_back(handle);
+      return false;
+    });
+    return handles;
+  }
+
+  // The position of `handle` among AllowedHandles(source) (the first, if
+  // it is there twice), or -1. Equal handles get equal positions, so
+  // (source, position, target) tells edges apart as (source, handle,
+  // target) does, without hashing strings.
+  static int HandlePosition(const v1::Node& source, absl::string_view handle) {
+    int position = 0;
+    int found = -1;
+    VisitHandles(source, [&](absl::string_view allowed) {
+      if (allowed == handle) {
+        found = position;
+        return true;
+      }
+      ++position;
+      return false;
+    });
+    return found;
   }
 
   void IndexEdges() {
     for (int s = 0; s < plan_->scope_count(); ++s) {
-      // (source, handle, target); the handles are views of the edges.
-      absl::flat_hash_set<std::tuple<int, absl::string_view, int>> seen;
+      // (source, handle position, target) of the edges accepted so far.
+      absl::flat_hash_set<std::tuple<int, int, int>> seen;
       const auto& edges = *scope_edges_[s];
       seen.reserve(edges.size());
       plan_->scopes_[s].edges.reserve(edges.size());
@@ -576,7 +681,9 @@ class PlanBuilder {
         if (!source_ok || !target_ok) continue;
         absl::string_view handle =
             edge.source_handle().empty() ? kSourceHandle : absl::string_view(edge.source_handle());
-        if (entry ? handle != kSourceHandle : !IsAllowedHandle(node(source), handle)) {
+        int position = entry ? (handle == kSourceHandle ? 0 : -1)
+                             : HandlePosition(node(source), handle);
+        if (position < 0) {
           std::vector<std::string> allowed = entry
                                                  ? std::vector<std::string>{std::string(kSourceHandle)}
                                                  : AllowedHandles(node(source));
@@ -594,21 +701,14 @@ class PlanBuilder {
           Add(edge.target(), field(), "a start node cannot have incoming edges");
           continue;
         }
-        if (!seen.emplace(source, handle, target).second) {
+        if (!seen.emplace(source, position, target).second) {
           Add(edge.source(), field(),
               absl::StrCat("duplicate edge ", edge.source(), " -> ", edge.target()));
           continue;
         }
         Scope& sc = plan_->scopes_[s];
-        int index = static_cast<int>(sc.edges.size());
+        if (entry) sc.entry_edges.push_back(static_cast<int>(sc.edges.size()));
         sc.edges.push_back({source, target, std::string(handle)});
-        if (entry) {
-          sc.entry_edges.push_back(index);
-        } else {
-          plan_->outgoing_[source].push_back(index);
-          successors_[source].push_back(target);
-        }
-        plan_->incoming_[target].push_back(index);
       }
       if (container >= 0 && plan_->scopes_[s].entry_edges.empty() && !scope(s).members.empty()) {
         Add(node(container).id(), absl::StrCat(KindName(node(container)), ".edges"),
@@ -616,14 +716,59 @@ class PlanBuilder {
                          node(container).id(), "\" itself)"));
       }
     }
+    ListEdges();
+  }
+
+  // Fills the nodes' incoming and outgoing edge lists (and successors_)
+  // from the scopes' edges, each list in edge order.
+  void ListEdges() {
+    int n = plan_->size();
+    Plan::EdgeLists& in = plan_->incoming_;
+    Plan::EdgeLists& out = plan_->outgoing_;
+    // Counts first, at offsets[v + 1]; then offsets[v] is where v's list
+    // starts, and filling moves it to where the list ends, i.e. to the
+    // start of v + 1's: shifting by one restores the starts.
+    in.offsets.assign(n + 1, 0);
+    out.offsets.assign(n + 1, 0);
+    for (const Scope& sc : plan_->scopes_) {
+      for (const PlanEdge& e : sc.edges) {
+        ++in.offsets[e.target + 1];
+        if (e.source != sc.container) ++out.offsets[e.source + 1];
+      }
+    }
+    for (int v = 0; v < n; ++v) {
+      in.offsets[v + 1] += in.offsets[v];
+      out.offsets[v + 1] += out.offsets[v];
+    }
+    in.edges.resize(in.offsets[n]);
+    out.edges.resize(out.offsets[n]);
+    successors_.resize(out.offsets[n]);
+    for (const Scope& sc : plan_->scopes_) {
+      for (int e = 0; e < static_cast<int>(sc.edges.size()); ++e) {
+        const PlanEdge& edge = sc.edges[e];
+        in.edges[in.offsets[edge.target]++] = e;
+        if (edge.source != sc.container) {
+          int at = out.offsets[edge.source]++;
+          out.edges[at] = e;
+          successors_[at] = edge.target;
+        }
+      }
+    }
+    for (Plan::EdgeLists* lists : {&in, &out}) {
+      std::copy_backward(lists->offsets.begin(), lists->offsets.end() - 1, lists->offsets.end());
+      lists->offsets[0] = 0;
+    }
   }
 
   // Successors of `v` inside its scope.
-  const std::vector<int>& Successors(int v) const { return successors_[v]; }
+  absl::Span<const int> Successors(int v) const {
+    const std::vector<int>& offsets = plan_->outgoing_.offsets;
+    return absl::MakeConstSpan(successors_).subspan(offsets[v], offsets[v + 1] - offsets[v]);
+  }
 
   // Finds strongly connected components of scope `s` (iterative Tarjan)
   // and reports each cycle with its nodes in cycle order.
-  bool CheckCycles(int s) {
+  void ReportCycles(int s) {
     const std::vector<int>& members = scope(s).members;
     int n = static_cast<int>(members.size());
     auto local = [&](int v) { return plan_->local_index_[v]; };
@@ -633,24 +778,24 @@ class PlanBuilder {
     int next_index = 0, components = 0;
     struct Frame {
       int node;
-      const std::vector<int>* succ;
+      absl::Span<const int> succ;
       size_t next = 0;
     };
     for (int root = 0; root < n; ++root) {
       if (index[root] >= 0) continue;
-      std::vector<Frame> frames{{root, &Successors(members[root])}};
+      std::vector<Frame> frames{{root, Successors(members[root])}};
       index[root] = low[root] = next_index++;
       stack.push_back(root);
       on_stack[root] = true;
       while (!frames.empty()) {
         Frame& f = frames.back();
-        if (f.next < f.succ->size()) {
-          int w = local((*f.succ)[f.next++]);
+        if (f.next < f.succ.size()) {
+          int w = local(f.succ[f.next++]);
           if (index[w] < 0) {
             index[w] = low[w] = next_index++;
             stack.push_back(w);
             on_stack[w] = true;
-            frames.push_back({w, &Successors(members[w])});
+            frames.push_back({w, Successors(members[w])});
           } else if (on_stack[w]) {
             low[f.node] = std::min(low[f.node], index[w]);
           }
@@ -674,20 +819,17 @@ class PlanBuilder {
     std::vector<int> size(components, 0);
     for (int v = 0; v < n; ++v) ++size[component[v]];
     std::vector<bool> reported(components, false);
-    bool acyclic = true;
     for (int v = 0; v < n; ++v) {
       int c = component[v];
-      const std::vector<int>& succ = Successors(members[v]);
+      absl::Span<const int> succ = Successors(members[v]);
       bool self_loop = std::find(succ.begin(), succ.end(), members[v]) != succ.end();
       if (reported[c] || (size[c] == 1 && !self_loop)) continue;
       reported[c] = true;
-      acyclic = false;
       std::vector<std::string> names;
       for (int u : CyclePath(members[v])) names.push_back(node(u).id());
       names.push_back(node(members[v]).id());
       Add(node(members[v]).id(), "edges", absl::StrCat("cycle: ", absl::StrJoin(names, " -> ")));
     }
-    return acyclic;
   }
 
   // A shortest path v -> ... -> (back to v), without the final return.
@@ -744,17 +886,22 @@ class PlanBuilder {
   }
 
   // Kahn's algorithm; the smallest declaration index goes first among ready
-  // nodes so the order is deterministic.
-  void ComputeOrder(int s) {
+  // nodes so the order is deterministic. False when some nodes are left
+  // out: those on or after a cycle.
+  bool ComputeOrder(int s) {
     Scope& sc = plan_->scopes_[s];
-    std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
-    // By local index: incoming edges from nodes not yet ordered.
+    sc.order.reserve(sc.members.size());
+    std::vector<int> heap;
+    heap.reserve(sc.members.size());
+    std::priority_queue<int, std::vector<int>, std::greater<int>> ready(std::greater<int>(),
+                                                                        std::move(heap));
+    // By local index: incoming edges from nodes not yet ordered (entry
+    // edges come from outside the scope).
     std::vector<int> pending(sc.members.size(), 0);
+    for (int v : sc.members) pending[plan_->local_index_[v]] = plan_->incoming(v).size();
+    for (int e : sc.entry_edges) --pending[plan_->local_index_[sc.edges[e].target]];
     for (int v : sc.members) {
-      int internal = 0;
-      for (int e : plan_->incoming_[v]) internal += sc.edges[e].source != sc.container;
-      pending[plan_->local_index_[v]] = internal;
-      if (internal == 0) ready.push(v);
+      if (pending[plan_->local_index_[v]] == 0) ready.push(v);
     }
     while (!ready.empty()) {
       int v = ready.top();
@@ -765,6 +912,7 @@ class PlanBuilder {
         if (--pending[plan_->local_index_[w]] == 0) ready.push(w);
       }
     }
+    return sc.order.size() == sc.members.size();
   }
 
   // ------------------------------------------------------------ selectors --
@@ -793,137 +941,141 @@ class PlanBuilder {
     if (reach == nullptr) {
       // Number the scope's nodes by their position in its order.
       const Scope& sc = scope(s);
-      std::vector<std::vector<int>> predecessors(sc.order.size());
-      for (size_t p = 0; p < sc.order.size(); ++p) {
-        for (int e : plan_->incoming_[sc.order[p]]) {
+      std::vector<int> offsets;
+      offsets.reserve(sc.order.size() + 1);
+      offsets.push_back(0);
+      std::vector<int> predecessors;
+      predecessors.reserve(sc.edges.size());
+      for (int v : sc.order) {
+        for (int e : plan_->incoming(v)) {
           int w = sc.edges[e].source;
-          if (w != sc.container) predecessors[p].push_back(order_position_[w]);
+          if (w != sc.container) predecessors.push_back(order_position_[w]);
         }
+        offsets.push_back(static_cast<int>(predecessors.size()));
       }
-      reach = std::make_unique<Reachability>(predecessors);
+      reach = std::make_unique<Reachability>(std::move(offsets), std::move(predecessors));
     }
     return reach->Reaches(order_position_[source], order_position_[v]);
   }
 
-  // The declared type of a node's output, or nullopt when it has no such
+  // The declared type of a node's output, or null when it has no such
   // output. ANY where the type is not statically known.
-  std::optional<v1::Type> OutputType(const v1::Node& n, const std::string& name) const {
+  const v1::Type* OutputType(const v1::Node& n, const std::string& name) const {
     bool error_outputs = n.error_strategy().kind() != v1::ErrorStrategy::NONE;
     if (error_outputs && (name == kErrorMessageOutput || name == kErrorTypeOutput)) {
-      return MakeType(v1::Type::STRING);
+      return &TypeOf(v1::Type::STRING);
     }
     switch (n.kind_case()) {
       case v1::Node::kStart:
         for (const auto& var : n.start().variables()) {
-          if (var.name() == name) return var.type();
+          if (var.name() == name) return &var.type();
         }
-        return std::nullopt;
+        return nullptr;
       case v1::Node::kCode:
         if (auto it = n.code().outputs().find(name); it != n.code().outputs().end()) {
-          return it->second;
+          return &it->second;
         }
-        return std::nullopt;
+        return nullptr;
       case v1::Node::kTemplate:
-        if (name == "output") return MakeType(v1::Type::STRING);
-        return std::nullopt;
+        if (name == "output") return &TypeOf(v1::Type::STRING);
+        return nullptr;
       case v1::Node::kVariableAggregator:
         if (n.variable_aggregator().groups_size() == 0) {
-          if (name != "output") return std::nullopt;
-          return n.variable_aggregator().has_output_type() ? n.variable_aggregator().output_type()
-                                                            : MakeType(v1::Type::ANY);
+          if (name != "output") return nullptr;
+          return n.variable_aggregator().has_output_type() ? &n.variable_aggregator().output_type()
+                                                            : &TypeOf(v1::Type::ANY);
         }
         for (const auto& group : n.variable_aggregator().groups()) {
-          if (group.group_name() == name) return MakeType(v1::Type::OBJECT);
+          if (group.group_name() == name) return &TypeOf(v1::Type::OBJECT);
         }
-        return std::nullopt;
+        return nullptr;
       case v1::Node::kIteration:
-        if (name != "output") return std::nullopt;
-        return n.iteration().has_output_type() ? n.iteration().output_type()
-                                               : MakeType(v1::Type::ARRAY_ANY);
+        if (name != "output") return nullptr;
+        return n.iteration().has_output_type() ? &n.iteration().output_type()
+                                               : &TypeOf(v1::Type::ARRAY_ANY);
       case v1::Node::kLoop:
         for (const auto& var : n.loop().loop_variables()) {
-          if (var.name() == name) return var.type();
+          if (var.name() == name) return &var.type();
         }
-        return std::nullopt;
+        return nullptr;
       case v1::Node::kAnswer:
-        if (name == "answer") return MakeType(v1::Type::STRING);
-        return std::nullopt;
+        if (name == "answer") return &TypeOf(v1::Type::STRING);
+        return nullptr;
       default:
-        return std::nullopt;
+        return nullptr;
     }
   }
 
   // What a container offers to the nodes inside it.
-  std::optional<v1::Type> InnerType(const v1::Node& container, const std::string& name) const {
+  const v1::Type* InnerType(const v1::Node& container, const std::string& name) const {
     if (container.has_iteration()) {
-      if (name == "index") return MakeType(v1::Type::NUMBER);
-      if (name == "item") return MakeType(v1::Type::ANY);
-      return std::nullopt;
+      if (name == "index") return &TypeOf(v1::Type::NUMBER);
+      if (name == "item") return &TypeOf(v1::Type::ANY);
+      return nullptr;
     }
     return OutputType(container, name);  // loop variables
   }
 
   // Checks one selector read by node `v`. Returns its static type when the
   // selector is valid (ANY where unknown).
-  std::optional<v1::Type> CheckSelector(int v, const std::string& field, const Strings& sel) {
+  const v1::Type* CheckSelector(int v, Field field, const Strings& sel) {
     const v1::Node& n = node(v);
-    if (sel.size() < 2) return std::nullopt;  // shape reported with the node
+    if (sel.size() < 2) return nullptr;  // shape reported with the node
     if (sel[0] == kSystemRoot) {
       const auto& names = kSystemVariables;
       if (std::find(std::begin(names), std::end(names), sel[1]) == std::end(names)) {
-        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": \"", sel[1],
+        Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), ": \"", sel[1],
                                         "\" is not a system variable (expected one of ",
                                         absl::StrJoin(names, ", "), ")"));
-        return std::nullopt;
+        return nullptr;
       }
-      return MakeType(sel[1] == "files" ? v1::Type::ARRAY_ANY : v1::Type::ANY);
+      return &TypeOf(sel[1] == "files" ? v1::Type::ARRAY_ANY : v1::Type::ANY);
     }
     if (sel[0] == kEnvironmentRoot) {
       const v1::EnvironmentVariable* env = plan_->environment(sel[1]);
       if (env == nullptr) {
-        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": environment variable \"", sel[1],
+        Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), ": environment variable \"", sel[1],
                                         "\" is not defined"));
-        return std::nullopt;
+        return nullptr;
       }
-      return sel.size() == 2 ? TypeOfValue(env->value()) : MakeType(v1::Type::ANY);
+      return sel.size() == 2 ? TypeOfValue(env->value()) : &TypeOf(v1::Type::ANY);
     }
     int source = plan_->IndexOf(sel[0]);
     if (source < 0) {
-      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
+      Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
                                       "\", which does not exist"));
-      return std::nullopt;
+      return nullptr;
     }
     Visibility visibility = Visible(source, v);
     if (visibility == Visibility::kHidden) {
-      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
+      Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), " names node \"", sel[0],
                                       "\", which is not upstream of this node"));
-      return std::nullopt;
+      return nullptr;
     }
     const v1::Node& src = node(source);
-    std::optional<v1::Type> type = visibility == Visibility::kContainer
-                                       ? InnerType(src, sel[1])
-                                       : OutputType(src, sel[1]);
-    if (!type) {
-      Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
+    const v1::Type* type = visibility == Visibility::kContainer ? InnerType(src, sel[1])
+                                                                : OutputType(src, sel[1]);
+    if (type == nullptr) {
+      Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
                                       "\" has no output \"", sel[1], "\""));
-      return std::nullopt;
+      return nullptr;
     }
     bool grouped = src.has_variable_aggregator() && src.variable_aggregator().groups_size() > 0 &&
                    visibility == Visibility::kUpstream;
     if (grouped) {
       if (sel.size() < 3 || sel[2] != "output") {
-        Add(n.id(), field, absl::StrCat("selector ", Shown(sel), ": a grouped aggregator's outputs are [",
+        Add(n.id(), field(), absl::StrCat("selector ", Shown(sel), ": a grouped aggregator's outputs are [",
                                         sel[0], ", ", sel[1], ", output]"));
-        return std::nullopt;
+        return nullptr;
       }
       for (const auto& group : src.variable_aggregator().groups()) {
         if (group.group_name() == sel[1]) {
-          type = group.has_output_type() ? group.output_type() : MakeType(v1::Type::ANY);
+          type = group.has_output_type() ? &group.output_type() : &TypeOf(v1::Type::ANY);
         }
       }
-      return sel.size() == 3 ? type : MakeType(v1::Type::ANY);
+      return sel.size() == 3 ? type : &TypeOf(v1::Type::ANY);
     }
-    return sel.size() == 2 ? type : MakeType(v1::Type::ANY);
+    return sel.size() == 2 ? type : &TypeOf(v1::Type::ANY);
   }
 
   void CheckSelectors() {
@@ -931,7 +1083,8 @@ class PlanBuilder {
       const v1::Node& n = node(v);
       auto bindings = [&](absl::string_view field, const Bindings& list) {
         for (int i = 0; i < list.size(); ++i) {
-          CheckSelector(v, absl::StrCat(field, "[", i, "].selector"), list[i].selector());
+          CheckSelector(v, [&] { return absl::StrCat(field, "[", i, "].selector"); },
+                        list[i].selector());
         }
       };
       switch (n.kind_case()) {
@@ -940,8 +1093,9 @@ class PlanBuilder {
         case v1::Node::kEnd: bindings("end.outputs", n.end().outputs()); break;
         case v1::Node::kIfElse:
           for (int c = 0; c < n.if_else().cases_size(); ++c) {
-            CheckConditionSelectors(v, absl::StrCat("if_else.cases[", c, "].conditions"),
-                                    n.if_else().cases(c).conditions());
+            CheckConditionSelectors(
+                v, [&] { return absl::StrCat("if_else.cases[", c, "].conditions"); },
+                n.if_else().cases(c).conditions());
           }
           break;
         case v1::Node::kVariableAggregator: CheckAggregatorSelectors(v); break;
@@ -951,7 +1105,7 @@ class PlanBuilder {
           for (int i = 0; i < n.assigner().items_size(); ++i) {
             const auto& item = n.assigner().items(i);
             if (item.value_selector_size() >= 2) {
-              CheckSelector(v, absl::StrCat("assigner.items[", i, "].value_selector"),
+              CheckSelector(v, [&] { return absl::StrCat("assigner.items[", i, "].value_selector"); },
                             item.value_selector());
             }
           }
@@ -959,7 +1113,7 @@ class PlanBuilder {
         case v1::Node::kAnswer:
           for (const TextReference& ref : FindTextReferences(n.answer().answer())) {
             Strings sel(ref.selector.begin(), ref.selector.end());
-            CheckSelector(v, "answer.answer", sel);
+            CheckSelector(v, Literal("answer.answer"), sel);
           }
           break;
         default:
@@ -968,37 +1122,38 @@ class PlanBuilder {
     }
   }
 
-  void CheckConditionSelectors(int v, const std::string& field,
+  void CheckConditionSelectors(int v, Field field,
                                const google::protobuf::RepeatedPtrField<v1::Condition>& conditions,
                                int inner_scope = -1) {
     for (int k = 0; k < conditions.size(); ++k) {
       const v1::Condition& cond = conditions[k];
-      std::string where = absl::StrCat(field, "[", k, "]");
-      std::optional<v1::Type> type = inner_scope >= 0
-                                         ? CheckInnerSelector(v, inner_scope, where + ".selector",
-                                                              cond.selector())
-                                         : CheckSelector(v, where + ".selector", cond.selector());
+      auto where = [&](absl::string_view part) { return absl::StrCat(field(), "[", k, "]", part); };
+      auto selector_field = [&] { return where(".selector"); };
+      auto value_field = [&] { return where(".value_selector"); };
+      const v1::Type* type =
+          inner_scope >= 0 ? CheckInnerSelector(v, inner_scope, selector_field, cond.selector())
+                           : CheckSelector(v, selector_field, cond.selector());
       if (cond.value_selector_size() >= 2) {
         if (inner_scope >= 0) {
-          CheckInnerSelector(v, inner_scope, where + ".value_selector", cond.value_selector());
+          CheckInnerSelector(v, inner_scope, value_field, cond.value_selector());
         } else {
-          CheckSelector(v, where + ".value_selector", cond.value_selector());
+          CheckSelector(v, value_field, cond.value_selector());
         }
       }
       std::optional<ConditionOperator> op = ParseConditionOperator(cond.comparison_operator());
-      if (!type || !op) continue;
+      if (type == nullptr || !op) continue;
       v1::Type::Kind kind = type->kind();
       bool numeric_kind = kind == v1::Type::NUMBER;
       bool text_or_array = kind == v1::Type::STRING || IsArrayKind(kind);
       if (IsNumeric(*op) && kind != v1::Type::ANY && !numeric_kind && kind != v1::Type::BOOLEAN) {
-        Add(node(v).id(), where + ".comparison_operator",
+        Add(node(v).id(), where(".comparison_operator"),
             absl::StrCat("operator \"", cond.comparison_operator(), "\" compares numbers, but ",
                          Shown(cond.selector()), " is ", TypeName(*type)));
       }
       bool textual = *op == ConditionOperator::kContains || *op == ConditionOperator::kNotContains ||
                      *op == ConditionOperator::kStartWith || *op == ConditionOperator::kEndWith;
       if (textual && kind != v1::Type::ANY && !text_or_array) {
-        Add(node(v).id(), where + ".comparison_operator",
+        Add(node(v).id(), where(".comparison_operator"),
             absl::StrCat("operator \"", cond.comparison_operator(),
                          "\" needs a string or an array, but ", Shown(cond.selector()), " is ",
                          TypeName(*type)));
@@ -1009,22 +1164,22 @@ class PlanBuilder {
   // A selector evaluated by a container after one of its rounds: it may
   // name the container's inner variables, nodes upstream of it, or nodes of
   // its own sub-graph.
-  std::optional<v1::Type> CheckInnerSelector(int container, int inner_scope,
-                                             const std::string& field, const Strings& sel) {
+  const v1::Type* CheckInnerSelector(int container, int inner_scope, Field field,
+                                     const Strings& sel) {
     int source = sel.size() >= 2 ? plan_->IndexOf(sel[0]) : -1;
     if (source >= 0 && plan_->scope_of_[source] == inner_scope) {
-      std::optional<v1::Type> type = OutputType(node(source), sel[1]);
-      if (!type) {
-        Add(node(container).id(), field, absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
+      const v1::Type* type = OutputType(node(source), sel[1]);
+      if (type == nullptr) {
+        Add(node(container).id(), field(), absl::StrCat("selector ", Shown(sel), ": node \"", sel[0],
                                                       "\" has no output \"", sel[1], "\""));
-        return std::nullopt;
+        return nullptr;
       }
-      return sel.size() == 2 ? type : MakeType(v1::Type::ANY);
+      return sel.size() == 2 ? type : &TypeOf(v1::Type::ANY);
     }
     if (source == container) {
-      std::optional<v1::Type> type = InnerType(node(container), sel[1]);
-      if (!type) {
-        Add(node(container).id(), field,
+      const v1::Type* type = InnerType(node(container), sel[1]);
+      if (type == nullptr) {
+        Add(node(container).id(), field(),
             absl::StrCat("selector ", Shown(sel), ": ", KindName(node(container)), " \"", sel[0],
                          "\" has no variable \"", sel[1], "\""));
       }
@@ -1035,36 +1190,37 @@ class PlanBuilder {
 
   void CheckAggregatorSelectors(int v) {
     const v1::VariableAggregatorNode& agg = node(v).variable_aggregator();
-    auto check = [&](const std::string& field, const google::protobuf::RepeatedPtrField<v1::Selector>& list,
+    auto check = [&](Field field, const google::protobuf::RepeatedPtrField<v1::Selector>& list,
                      const v1::Type* expected) {
       for (int i = 0; i < list.size(); ++i) {
-        std::string where = absl::StrCat(field, "[", i, "].selector");
-        std::optional<v1::Type> type = CheckSelector(v, where, list[i].selector());
-        if (!type || expected == nullptr || expected->kind() == v1::Type::KIND_UNSPECIFIED ||
+        auto where = [&] { return absl::StrCat(field(), "[", i, "].selector"); };
+        const v1::Type* type = CheckSelector(v, where, list[i].selector());
+        if (type == nullptr || expected == nullptr || expected->kind() == v1::Type::KIND_UNSPECIFIED ||
             expected->kind() == v1::Type::ANY || type->kind() == v1::Type::ANY) {
           continue;
         }
         if (type->kind() != expected->kind()) {
-          Add(node(v).id(), where,
+          Add(node(v).id(), where(),
               absl::StrCat("selector ", Shown(list[i].selector()), " is ", TypeName(*type),
                            " but the aggregator's output_type is ", TypeName(*expected)));
         }
       }
     };
-    check("variable_aggregator.variables", agg.variables(),
+    check(Literal("variable_aggregator.variables"), agg.variables(),
           agg.has_output_type() ? &agg.output_type() : nullptr);
     for (int g = 0; g < agg.groups_size(); ++g) {
       const auto& group = agg.groups(g);
-      check(absl::StrCat("variable_aggregator.groups[", g, "].variables"), group.variables(),
+      check([&] { return absl::StrCat("variable_aggregator.groups[", g, "].variables"); },
+            group.variables(),
             group.has_output_type() ? &group.output_type() : nullptr);
     }
   }
 
   void CheckIterationSelectors(int v) {
     const v1::IterationNode& it = node(v).iteration();
-    std::optional<v1::Type> type =
-        CheckSelector(v, "iteration.iterator_selector", it.iterator_selector());
-    if (type && type->kind() != v1::Type::ANY && !IsArrayKind(type->kind())) {
+    const v1::Type* type =
+        CheckSelector(v, Literal("iteration.iterator_selector"), it.iterator_selector());
+    if (type != nullptr && type->kind() != v1::Type::ANY && !IsArrayKind(type->kind())) {
       Add(node(v).id(), "iteration.iterator_selector",
           absl::StrCat("iterator_selector ", Shown(it.iterator_selector()), " is ",
                        TypeName(*type), "; an iteration needs an array"));
@@ -1077,7 +1233,7 @@ class PlanBuilder {
                        " must name a node inside the iteration"));
       return;
     }
-    CheckInnerSelector(v, inner, "iteration.output_selector", it.output_selector());
+    CheckInnerSelector(v, inner, Literal("iteration.output_selector"), it.output_selector());
   }
 
   void CheckLoopSelectors(int v) {
@@ -1085,11 +1241,11 @@ class PlanBuilder {
     for (int i = 0; i < loop.loop_variables_size(); ++i) {
       const auto& var = loop.loop_variables(i);
       if (var.value_selector_size() >= 2) {
-        CheckSelector(v, absl::StrCat("loop.loop_variables[", i, "].value_selector"),
+        CheckSelector(v, [&] { return absl::StrCat("loop.loop_variables[", i, "].value_selector"); },
                       var.value_selector());
       }
     }
-    CheckConditionSelectors(v, "loop.break_conditions", loop.break_conditions(),
+    CheckConditionSelectors(v, Literal("loop.break_conditions"), loop.break_conditions(),
                             plan_->child_scope_[v]);
   }
 
@@ -1097,8 +1253,8 @@ class PlanBuilder {
   std::vector<const google::protobuf::RepeatedPtrField<v1::Edge>*> scope_edges_;
   // Per node: its position in its scope's order.
   std::vector<int> order_position_;
-  // Per node: the targets of its outgoing_ edges.
-  std::vector<std::vector<int>> successors_;
+  // The targets of the nodes' outgoing edges, listed as plan_->outgoing_.
+  std::vector<int> successors_;
   // Per scope, built on the first selector check inside it.
   std::vector<std::unique_ptr<Reachability>> reachability_;
   std::vector<Diagnostic> diagnostics_;

@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "scheduler/graph/diagnostic.h"
 
@@ -83,26 +84,43 @@ class Plan {
   // Edge indices (into the node's scope) arriving at / leaving the node.
   // A sub-graph's entry edges are among their targets' incoming edges, not
   // among the container's outgoing ones.
-  const std::vector<int>& incoming(int node) const { return incoming_[node]; }
-  const std::vector<int>& outgoing(int node) const { return outgoing_[node]; }
+  absl::Span<const int> incoming(int node) const {
+    return absl::MakeConstSpan(incoming_.edges).subspan(
+        incoming_.offsets[node], incoming_.offsets[node + 1] - incoming_.offsets[node]);
+  }
+  absl::Span<const int> outgoing(int node) const {
+    return absl::MakeConstSpan(outgoing_.edges).subspan(
+        outgoing_.offsets[node], outgoing_.offsets[node + 1] - outgoing_.offsets[node]);
+  }
   // The top level's order (scope 0).
   const std::vector<int>& topological_order() const { return scopes_[0].order; }
   // The environment variable, or null.
   const v1::EnvironmentVariable* environment(absl::string_view name) const;
 
  private:
+  // Edge lists of every node in one array: those of node v are
+  // edges[offsets[v] .. offsets[v + 1]).
+  struct EdgeLists {
+    std::vector<int> offsets;
+    std::vector<int> edges;
+  };
+
   Plan() = default;
+  // The index's keys point into workflow_.
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
 
   v1::Workflow workflow_;
   std::vector<const v1::Node*> nodes_;
-  absl::flat_hash_map<std::string, int> index_;
+  // Keys are views of the node ids in workflow_.
+  absl::flat_hash_map<absl::string_view, int> index_;
   int start_node_ = -1;
   std::vector<Scope> scopes_;
   std::vector<int> scope_of_;
   std::vector<int> child_scope_;
   std::vector<int> local_index_;
-  std::vector<std::vector<int>> incoming_;
-  std::vector<std::vector<int>> outgoing_;
+  EdgeLists incoming_;
+  EdgeLists outgoing_;
 
   friend class PlanBuilder;
 };

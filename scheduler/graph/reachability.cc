@@ -2,19 +2,16 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 namespace flowgrid::graph {
 
-Reachability::Reachability(const std::vector<std::vector<int>>& predecessors,
+Reachability::Reachability(std::vector<int> offsets, std::vector<int> predecessors,
                            size_t budget_bytes)
-    : budget_words_(budget_bytes / sizeof(uint64_t)) {
-  int n = static_cast<int>(predecessors.size());
-  offsets_.reserve(n + 1);
-  offsets_.push_back(0);
-  for (const std::vector<int>& list : predecessors) {
-    preds_.insert(preds_.end(), list.begin(), list.end());
-    offsets_.push_back(static_cast<int>(preds_.size()));
-  }
+    : offsets_(std::move(offsets)),
+      preds_(std::move(predecessors)),
+      budget_words_(budget_bytes / sizeof(uint64_t)) {
+  int n = static_cast<int>(offsets_.size()) - 1;
   masks_.resize((n + kBlock - 1) / kBlock);
 }
 

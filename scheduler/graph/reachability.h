@@ -22,9 +22,11 @@ namespace flowgrid::graph {
 
 class Reachability {
  public:
-  // `predecessors[v]` lists the nodes with an edge to v; each must be < v.
-  explicit Reachability(const std::vector<std::vector<int>>& predecessors,
-                        size_t budget_bytes = size_t{32} << 20);
+  // The nodes with an edge to v are predecessors[offsets[v] ..
+  // offsets[v + 1]); each must be < v. `offsets` has one entry per node
+  // plus a final one, predecessors.size().
+  Reachability(std::vector<int> offsets, std::vector<int> predecessors,
+               size_t budget_bytes = size_t{32} << 20);
 
   // Whether a path of one or more edges leads from `from` to `to`.
   bool Reaches(int from, int to);

@@ -1,6 +1,7 @@
 #include "scheduler/graph/reachability.h"
 
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -20,6 +21,18 @@ std::vector<std::vector<int>> RandomDag(int n, uint64_t seed) {
     }
   }
   return predecessors;
+}
+
+// The same DAG in Reachability's compressed form.
+Reachability Compressed(const std::vector<std::vector<int>>& predecessors,
+                        size_t budget_bytes = size_t{32} << 20) {
+  std::vector<int> offsets{0};
+  std::vector<int> flat;
+  for (const std::vector<int>& list : predecessors) {
+    flat.insert(flat.end(), list.begin(), list.end());
+    offsets.push_back(static_cast<int>(flat.size()));
+  }
+  return Reachability(std::move(offsets), std::move(flat), budget_bytes);
 }
 
 // Reference answer: a backward search from `to`.
@@ -43,7 +56,7 @@ bool Searches(const std::vector<std::vector<int>>& predecessors, int from, int t
 TEST(Reachability, ChainReachesForwardOnly) {
   std::vector<std::vector<int>> chain(200);
   for (int v = 1; v < 200; ++v) chain[v] = {v - 1};
-  Reachability reach(chain);
+  Reachability reach = Compressed(chain);
   EXPECT_TRUE(reach.Reaches(0, 199));
   EXPECT_TRUE(reach.Reaches(63, 64));
   EXPECT_TRUE(reach.Reaches(70, 71));
@@ -53,7 +66,7 @@ TEST(Reachability, ChainReachesForwardOnly) {
 
 TEST(Reachability, IndependentBranchesDoNotReachEachOther) {
   // 0 -> 1 -> 3, 0 -> 2 -> 3
-  Reachability reach({{}, {0}, {0}, {1, 2}});
+  Reachability reach = Compressed({{}, {0}, {0}, {1, 2}});
   EXPECT_TRUE(reach.Reaches(0, 3));
   EXPECT_TRUE(reach.Reaches(1, 3));
   EXPECT_FALSE(reach.Reaches(1, 2));
@@ -64,7 +77,7 @@ TEST(Reachability, IndependentBranchesDoNotReachEachOther) {
 TEST(Reachability, MatchesASearchOnRandomDags) {
   for (uint64_t seed : {1, 2, 3}) {
     std::vector<std::vector<int>> dag = RandomDag(300, seed);
-    Reachability reach(dag);
+    Reachability reach = Compressed(dag);
     for (int from = 0; from < 300; from += 7) {
       for (int to = 0; to < 300; to += 3) {
         ASSERT_EQ(reach.Reaches(from, to), Searches(dag, from, to))
@@ -76,7 +89,7 @@ TEST(Reachability, MatchesASearchOnRandomDags) {
 
 TEST(Reachability, AnswersStayRightWhenTheBudgetDropsBlocks) {
   std::vector<std::vector<int>> dag = RandomDag(500, 7);
-  Reachability reach(dag, /*budget_bytes=*/1024);  // about one block at a time
+  Reachability reach = Compressed(dag, /*budget_bytes=*/1024);  // about one block at a time
   std::mt19937_64 rng(11);
   for (int q = 0; q < 3000; ++q) {
     int from = std::uniform_int_distribution<int>(0, 499)(rng);
