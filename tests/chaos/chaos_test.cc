@@ -120,6 +120,36 @@ class Counters {
 };
 
 // Public: the test body passes its member functions to client threads.
+// How long clients take to reach the restarted scheduler: from the moment
+// it is ready to the first submission it accepts.
+class Reconnection {
+ public:
+  void SchedulerReady() {
+    absl::MutexLock lock(&mu_);
+    ready_ = absl::Now();
+  }
+  void Accepted() {
+    absl::MutexLock lock(&mu_);
+    if (ready_ != absl::InfinitePast() && accepted_ == absl::InfinitePast()) {
+      accepted_ = absl::Now();
+    }
+  }
+  std::string Text() const {
+    absl::MutexLock lock(&mu_);
+    if (ready_ == absl::InfinitePast()) return "no scheduler restart";
+    if (accepted_ == absl::InfinitePast()) return "no submission after the scheduler restart";
+    return absl::StrCat(
+        "first submission accepted ",
+        absl::FormatDuration(absl::Trunc(accepted_ - ready_, absl::Milliseconds(10))),
+        " after the restarted scheduler was ready");
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::Time ready_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time accepted_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
 class ChaosTest : public ::testing::Test {
  public:
   void SetUp() override {
@@ -159,6 +189,7 @@ class ChaosTest : public ::testing::Test {
     while (true) {
       absl::StatusOr<std::string> run_id =
           client.Submit(workflow_, RunInputs(index), IdempotencyKey(index));
+      if (run_id.ok()) reconnection_.Accepted();
       if (run_id.ok() || !Retryable(run_id.status().code())) return run_id;
       submit_retries_.Add(absl::StatusCodeToString(run_id.status().code()));
       if (absl::Now() + backoff >= deadline_) return run_id;
@@ -266,6 +297,7 @@ class ChaosTest : public ::testing::Test {
   std::atomic<int> resolved_{0};
   Counters submit_retries_;
   Counters watch_reattaches_;
+  Reconnection reconnection_;
 };
 
 TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerKills) {
@@ -317,6 +349,7 @@ TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerK
         fault_errors.push_back(absl::StrCat("restarting the scheduler: ", restarted.ToString()));
         break;
       }
+      reconnection_.SchedulerReady();
       Log("scheduler restarted");
     }
     if (worker_kills < form_.max_worker_kills && absl::Now() >= next_worker_kill) {
@@ -390,7 +423,8 @@ TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerK
             << "chaos: by error code: " << counts(by_code) << " (WORKER_LOST after the "
             << options.max_job_attempts << "-delivery cap, allowed: " << worker_lost << ")\n"
             << "chaos: submissions retried: " << submit_retries_.Text()
-            << "; watches re-attached by the test: " << watch_reattaches_.Text() << "\n";
+            << "; watches re-attached by the test: " << watch_reattaches_.Text() << "\n"
+            << "chaos: " << reconnection_.Text() << "\n";
   for (const std::string& failure : failures) std::cout << "chaos: FAILED " << failure << "\n";
   std::cout << std::flush;
 
