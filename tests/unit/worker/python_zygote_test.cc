@@ -128,6 +128,56 @@ TEST_F(PythonZygoteTest, NothingOfOneJobReachesTheNext) {
   EXPECT_NE(JsonOf(third.outputs().at("r")), JsonOf(second.outputs().at("r")));
 }
 
+TEST_F(PythonZygoteTest, ImportGuardOfOneJobIsNotTheNextOnes) {
+  // The guarded builtins are made once in the zygote; each job changes its
+  // own copy-on-write copy.
+  v1::NodeResult tampered = Run(
+      "def main():\n"
+      "    __builtins__['__import__'] = lambda *a, **k: 'tampered'\n"
+      "    del __builtins__['len']\n"
+      "    return {}\n");
+  ASSERT_EQ(tampered.status(), v1::NODE_SUCCEEDED) << tampered.DebugString();
+  v1::NodeResult blocked = Run("import os\ndef main():\n    return {}\n");
+  EXPECT_EQ(blocked.error().code(), v1::RUNTIME_ERROR) << blocked.DebugString();
+  EXPECT_NE(blocked.error().message().find("Module \"os\" is not allowed"), std::string::npos)
+      << blocked.DebugString();
+  v1::NodeResult allowed =
+      Run("import json\ndef main():\n    return {'n': len(json.dumps([1]))}\n", 5000, {"n"});
+  ASSERT_EQ(allowed.status(), v1::NODE_SUCCEEDED) << allowed.DebugString();
+  EXPECT_EQ(JsonOf(allowed.outputs().at("n")), "3");
+}
+
+TEST_F(PythonZygoteTest, JobStartsWithDefaultSignalsAndOneConsistentThread) {
+  // Signal dispositions are reset once in the zygote, not in every job,
+  // and threading's after-fork hook is not registered there: the job must
+  // still see no blocked, ignored or caught signal, and threading must
+  // know exactly the one thread it runs on.
+  const std::string code =
+      "import random\n"
+      "threading = random._os.sys.modules['threading']\n"
+      "def main():\n"
+      "    masks = {}\n"
+      "    with open('/proc/self/status') as status:\n"
+      "        for line in status:\n"
+      "            key, _, value = line.partition(':')\n"
+      "            if key in ('SigBlk', 'SigIgn', 'SigCgt'):\n"
+      "                masks[key] = int(value, 16)\n"
+      "    lock = threading.Lock()\n"
+      "    with lock:\n"
+      "        pass\n"
+      "    return {'masks': masks, 'threads': threading.active_count(),\n"
+      "            'main': threading.current_thread() is threading.main_thread(),\n"
+      "            'ident': threading.get_ident() == threading.main_thread().ident}\n";
+  // threading is no module a job may import, but allowed modules hand it
+  // out (the guard is guidance, not the boundary: harness.py).
+  v1::NodeResult result = Run(code, 5000, {"masks", "threads", "main", "ident"});
+  ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
+  EXPECT_EQ(JsonOf(result.outputs().at("masks")), "{\"SigBlk\":0,\"SigCgt\":0,\"SigIgn\":0}");
+  EXPECT_EQ(JsonOf(result.outputs().at("threads")), "1");
+  EXPECT_EQ(JsonOf(result.outputs().at("main")), "true");
+  EXPECT_EQ(JsonOf(result.outputs().at("ident")), "true");
+}
+
 TEST_F(PythonZygoteTest, TimeoutKillsTheJobNotTheZygote) {
   ASSERT_EQ(Run("def main():\n    return {}\n").status(), v1::NODE_SUCCEEDED);
   const pid_t zygote = ZygotePid();

@@ -84,6 +84,8 @@ def user_builtins():
     # ALLOWED_MODULES. The interpreter's builtins stay untouched, so allowed
     # modules still import what they need internally, and rebinding
     # __import__ in this copy reaches nothing but the user's own frames.
+    # Made once per process (USER_BUILTINS): one process runs one job, and a
+    # zygote's children each change their own copy-on-write copy of it.
     real_import = builtins.__import__
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -96,6 +98,9 @@ def user_builtins():
     copy = dict(builtins.__dict__)
     copy["__import__"] = guarded_import
     return copy
+
+
+USER_BUILTINS = user_builtins()
 
 
 def user_frames_only(exc_info, filename):
@@ -237,7 +242,7 @@ def run_code(job):
     code_object, failure = compile_user_code(job["code"])
     if failure is not None:
         return failure
-    namespace = {"__name__": "__main__", "__builtins__": user_builtins()}
+    namespace = {"__name__": "__main__", "__builtins__": USER_BUILTINS}
     try:
         exec(code_object, namespace)
     except BaseException:
@@ -352,16 +357,37 @@ def check_code(job):
 KINDS = {"run": run_code, "template": render_template, "check": check_code}
 
 
+# Line buffering: what was printed before a timeout kill is not lost. Set
+# when the harness loads, so that a zygote's children inherit it.
+sys.stdout.reconfigure(line_buffering=True)
+REPLY_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+
+
+def read_job():
+    # Raw reads of the whole input, without a file object around them.
+    chunks = []
+    while True:
+        chunk = os.read(INPUT_FD, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(INPUT_FD)
+    return json.loads(b"".join(chunks))
+
+
+def write_reply(data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(RESULT_FD, view):]
+    os.close(RESULT_FD)
+
+
 def entry():
-    with open(INPUT_FD, "rb", closefd=True) as f:
-        job = json.loads(f.read())
-    result_channel = open(RESULT_FD, "wb", closefd=True)
+    job = read_job()
     # Processes the user starts (os.system) must not hold the channel open.
     os.set_inheritable(RESULT_FD, False)
-    # Line buffering: what was printed before a timeout kill is not lost.
-    sys.stdout.reconfigure(line_buffering=True)
     reply = KINDS[job["kind"]](job)
-    data = json.dumps(reply, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    data = REPLY_ENCODER.encode(reply).encode("utf-8")
     # stdout and stderr are complete and closed before the reply: a worker
     # that sees all three channels closed has the whole job and answers
     # without waiting for this process's exit (sandbox/supervisor.h).
@@ -374,10 +400,27 @@ def entry():
             os.close(fd)
         except OSError:
             pass
-    result_channel.write(data)
-    result_channel.close()
+    write_reply(data)
     # Skips atexit handlers and non-daemon threads left by the user's code.
     os._exit(0)
+
+
+def import_threading_without_fork_hook():
+    # threading (imported by Jinja2) registers an after-fork hook that
+    # rebuilds its locks and thread records for the threads a fork did not
+    # copy. A zygote forks single-threaded (checked before every fork) and
+    # the forking thread keeps its identity in the child, so in a job that
+    # hook would only rebuild what is already right, at the cost of ~85
+    # copy-on-write page faults (a quarter of a small job's). It is not
+    # registered; random's re-seeding hook is, as usual.
+    if "threading" in sys.modules:
+        return
+    register_at_fork = os.register_at_fork
+    os.register_at_fork = lambda **hooks: None
+    try:
+        import threading  # noqa: F401
+    finally:
+        os.register_at_fork = register_at_fork
 
 
 def warm_up():
@@ -385,11 +428,12 @@ def warm_up():
     # import is loaded and each kind has run, so that no job pays for a
     # first import or a first compile. Nothing a job could observe is left
     # behind (the sample code's source is dropped from linecache).
+    import_threading_without_fork_hook()
     for name in sorted(ALLOWED_MODULES):
         __import__(name)
     sample = {"code": "def main(a: int) -> dict:\n    return {'b': [a, str(a)]}\n",
               "inputs": {"a": 1}}
-    json.dumps(run_code(sample), allow_nan=False, ensure_ascii=False)
+    REPLY_ENCODER.encode(run_code(sample))
     check_code(sample)
     render_template({"code": "{% for x in a %}{{ x }}{% endfor %}", "inputs": {"a": [1]}})
     json.loads('{"kind": "run", "code": "", "inputs": {"a": [1, 2.5, null, true]}}')

@@ -12,7 +12,6 @@
 #include "worker/sandbox/process_lifetime.h"
 #include "worker/sandbox/rlimits.h"
 #include "worker/sandbox/seccomp_policy.h"
-#include "worker/sandbox/signals.h"
 
 namespace flowgrid::runtimes::python::zygote {
 namespace {
@@ -40,11 +39,13 @@ int BecomeFirstOomVictim() {
 
 void RunJobChild(const JobChildSpec& spec) {
   AfterForkInChild();
+  // Every disposition is the default already (ZygoteServer::Serve resets
+  // them once); the zygote blocks SIGCHLD for its signalfd, and the job
+  // starts with nothing blocked.
   sigset_t empty;
   sigemptyset(&empty);
-  // The zygote blocks SIGCHLD for its signalfd; the job starts clean.
-  if (int err = sandbox::ResetSignals(empty); err != 0) {
-    Fail(spec, JobStep::kResetSignals, err);
+  if (::sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) {
+    Fail(spec, JobStep::kUnblockSignals, errno);
   }
   // Its own process group, so that outside a pid namespace one kill(-pid)
   // still reaches everything the job started.

@@ -17,7 +17,7 @@ constexpr size_t kMaxFds = 8;
 const char* JobStepName(JobStep step) {
   switch (step) {
     case JobStep::kNone: return "none";
-    case JobStep::kResetSignals: return "reset signals";
+    case JobStep::kUnblockSignals: return "unblock signals";
     case JobStep::kStartOwnSession: return "start own session";
     case JobStep::kMountFilesystems: return "mount scratch file systems";
     case JobStep::kRaiseOomScore: return "raise OOM score";

@@ -54,7 +54,7 @@ struct ZygoteEvent {
 // The steps of a job's child, in order (job_child.cc), for kSetupFailed.
 enum class JobStep : int32_t {
   kNone = 0,
-  kResetSignals,
+  kUnblockSignals,
   kStartOwnSession,
   kMountFilesystems,
   kRaiseOomScore,

@@ -22,6 +22,7 @@
 #include "worker/runtimes/python/zygote/embedded_harness.h"
 #include "worker/sandbox/job_root.h"
 #include "worker/sandbox/namespaces.h"
+#include "worker/sandbox/signals.h"
 
 namespace flowgrid::runtimes::python::zygote {
 namespace {
@@ -99,6 +100,17 @@ absl::StatusOr<std::unique_ptr<ZygoteServer>> ZygoteServer::Create(const Options
 }
 
 absl::Status ZygoteServer::Serve() {
+  // Dispositions survive a fork. They are reset here once, after the
+  // interpreter's start and warm-up, and nothing in the zygote changes them
+  // later, so that a job's child only has to unblock SIGCHLD instead of
+  // resetting every signal again (64 system calls).
+  sigset_t sigchld;
+  sigemptyset(&sigchld);
+  sigaddset(&sigchld, SIGCHLD);
+  if (int err = sandbox::ResetSignals(sigchld); err != 0) {
+    return absl::InternalError(absl::StrCat("resetting signal dispositions: ",
+                                            std::strerror(err)));
+  }
   ZygoteEvent ready;
   ready.kind = ZygoteEvent::kReady;
   if (absl::Status status = SendEvent(ready); !status.ok()) return status;
