@@ -302,6 +302,10 @@ std::string ProgressPrinter::OnEvent(const v1::RunEvent& event) {
       return absl::StrCat("run ", event.run_id(), " finished: ",
                           RunStatusText(event.run_finished().status()), elapsed, "\n");
     }
+    case v1::RunEvent::kRunResumed:
+      return absl::StrCat("run ", event.run_id(), " resumed after event ",
+                          event.run_resumed().after_sequence(), ": ",
+                          event.run_resumed().reason(), "\n");
     case v1::RunEvent::KIND_NOT_SET:
       break;
   }

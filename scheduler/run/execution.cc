@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/value_types.h"
@@ -54,6 +55,9 @@ struct Execution::Frame {
   std::vector<EdgeState> edges;
   std::vector<NodeState> states;
   std::vector<int> attempts;
+  // Attempts lost with a previous scheduler process (see Resume): they do
+  // not count against max_retries.
+  std::vector<int> lost_attempts;
   std::vector<int> tasks;
   std::vector<ValueMap> outputs;
   std::vector<ValueMap> event_inputs;  // masked
@@ -82,6 +86,7 @@ int Execution::NewFrame(int scope, int parent, int round, v1::Value item) {
   fr->edges.assign(sc.edges.size(), EdgeState::kUnknown);
   fr->states.assign(n, NodeState::kPending);
   fr->attempts.assign(n, 0);
+  fr->lost_attempts.assign(n, 0);
   fr->tasks.assign(n, -1);
   fr->outputs.resize(n);
   fr->event_inputs.resize(n);
@@ -153,6 +158,46 @@ Step Execution::Abort(const v1::NodeError& error) {
   Step step;
   if (!finished()) FailRun(step, error, "");
   return step;
+}
+
+Step Execution::Resume(v1::RunResumed resumed) {
+  Step step;
+  if (finished()) return step;
+  v1::RunEvent event;
+  *event.mutable_run_resumed() = std::move(resumed);
+  step.events.push_back(std::move(event));
+  absl::flat_hash_set<int> waiting_for_timer;
+  for (const auto& [timer, job] : retry_timers_) {
+    waiting_for_timer.insert(job.task);
+    step.timers.push_back(
+        {timer, plan_->node(tasks_[job.task].node).retry().interval_ms(), job.task});
+  }
+  std::sort(step.timers.begin(), step.timers.end(),
+            [](const TimerRequest& a, const TimerRequest& b) { return a.timer < b.timer; });
+  // Frames and nodes in index order: replaying the same history resumes
+  // the same way.
+  for (int f = 0; f < static_cast<int>(frames_.size()); ++f) {
+    Frame& fr = frame(f);
+    if (fr.closed) continue;
+    const graph::Scope& sc = plan_->scope(fr.scope);
+    for (size_t local = 0; local < sc.members.size(); ++local) {
+      int node = sc.members[local];
+      const v1::Node& def = plan_->node(node);
+      if (fr.states[local] != NodeState::kRunning || fr.tasks[local] < 0 ||
+          !(def.has_code() || def.has_template_()) ||
+          waiting_for_timer.contains(fr.tasks[local])) {
+        continue;
+      }
+      ++fr.lost_attempts[local];
+      Dispatch(f, node, step);
+    }
+  }
+  return step;
+}
+
+TaskPlace Execution::PlaceOf(int task) const {
+  const Task& t = tasks_.at(task);
+  return {t.node, ScopeOf(t.frame)};
 }
 
 // Decides a pending node once all of its incoming edges are known.
@@ -461,7 +506,7 @@ void Execution::Fail(int f, int node, const v1::NodeError& error, Step& step,
   Frame& fr = frame(f);
   int local = plan_->local_index(node);
   int attempt = fr.attempts[local];
-  if (attempt <= def.retry().max_retries()) {
+  if (attempt - fr.lost_attempts[local] <= def.retry().max_retries()) {
     v1::RunEvent retry;
     v1::NodeRetry* nr = retry.mutable_node_retry();
     nr->set_node_id(def.id());
@@ -477,7 +522,7 @@ void Execution::Fail(int f, int node, const v1::NodeError& error, Step& step,
         tasks_.push_back({f, node});
       }
       retry_timers_[timer] = {fr.tasks[local], attempt};
-      step.timers.push_back({timer, def.retry().interval_ms()});
+      step.timers.push_back({timer, def.retry().interval_ms(), fr.tasks[local]});
     } else {
       RunNode(f, node, step);
     }

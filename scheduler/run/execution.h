@@ -53,10 +53,19 @@ struct JobRef {
   bool operator==(const JobRef&) const = default;
 };
 
-// Call OnTimer(timer) after delay_ms.
+// Call OnTimer(timer) after delay_ms. The timer starts `task` again (a
+// retry after its interval).
 struct TimerRequest {
   int timer;
   int delay_ms;
+  int task;
+};
+
+// Where a task runs: its node (global index) and, inside iterations and
+// loops, the enclosing rounds (as in the task's events).
+struct TaskPlace {
+  int node;
+  v1::NodeScope scope;
 };
 
 // What the shell must do after one call. Events carry no run id, sequence
@@ -98,6 +107,16 @@ class Execution {
 
   // Ends the run FAILED with `error` (e.g. its maximum run time passed).
   Step Abort(const v1::NodeError& error);
+
+  // The shell lost every job and timer of this run (its process stopped)
+  // and took the run over again: emits run_resumed, starts every job that
+  // was in flight again as a new attempt (node_started follows; the lost
+  // attempt does not use up a retry, and its result is stale from now on)
+  // and sets every pending retry timer again. Empty once finished.
+  Step Resume(v1::RunResumed resumed);
+
+  // Where `task` (of a JobRequest or TimerRequest) runs.
+  TaskPlace PlaceOf(int task) const;
 
   bool finished() const { return status_ != v1::RUN_RUNNING && status_ != v1::RUN_PENDING; }
   v1::RunStatus status() const { return status_; }

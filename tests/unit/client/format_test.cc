@@ -89,6 +89,14 @@ TEST(ProgressPrinterTest, SuccessfulRun) {
   EXPECT_EQ(printer.OnEvent(run_finished), "run r-1 finished: SUCCEEDED in 1.50s\n");
 }
 
+TEST(ProgressPrinterTest, ResumedRunSaysAfterWhichEvent) {
+  ProgressPrinter printer;
+  v1::RunEvent resumed = EventAt(7, absl::Seconds(10));
+  resumed.mutable_run_resumed()->set_after_sequence(6);
+  resumed.mutable_run_resumed()->set_reason("the scheduler restarted");
+  EXPECT_EQ(printer.OnEvent(resumed), "run r-1 resumed after event 6: the scheduler restarted\n");
+}
+
 TEST(ProgressPrinterTest, FailedNodeShowsErrorAndIndentedTraceback) {
   ProgressPrinter printer;
   v1::RunEvent node_started = EventAt(2, absl::Seconds(10));
