@@ -23,6 +23,8 @@ struct NewRun {
   std::string idempotency_key;  // may be empty
   v1::Workflow workflow;
   google::protobuf::Map<std::string, v1::Value> inputs;
+  // The values of ["sys", name] selectors the run started with.
+  google::protobuf::Map<std::string, v1::Value> system;
   absl::Time created_at;
 };
 
@@ -65,8 +67,10 @@ class RunStore {
   // The run with its node executions. NotFound for an unknown id.
   virtual absl::StatusOr<v1::Run> GetRun(const std::string& run_id) = 0;
 
-  // The stored workflow of a run (for resuming or re-running it).
-  virtual absl::StatusOr<v1::Workflow> GetWorkflow(const std::string& run_id) = 0;
+  // What the run was created with (to resume it). NotFound for an unknown
+  // id; FailedPrecondition, saying so, for a run recorded without its
+  // system values (by a scheduler older than store schema 2).
+  virtual absl::StatusOr<NewRun> GetRunRecord(const std::string& run_id) = 0;
 
   // Events with sequence > after_sequence, in order.
   virtual absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(

@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS runs (
   error           BLOB,
   failed_node_id  TEXT,
   created_at_us   INTEGER NOT NULL,
-  finished_at_us  INTEGER
+  finished_at_us  INTEGER,
+  system          BLOB
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, seq);
 CREATE TABLE IF NOT EXISTS events (
@@ -111,7 +112,7 @@ constexpr const char* kRelease = "RELEASE one_write";
 constexpr const char* kRollbackToSavepoint = "ROLLBACK TO one_write";
 constexpr const char* kInsertRun =
     "INSERT INTO runs (run_id, idempotency_key, workflow_name, workflow, inputs, "
-    "status, created_at_us) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "status, created_at_us, system) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kInsertEvent = "INSERT INTO events (run_id, sequence, event) VALUES (?, ?, ?)";
 constexpr const char* kFinishRun =
     "UPDATE runs SET status = ?, outputs = ?, error = ?, "
@@ -170,14 +171,57 @@ absl::StatusOr<std::unique_ptr<SqliteRunStore>> SqliteRunStore::Open(const std::
   // WAL: readers never block the writer; NORMAL sync is durable across a
   // process crash (only an OS crash can lose the last transactions).
   for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                          "PRAGMA foreign_keys=ON", kSchema}) {
+                          "PRAGMA foreign_keys=ON"}) {
     absl::Status s = store->Exec(sql);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("cannot initialize store ", path, ": ",
                                                  s.message()));
     }
   }
+  if (absl::Status s = store->MigrateLocked(); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("cannot open store ", path, ": ", s.message()));
+  }
   return store;
+}
+
+absl::Status SqliteRunStore::MigrateLocked() {
+  if (absl::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  absl::Status status = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+    Statement version(db_, "PRAGMA user_version");
+    if (absl::Status s = version.prepared(); !s.ok()) return s;
+    absl::StatusOr<bool> row = version.Step();
+    if (!row.ok()) return row.status();
+    const int64_t found = *row ? version.Int(0) : 0;
+    if (found > kSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("its schema version is ", found, ", newer than this scheduler's (",
+                       kSchemaVersion, "): run a newer scheduler on it"));
+    }
+    if (found == kSchemaVersion) return absl::OkStatus();
+    // Schema 1 files (user_version 0) have runs without the system column;
+    // a new file gets it from kSchema.
+    bool has_system = false;
+    bool has_runs = false;
+    Statement columns(db_, "PRAGMA table_info(runs)");
+    if (absl::Status s = columns.prepared(); !s.ok()) return s;
+    while (true) {
+      absl::StatusOr<bool> column = columns.Step();
+      if (!column.ok()) return column.status();
+      if (!*column) break;
+      has_runs = true;
+      has_system |= columns.Text(1) == "system";
+    }
+    if (has_runs && !has_system) {
+      if (absl::Status s = Exec("ALTER TABLE runs ADD COLUMN system BLOB"); !s.ok()) return s;
+    }
+    if (absl::Status s = Exec(kSchema); !s.ok()) return s;
+    return Exec(absl::StrCat("PRAGMA user_version = ", kSchemaVersion).c_str());
+  }();
+  if (!status.ok()) {
+    (void)Exec("ROLLBACK");
+    return status;
+  }
+  return Exec("COMMIT");
 }
 
 SqliteRunStore::~SqliteRunStore() {
@@ -276,6 +320,7 @@ absl::Status SqliteRunStore::WriteOneLocked(const RunWrite& write) {
     stmt.BindBlob(5, SerializeValues(run.inputs));
     stmt.Bind(6, static_cast<int64_t>(v1::RUN_RUNNING));
     stmt.Bind(7, absl::ToUnixMicros(run.created_at));
+    stmt.BindBlob(8, SerializeValues(run.system));
     if (absl::Status s = stmt.Step().status(); !s.ok()) return s;
   }
   for (const v1::RunEvent& event : write.events) {
@@ -354,19 +399,31 @@ absl::StatusOr<v1::Run> SqliteRunStore::GetRun(const std::string& run_id) {
   return run;
 }
 
-absl::StatusOr<v1::Workflow> SqliteRunStore::GetWorkflow(const std::string& run_id) {
+absl::StatusOr<NewRun> SqliteRunStore::GetRunRecord(const std::string& run_id) {
   absl::MutexLock lock(&mu_);
-  Statement stmt(db_, "SELECT workflow FROM runs WHERE run_id = ?");
+  Statement stmt(db_,
+                 "SELECT idempotency_key, workflow, inputs, system, created_at_us FROM runs "
+                 "WHERE run_id = ?");
   if (absl::Status s = stmt.prepared(); !s.ok()) return s;
   stmt.Bind(1, run_id);
   absl::StatusOr<bool> row = stmt.Step();
   if (!row.ok()) return row.status();
   if (!*row) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-  v1::Workflow workflow;
-  if (!workflow.ParseFromString(stmt.Blob(0))) {
+  NewRun run;
+  run.run_id = run_id;
+  run.idempotency_key = stmt.Text(0);
+  if (!run.workflow.ParseFromString(stmt.Blob(1))) {
     return absl::DataLossError(absl::StrCat("run ", run_id, ": unreadable workflow"));
   }
-  return workflow;
+  run.inputs = ParseValues(stmt.Blob(2));
+  if (stmt.IsNull(3)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "run ", run_id,
+        " was recorded by a scheduler that did not store its system values (store schema 1)"));
+  }
+  run.system = ParseValues(stmt.Blob(3));
+  run.created_at = absl::FromUnixMicros(stmt.Int(4));
+  return run;
 }
 
 absl::StatusOr<RunPage> SqliteRunStore::ListRuns(int page_size, const std::string& page_token,

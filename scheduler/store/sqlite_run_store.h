@@ -16,6 +16,13 @@ namespace flowgrid::store {
 
 class SqliteRunStore : public RunStore {
  public:
+  // The schema this code writes (PRAGMA user_version; files of schema 1,
+  // written before versions were recorded, say 0). Opening a file of an
+  // older schema upgrades it in place; a newer one is refused.
+  //   1: runs, events.
+  //   2: runs.system (the run's system values, needed to resume it).
+  static constexpr int kSchemaVersion = 2;
+
   // Opens (creating if needed) the database at `path` and its schema.
   // ":memory:" gives a private in-memory store (tests).
   static absl::StatusOr<std::unique_ptr<SqliteRunStore>> Open(const std::string& path);
@@ -28,7 +35,7 @@ class SqliteRunStore : public RunStore {
                             const std::vector<v1::RunEvent>& events) override;
   std::vector<absl::Status> Write(const std::vector<RunWrite>& writes) override;
   absl::StatusOr<v1::Run> GetRun(const std::string& run_id) override;
-  absl::StatusOr<v1::Workflow> GetWorkflow(const std::string& run_id) override;
+  absl::StatusOr<NewRun> GetRunRecord(const std::string& run_id) override;
   absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(const std::string& run_id,
                                                        int64_t after_sequence) override;
   absl::StatusOr<RunPage> ListRuns(int page_size, const std::string& page_token,
@@ -38,6 +45,8 @@ class SqliteRunStore : public RunStore {
  private:
   explicit SqliteRunStore(sqlite3* db) : db_(db) {}
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Creates the schema, or brings an older one up to kSchemaVersion.
+  absl::Status MigrateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The statement for `sql` (a string literal: cached by its address),
   // prepared once per connection; null if it does not prepare.
   sqlite3_stmt* Prepared(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -57,8 +57,8 @@ class GatedStore : public store::RunStore {
   absl::StatusOr<v1::Run> GetRun(const std::string& run_id) override {
     return inner_->GetRun(run_id);
   }
-  absl::StatusOr<v1::Workflow> GetWorkflow(const std::string& run_id) override {
-    return inner_->GetWorkflow(run_id);
+  absl::StatusOr<store::NewRun> GetRunRecord(const std::string& run_id) override {
+    return inner_->GetRunRecord(run_id);
   }
   absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(const std::string& run_id,
                                                        int64_t after_sequence) override {

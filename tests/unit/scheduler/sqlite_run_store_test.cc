@@ -1,8 +1,11 @@
 #include "scheduler/store/sqlite_run_store.h"
 
+#include <sqlite3.h>
+
 #include <filesystem>
 
 #include "common/value_json.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace flowgrid::store {
@@ -14,7 +17,8 @@ NewRun MakeRun(const std::string& id, const std::string& key = "") {
   run.idempotency_key = key;
   run.workflow.set_name("wf-" + id);
   run.inputs["x"] = IntValue(9223372036854775807);
-  run.created_at = absl::Now();
+  run.system["user_id"] = StringValue("u-" + id);
+  run.created_at = absl::FromUnixMicros(1'700'000'000'123'456);
   return run;
 }
 
@@ -56,7 +60,13 @@ TEST(SqliteRunStore, RunLifecycle) {
   ASSERT_EQ(done->nodes_size(), 1);
   EXPECT_EQ(done->nodes(0).node_id(), "a");
   EXPECT_EQ(done->nodes(0).result().stdout(), "printed\n");
-  EXPECT_EQ(store->GetWorkflow("r1")->name(), "wf-r1");
+  absl::StatusOr<NewRun> record = store->GetRunRecord("r1");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(record->workflow.name(), "wf-r1");
+  EXPECT_EQ(record->inputs.at("x").int_value(), 9223372036854775807);
+  EXPECT_EQ(record->system.at("user_id").string_value(), "u-r1");
+  EXPECT_EQ(record->created_at, absl::FromUnixMicros(1'700'000'000'123'456));
+  EXPECT_EQ(store->GetRunRecord("nope").status().code(), absl::StatusCode::kNotFound);
 
   absl::StatusOr<std::vector<v1::RunEvent>> after1 = store->ReadEvents("r1", 1);
   ASSERT_TRUE(after1.ok());
@@ -149,6 +159,58 @@ TEST(SqliteRunStore, HistorySurvivesReopening) {
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->GetRun("r1")->status(), v1::RUN_SUCCEEDED);
   EXPECT_EQ((*reopened)->GetRun("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+// Runs sql on the database file at `path` directly.
+void ExecSql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST(SqliteRunStore, SchemaOneFileIsUpgradedAndItsRunsStayReadable) {
+  std::string path = ::testing::TempDir() + "/store_schema1.db";
+  std::filesystem::remove(path);
+  // The schema as written before versions were recorded (user_version 0).
+  ExecSql(path, R"sql(
+    CREATE TABLE runs (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE,
+      idempotency_key TEXT UNIQUE, workflow_name TEXT NOT NULL, workflow BLOB NOT NULL,
+      inputs BLOB NOT NULL, status INTEGER NOT NULL, outputs BLOB, error BLOB,
+      failed_node_id TEXT, created_at_us INTEGER NOT NULL, finished_at_us INTEGER);
+    CREATE INDEX runs_by_status ON runs (status, seq);
+    CREATE TABLE events (run_id TEXT NOT NULL, sequence INTEGER NOT NULL, event BLOB NOT NULL,
+      PRIMARY KEY (run_id, sequence)) WITHOUT ROWID;
+    INSERT INTO runs (run_id, workflow_name, workflow, inputs, status, created_at_us)
+      VALUES ('old', 'legacy', x'', x'', 2, 1);)sql");
+  {
+    auto store = SqliteRunStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::StatusOr<v1::Run> old = (*store)->GetRun("old");
+    ASSERT_TRUE(old.ok()) << old.status();
+    EXPECT_EQ(old->workflow_name(), "legacy");
+    EXPECT_EQ(old->status(), v1::RUN_RUNNING);
+    absl::StatusOr<NewRun> record = (*store)->GetRunRecord("old");
+    EXPECT_EQ(record.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(record.status().message(), ::testing::HasSubstr("did not store its system values"));
+    ASSERT_TRUE((*store)->CreateRun(MakeRun("new")).ok());
+  }
+  auto reopened = SqliteRunStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->GetRunRecord("new")->system.at("user_id").string_value(), "u-new");
+}
+
+TEST(SqliteRunStore, FileOfANewerSchemaIsRefused) {
+  std::string path = ::testing::TempDir() + "/store_schema_future.db";
+  std::filesystem::remove(path);
+  ExecSql(path, "PRAGMA user_version = 99");
+  auto store = SqliteRunStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), ::testing::HasSubstr("schema version is 99, newer"));
 }
 
 TEST(SqliteRunStore, UnopenablePathIsAClearError) {
