@@ -10,6 +10,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "scheduler/graph/node_limits.h"
 #include "scheduler/graph/run_inputs.h"
+#include "scheduler/run/replay.h"
 
 namespace flowgrid::engine {
 namespace {
@@ -85,6 +86,12 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
   for (const std::string& run_id : *unfinished) {
     absl::StatusOr<std::vector<v1::RunEvent>> events = store_->ReadEvents(run_id, 0);
     if (!events.ok()) return events.status();
+    absl::Status resumed = ResumeRun(run_id, *events);
+    if (resumed.ok()) {
+      LogInfo(absl::StrCat("run ", run_id, " resumed after event ",
+                           events->empty() ? 0 : events->back().sequence()));
+      continue;
+    }
     v1::RunEvent event;
     event.set_run_id(run_id);
     event.set_sequence(events->empty() ? 1 : events->back().sequence() + 1);
@@ -92,10 +99,69 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
     v1::RunFinished* finished = event.mutable_run_finished();
     finished->set_status(v1::RUN_FAILED);
     finished->mutable_error()->set_code(v1::INTERNAL);
-    finished->mutable_error()->set_message(
-        "the scheduler stopped while this run was in progress; the run was not resumed");
+    finished->mutable_error()->set_message(absl::StrCat(
+        "the scheduler restarted while this run was in progress and cannot resume it: ",
+        resumed.message()));
     if (absl::Status s = store_->AppendEvents(run_id, {event}); !s.ok()) return s;
-    LogWarning(absl::StrCat("run ", run_id, " was unfinished at start-up; marked FAILED"));
+    LogWarning(absl::StrCat("run ", run_id, " cannot be resumed; marked FAILED: ",
+                            resumed.message()));
+  }
+  // The resumed runs' first steps, in few transactions.
+  writer_.Flush();
+  return absl::OkStatus();
+}
+
+absl::Status RunEngine::ResumeRun(const std::string& run_id,
+                                  const std::vector<v1::RunEvent>& history) {
+  absl::StatusOr<store::NewRun> record = store_->GetRunRecord(run_id);
+  if (!record.ok()) return record.status();
+  std::string canonical = CanonicalBytes(record->workflow);
+  std::shared_ptr<const graph::Plan> plan = plans_.Find(canonical);
+  if (plan == nullptr) {
+    graph::CompileResult compiled = graph::Plan::Compile(std::move(record->workflow));
+    if (!compiled.diagnostics.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("its workflow no longer compiles: ",
+                       graph::DiagnosticsToStatus(compiled.diagnostics).message()));
+    }
+    plan = std::move(compiled.plan);
+    plans_.Insert(canonical, plan);
+  }
+  std::vector<graph::Diagnostic> limits = graph::CheckNodeLimits(*plan, options_.jobs.maxima);
+  if (!limits.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("its workflow exceeds this scheduler's node limits: ",
+                     graph::DiagnosticsToStatus(limits).message()));
+  }
+  auto execution = std::make_unique<run::Execution>(plan, std::move(record->inputs),
+                                                    std::move(record->system), options_.execution);
+  const int64_t last_sequence = history.empty() ? 0 : history.back().sequence();
+  v1::RunResumed resumed;
+  resumed.set_after_sequence(last_sequence);
+  resumed.set_reason("the scheduler restarted while the run was in progress");
+  absl::StatusOr<run::Step> step = run::ReplayAndResume(*execution, history, std::move(resumed));
+  if (!step.ok()) return step.status();
+  if (execution->finished() && step->events.empty()) {
+    return absl::FailedPreconditionError("its history ends with run_finished already");
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ActiveRun& run = active_[run_id];
+    run.execution = std::move(execution);
+    // Watchers of the resumed run read its whole history from the log, as
+    // they do for a run started by this process.
+    run.log = std::make_shared<RunEventLog>();
+    run.log->Append(history);
+    run.next_sequence = last_sequence + 1;
+    {
+      absl::MutexLock published(&published_mu_);
+      logs_[run_id] = run.log;
+    }
+    // Already past: fires at once and the run ends with the deadline's error.
+    run.deadline = timers_.Schedule(record->created_at + options_.max_run_time,
+                                    [this, run_id] { OnDeadline(run_id); });
+    // Committed with the other resumed runs' steps by RecoverUnfinishedRuns.
+    ApplyLocked(run_id, run, *std::move(step));
   }
   return absl::OkStatus();
 }
@@ -149,6 +215,7 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
 
     system["workflow_run_id"] = StringValue(run_id);
     system["workflow_id"] = StringValue(WorkflowId(canonical));
+    record.system = system;
     ActiveRun& run = active_[run_id];
     run.execution = std::make_unique<run::Execution>(std::move(plan), std::move(checked.values),
                                                      std::move(system), options_.execution);

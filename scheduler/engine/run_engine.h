@@ -70,9 +70,15 @@ class RunEngine {
 
   dispatch::Dispatcher& dispatcher() { return dispatcher_; }
 
-  // Gives every run left unfinished by a previous scheduler process a
-  // recorded terminal state (FAILED, saying why), so none stays RUNNING
-  // forever. Call once before serving.
+  // Takes over every run left unfinished by a previous scheduler process:
+  // each is rebuilt from its stored workflow, inputs, system values and
+  // events (run::ReplayAndResume) and goes on from there — nodes with a
+  // persisted node_finished are not run again, jobs that were in flight
+  // start again as new attempts, event sequences continue after the last
+  // persisted one, and its max_run_time still counts from its creation. A
+  // run that cannot be rebuilt (its workflow no longer compiles or exceeds
+  // the current limits, its history does not follow from it...) ends
+  // FAILED, saying why. Call once before serving; errors are the store's.
   absl::Status RecoverUnfinishedRuns();
 
   // Validates the workflow and inputs (InvalidArgument lists every problem)
@@ -108,6 +114,9 @@ class RunEngine {
     TimerQueue::TimerId deadline;
   };
 
+  // Rebuilds one unfinished run from `history` and makes it active; an
+  // error says why it cannot be.
+  absl::Status ResumeRun(const std::string& run_id, const std::vector<v1::RunEvent>& history);
   void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);
   void OnTimer(const std::string& run_id, int timer);
   void OnDeadline(const std::string& run_id);

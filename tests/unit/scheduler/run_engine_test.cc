@@ -1,5 +1,6 @@
 #include "scheduler/engine/run_engine.h"
 
+#include <map>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
@@ -324,16 +325,103 @@ TEST_F(RunEngineTest, RunNodeEvaluatesIfElseInPlaceAndCodeOnAWorker) {
   EXPECT_EQ(engine->RunNode(code).status().message(), "node greet has no input \"typo\"");
 }
 
-TEST_F(RunEngineTest, UnfinishedRunsAreMarkedFailedAtStartUp) {
+// start → a → b → end; b reads a system value.
+v1::Workflow TwoSteps() {
+  return WorkflowBuilder()
+      .Start("start", {"name"})
+      .Code("a", {{"name", "start.name"}}, {"v"})
+      .Code("b", {{"v", "a.v"}, {"user", "sys.user_id"}}, {"v"})
+      .End("end", {{"v", "b.v"}})
+      .Edge("start", "a").Edge("a", "b").Edge("b", "end").Build();
+}
+
+TEST_F(RunEngineTest, UnfinishedRunResumesFromItsPersistedEvents) {
+  std::string run_id;
+  v1::Job lost;
   {
     auto engine = MakeEngine();
-    ASSERT_TRUE(engine->Submit(OneCode(), Json(R"({"name":"a"})"), {}, "").ok());
+    FakeWorker worker(*engine, 2);
+    absl::StatusOr<SubmitResult> submitted =
+        engine->Submit(TwoSteps(), Json(R"({"name":"Ada"})"), Json(R"({"user_id":"u7"})"), "");
+    ASSERT_TRUE(submitted.ok()) << submitted.status();
+    run_id = submitted->run_id;
+    worker.Succeed(worker.NextJob(), R"({"v":"A"})");
+    lost = worker.NextJob();  // b, in flight when the scheduler stops
+    EXPECT_EQ(lost.inputs().at("user").string_value(), "u7");
+    engine->Flush();
   }
   auto restarted = MakeEngine();
   ASSERT_TRUE(restarted->RecoverUnfinishedRuns().ok());
-  absl::StatusOr<store::RunPage> page = store_->ListRuns(10, "", v1::RUN_FAILED);
-  ASSERT_EQ(page->runs.size(), 1u);
-  EXPECT_THAT(page->runs[0].error().message(), HasSubstr("was not resumed"));
+  std::shared_ptr<RunEventLog> log = restarted->ActiveLog(run_id);
+  ASSERT_NE(log, nullptr);
+  FakeWorker worker(*restarted, 2);
+  v1::Job again = worker.NextJob();
+  EXPECT_NE(again.job_id(), lost.job_id()) << "a new attempt";
+  EXPECT_EQ(again.inputs().at("v").string_value(), "A");
+  EXPECT_EQ(again.inputs().at("user").string_value(), "u7") << "system values are restored";
+  // A result under the lost attempt's job id is not this worker's: dropped.
+  worker.Succeed(lost, R"({"v":"stale"})");
+  worker.Succeed(again, R"({"v":"B"})");
+  v1::Run run = AwaitFinished(run_id);
+  EXPECT_EQ(run.status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(run.outputs().at("v").string_value(), "B");
+
+  absl::StatusOr<std::vector<v1::RunEvent>> events = store_->ReadEvents(run_id, 0);
+  ASSERT_TRUE(events.ok());
+  std::map<std::string, int> finished;
+  int resumed = 0;
+  for (size_t i = 0; i < events->size(); ++i) {
+    const v1::RunEvent& e = (*events)[i];
+    EXPECT_EQ(e.sequence(), static_cast<int64_t>(i) + 1);
+    if (e.has_node_finished()) ++finished[e.node_finished().node_id()];
+    if (e.has_run_resumed()) {
+      ++resumed;
+      EXPECT_EQ(e.run_resumed().after_sequence(), e.sequence() - 1);
+    }
+  }
+  EXPECT_EQ(resumed, 1);
+  EXPECT_EQ(finished, (std::map<std::string, int>{{"start", 1}, {"a", 1}, {"b", 1}, {"end", 1}}));
+  // A watcher of the resumed run reads its whole history.
+  std::vector<v1::RunEvent> watched = log->WaitAfter(0, absl::Seconds(1));
+  ASSERT_EQ(watched.size(), events->size());
+  EXPECT_EQ(watched.front().sequence(), 1);
+}
+
+TEST_F(RunEngineTest, ResumedRunPastItsDeadlineFailsWithTheDeadlineError) {
+  std::string run_id;
+  {
+    auto engine = MakeEngine();
+    FakeWorker worker(*engine, 1);
+    absl::StatusOr<SubmitResult> submitted =
+        engine->Submit(OneCode(), Json(R"({"name":"a"})"), {}, "");
+    ASSERT_TRUE(submitted.ok()) << submitted.status();
+    run_id = submitted->run_id;
+    engine->Flush();
+  }
+  EngineOptions options = DefaultEngineOptions();
+  options.max_run_time = absl::Milliseconds(1);  // counted from the run's creation
+  auto restarted = MakeEngine(options);
+  ASSERT_TRUE(restarted->RecoverUnfinishedRuns().ok());
+  v1::Run run = AwaitFinished(run_id);
+  EXPECT_EQ(run.status(), v1::RUN_FAILED);
+  EXPECT_EQ(run.error().code(), v1::TIMEOUT);
+  EXPECT_THAT(run.error().message(), HasSubstr("maximum run time"));
+}
+
+TEST_F(RunEngineTest, RunThatCannotBeRebuiltFailsSayingWhy) {
+  store::NewRun broken;
+  broken.run_id = "broken";
+  broken.workflow = OneCode();
+  broken.workflow.mutable_edges(0)->set_target("nowhere");
+  broken.created_at = absl::Now();
+  ASSERT_TRUE(store_->CreateRun(broken).ok());
+  auto engine = MakeEngine();
+  ASSERT_TRUE(engine->RecoverUnfinishedRuns().ok());
+  absl::StatusOr<v1::Run> run = store_->GetRun("broken");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status(), v1::RUN_FAILED);
+  EXPECT_THAT(run->error().message(), HasSubstr("cannot resume it: its workflow no longer compiles"));
+  EXPECT_THAT(run->error().message(), HasSubstr("nowhere"));
 }
 
 }  // namespace
