@@ -16,6 +16,7 @@ namespace {
 // A run's events and outputs can exceed gRPC's 4 MiB default: each node
 // output string may hold 400000 characters and a run many nodes.
 constexpr int kMaxReceiveMessageBytes = 64 << 20;
+constexpr int kMaxReconnectBackoffMs = 2000;
 
 void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
@@ -69,6 +70,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& addre
   impl->options = options;
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+  // gRPC's default reconnect backoff grows to 120 s: a scheduler back after
+  // a restart would stay unseen for longer than Watch keeps re-attaching.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
   impl->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
   if (!impl->channel->WaitForConnected(
           absl::ToChronoTime(absl::Now() + options.connect_timeout))) {
@@ -141,7 +145,10 @@ absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
           "WatchRun stream of run ", run_id, " from ", impl_->address,
           " ended without run_finished (last sequence received: ", last_sequence, ")"));
     }
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE) {
+    // This context is cancelled only after run_finished (above): a
+    // CANCELLED here comes from a scheduler that stopped mid-stream.
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
+        status.error_code() != grpc::StatusCode::CANCELLED) {
       return impl_->CallError("WatchRun", status);
     }
     if (progressed) {

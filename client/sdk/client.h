@@ -32,10 +32,11 @@ struct ClientOptions {
   // Overall deadline of Watch (all re-attaches included); infinite by
   // default because a run may legitimately last its full max run time.
   absl::Duration watch_timeout = absl::InfiniteDuration();
-  // Watch re-attaches after UNAVAILABLE at most this many times in a row
-  // without receiving an event; the delay doubles from the initial backoff
-  // up to the maximum.
-  int watch_max_reattempts = 5;
+  // Watch re-attaches after a broken stream at most this many times in a
+  // row without receiving an event; the delay doubles from the initial
+  // backoff up to the maximum. The defaults ride out about 40 s without a
+  // scheduler (a restart).
+  int watch_max_reattempts = 12;
   absl::Duration watch_initial_backoff = absl::Milliseconds(200);
   absl::Duration watch_max_backoff = absl::Seconds(5);
 };
@@ -69,8 +70,10 @@ class Client {
 
   // Streams the run's events after `after_sequence` (0 = from the start)
   // to `on_event` until run_finished, and returns that RunFinished. When the
-  // stream breaks with UNAVAILABLE, re-attaches after the last sequence seen
-  // (bounded, with backoff). A stream that ends cleanly without
+  // stream breaks (UNAVAILABLE: the scheduler is unreachable, e.g.
+  // restarting; CANCELLED by the scheduler: it stopped), re-attaches after
+  // the last sequence delivered (bounded, with backoff), so that every event
+  // is delivered once across a scheduler restart. A stream that ends cleanly without
   // run_finished is a broken server contract: INTERNAL naming the run and
   // the last sequence received.
   absl::StatusOr<v1::RunFinished> Watch(const std::string& run_id,

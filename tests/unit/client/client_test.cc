@@ -1,9 +1,12 @@
 // flowgrid::Client against an in-process fake WorkflowService: the watch
 // re-attach rules (resume after the last sequence, drop repeats, bounded
-// retries), error passing, and connection failure.
+// retries, a real server stopping and another taking its port), error
+// passing, and connection failure.
 #include "client/sdk/client.h"
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -40,6 +43,10 @@ enum class Behavior {
   kAlwaysUnavailable,
   kEndWithoutRunFinished,
   kNotFound,
+  // Events 1-2, then holds the stream open until the server stops.
+  kTwoThenHoldUntilStopped,
+  // Every event after the requested sequence.
+  kServeAfterRequested,
 };
 
 class FakeWorkflowService final : public v1::WorkflowService::Service {
@@ -52,7 +59,7 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
                         "node a: edges: cycle: a -> b -> a\nnode c: inputs.x: missing");
   }
 
-  grpc::Status WatchRun(grpc::ServerContext*, const v1::WatchRunRequest* request,
+  grpc::Status WatchRun(grpc::ServerContext* context, const v1::WatchRunRequest* request,
                         grpc::ServerWriter<v1::RunEvent>* writer) override {
     int attempt;
     {
@@ -78,6 +85,23 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
         return grpc::Status::OK;
       case Behavior::kNotFound:
         return grpc::Status(grpc::StatusCode::NOT_FOUND, "run r-1 does not exist");
+      case Behavior::kTwoThenHoldUntilStopped: {
+        writer->Write(events[0]);
+        writer->Write(events[1]);
+        {
+          absl::MutexLock lock(&mu_);
+          held_ = true;
+        }
+        for (int i = 0; i < 1000 && !context->IsCancelled(); ++i) {
+          absl::SleepFor(absl::Milliseconds(10));
+        }
+        return grpc::Status::CANCELLED;
+      }
+      case Behavior::kServeAfterRequested:
+        for (const v1::RunEvent& event : events) {
+          if (event.sequence() > request->after_sequence()) writer->Write(event);
+        }
+        return grpc::Status::OK;
     }
     return grpc::Status::OK;
   }
@@ -87,19 +111,27 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
     return after_sequences_;
   }
 
+  // Waits (bounded) until a kTwoThenHoldUntilStopped stream is held.
+  bool AwaitHeld() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&held_), absl::Seconds(10));
+  }
+
  private:
   const Behavior behavior_;
   absl::Mutex mu_;
   std::vector<int64_t> after_sequences_ ABSL_GUARDED_BY(mu_);
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class ClientTest : public ::testing::Test {
  protected:
-  void Serve(Behavior behavior) {
+  // Serves on `address` (port 0: a free port, read back into address_).
+  void Serve(Behavior behavior, const std::string& address = "127.0.0.1:0") {
     service_ = std::make_unique<FakeWorkflowService>(behavior);
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -137,6 +169,38 @@ TEST_F(ClientTest, WatchReattachesAfterTheLastSequenceAndDropsRepeats) {
   EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
   EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
   EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+}
+
+TEST_F(ClientTest, WatchRidesOutAServerRestartDeliveringEveryEventOnce) {
+  Serve(Behavior::kTwoThenHoldUntilStopped);
+  ClientOptions options;
+  options.watch_initial_backoff = absl::Milliseconds(50);
+  options.watch_max_backoff = absl::Milliseconds(200);
+  options.watch_max_reattempts = 100;
+  options.watch_timeout = absl::Seconds(30);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address_, options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<int64_t> delivered;
+  absl::StatusOr<v1::RunFinished> finished = absl::UnknownError("not watched");
+  std::thread watch([&] {
+    finished = (*client)->Watch("r-1", 0, [&](const v1::RunEvent& e) {
+      delivered.push_back(e.sequence());
+    });
+  });
+  ASSERT_TRUE(service_->AwaitHeld());
+  // The server stops mid-stream and another one starts on the same port.
+  const std::string address = address_;
+  server_->Shutdown(std::chrono::system_clock::now());
+  server_.reset();
+  std::unique_ptr<FakeWorkflowService> stopped = std::move(service_);
+  Serve(Behavior::kServeAfterRequested, address);
+  watch.join();
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
+  EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(stopped->after_sequences(), ElementsAre(0));
+  ASSERT_FALSE(service_->after_sequences().empty());
+  EXPECT_EQ(service_->after_sequences().back(), 2);
 }
 
 TEST_F(ClientTest, WatchGivesUpAfterBoundedReattempts) {
