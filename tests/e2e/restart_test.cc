@@ -5,16 +5,23 @@
 // (SIGKILL) — and started again on the same data directory. The run
 // history read back from the store must be exactly what it was, and the
 // workers, which were never restarted, must reconnect and take new jobs.
+// Then runs caught mid-way by a SIGKILL resume on the restarted scheduler:
+// they succeed, nodes finished before the kill are not run again, and a
+// client watching across the restart sees every event once.
 //
 // This suite starts its own cluster: restarting the shared one would
 // disturb the other tests.
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "client/sdk/client.h"
 #include "common/value_json.h"
 #include "common/workflow_file.h"
@@ -72,15 +79,32 @@ void AddEdge(v1::Workflow& workflow, const std::string& source, const std::strin
   edge->set_source_handle(handle);
 }
 
-v1::Workflow LayeredWorkflow() {
-  v1::Workflow workflow;
-  workflow.set_name("layered-200");
+// The start node "start" with one required number input, "seed".
+void AddSeededStart(v1::Workflow& workflow) {
   v1::Node* start = workflow.add_nodes();
   start->set_id("start");
   v1::InputVariable* seed = start->mutable_start()->add_variables();
   seed->set_name("seed");
   *seed->mutable_type() = NumberType();
   seed->set_required(true);
+}
+
+// The end node "end" with `outputs` as {name, selector}.
+void AddEnd(v1::Workflow& workflow,
+            const std::vector<std::pair<std::string, std::vector<std::string>>>& outputs) {
+  v1::Node* end = workflow.add_nodes();
+  end->set_id("end");
+  for (const auto& [name, selector] : outputs) {
+    v1::VariableBinding* output = end->mutable_end()->add_outputs();
+    output->set_name(name);
+    for (const std::string& part : selector) output->add_selector(part);
+  }
+}
+
+v1::Workflow LayeredWorkflow() {
+  v1::Workflow workflow;
+  workflow.set_name("layered-200");
+  AddSeededStart(workflow);
 
   for (int k = 0; k < kLayers; ++k) {
     const std::string join = absl::StrCat("join", k), check = absl::StrCat("check", k);
@@ -147,15 +171,8 @@ v1::Workflow LayeredWorkflow() {
       AddEdge(workflow, branch, agg);
     }
   }
-  v1::Node* end = workflow.add_nodes();
-  end->set_id("end");
-  for (const auto& [name, selector] :
-       std::vector<std::pair<std::string, std::vector<std::string>>>{
-           {"final", {absl::StrCat("agg", kLayers - 1), "output"}}, {"first_sum", {"join0", "s"}}}) {
-    v1::VariableBinding* output = end->mutable_end()->add_outputs();
-    output->set_name(name);
-    for (const std::string& part : selector) output->add_selector(part);
-  }
+  AddEnd(workflow, {{"final", {absl::StrCat("agg", kLayers - 1), "output"}},
+                   {"first_sum", {"join0", "s"}}});
   AddEdge(workflow, absl::StrCat("agg", kLayers - 1), "end");
   return workflow;
 }
@@ -348,6 +365,189 @@ TEST_F(SchedulerRestartTest, TwoHundredNodeRunHistorySurvivesSigtermAndSigkillRe
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->status(), v1::RUN_SUCCEEDED);
   EXPECT_EQ(after->outputs().at("greeting").string_value(), "Hello, after!");
+}
+
+// start → first (a random stamp: a second execution would change it) →
+// slow (sleeps, so the scheduler is killed while it runs) → last → end.
+v1::Workflow SlowChain() {
+  v1::Workflow workflow;
+  workflow.set_name("slow-chain");
+  AddSeededStart(workflow);
+  v1::Node* first = AddCode(workflow, "first",
+                            "import uuid\n"
+                            "def main(x: int) -> dict:\n"
+                            "    return {\"stamp\": uuid.uuid4().hex, \"v\": x + 1}\n",
+                            {{"x", {"start", "seed"}}}, {"v"});
+  (*first->mutable_code()->mutable_outputs())["stamp"].set_kind(v1::Type::STRING);
+  AddCode(workflow, "slow",
+          "import time\n"
+          "def main(v: int) -> dict:\n"
+          "    time.sleep(4)\n"
+          "    return {\"v\": v * 2}\n",
+          {{"v", {"first", "v"}}}, {"v"});
+  AddCode(workflow, "last", "def main(v: int) -> dict:\n    return {\"v\": v + 3}\n",
+          {{"v", {"slow", "v"}}}, {"v"});
+  AddEnd(workflow, {{"v", {"last", "v"}}, {"stamp", {"first", "stamp"}}});
+  AddEdge(workflow, "start", "first");
+  AddEdge(workflow, "first", "slow");
+  AddEdge(workflow, "slow", "last");
+  AddEdge(workflow, "last", "end");
+  return workflow;
+}
+
+// Collects the events a watching client delivers, from another thread.
+class Watcher {
+ public:
+  Watcher(const std::string& address, const std::string& run_id) {
+    ClientOptions options;
+    options.watch_timeout = kWatchTimeout;
+    options.watch_max_backoff = absl::Seconds(1);
+    options.watch_max_reattempts = 60;
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(address, options);
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return;
+    client_ = *std::move(client);
+    thread_ = std::thread([this, run_id] {
+      absl::StatusOr<v1::RunFinished> finished =
+          client_->Watch(run_id, 0, [this](const v1::RunEvent& event) {
+            absl::MutexLock lock(&mu_);
+            events_.push_back(event);
+          });
+      absl::MutexLock lock(&mu_);
+      finished_ = std::move(finished);
+    });
+  }
+  ~Watcher() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Waits (bounded) until an event satisfying `matches` was delivered.
+  bool AwaitEvent(const std::function<bool(const v1::RunEvent&)>& matches) {
+    absl::MutexLock lock(&mu_);
+    auto seen = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return std::any_of(events_.begin(), events_.end(), matches);
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&seen), kWatchTimeout);
+  }
+
+  // Waits for the watch to end and returns its result and events.
+  std::pair<absl::StatusOr<v1::RunFinished>, std::vector<v1::RunEvent>> Join() {
+    if (thread_.joinable()) thread_.join();
+    absl::MutexLock lock(&mu_);
+    return {finished_, events_};
+  }
+
+ private:
+  std::unique_ptr<Client> client_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::vector<v1::RunEvent> events_ ABSL_GUARDED_BY(mu_);
+  absl::StatusOr<v1::RunFinished> finished_ ABSL_GUARDED_BY(mu_) =
+      absl::UnknownError("still watching");
+};
+
+TEST_F(SchedulerRestartTest, RunsCaughtBySigkillResumeWithoutRerunningFinishedNodes) {
+  const v1::Workflow workflow = SlowChain();
+  const std::vector<int64_t> seeds = {1, 20, 300};
+  std::vector<std::string> run_ids;
+  for (int64_t seed : seeds) {
+    ValueMap inputs;
+    inputs["seed"] = IntValue(seed);
+    absl::StatusOr<std::string> run_id = client_->Submit(workflow, inputs);
+    ASSERT_TRUE(run_id.ok()) << run_id.status();
+    run_ids.push_back(*run_id);
+  }
+  Watcher watcher(cluster_->client_address(), run_ids[0]);
+  ASSERT_TRUE(watcher.AwaitEvent([](const v1::RunEvent& e) {
+    return e.has_node_started() && e.node_started().node_id() == "slow";
+  })) << "the first run never reached its slow node";
+
+  // Every run has "first" done (its stamp recorded) and "slow" in flight.
+  std::vector<std::string> stamps;
+  for (const std::string& run_id : run_ids) {
+    std::string stamp;
+    for (int poll = 0; poll < 600 && stamp.empty(); ++poll) {
+      absl::StatusOr<v1::Run> run = client_->Get(run_id);
+      ASSERT_TRUE(run.ok()) << run.status();
+      for (const v1::NodeExecution& node : run->nodes()) {
+        if (node.node_id() == "first") stamp = node.result().outputs().at("stamp").string_value();
+        ASSERT_NE(node.node_id(), "slow") << "slow finished before the kill";
+      }
+      if (stamp.empty()) absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_FALSE(stamp.empty()) << "run " << run_id << " never finished its first node";
+    stamps.push_back(stamp);
+  }
+
+  absl::StatusOr<ChildExit> killed = cluster_->StopScheduler(LocalCluster::StopSignal::kKill);
+  ASSERT_TRUE(killed.ok()) << killed.status();
+  ASSERT_TRUE(cluster_->RestartScheduler().ok());
+  Reconnect();
+
+  for (size_t i = 0; i < run_ids.size(); ++i) {
+    const std::string& run_id = run_ids[i];
+    std::vector<v1::RunEvent> events;
+    absl::StatusOr<v1::RunFinished> finished =
+        client_->Watch(run_id, 0, [&](const v1::RunEvent& e) { events.push_back(e); });
+    ASSERT_TRUE(finished.ok()) << finished.status();
+    ASSERT_EQ(finished->status(), v1::RUN_SUCCEEDED) << finished->DebugString();
+    EXPECT_EQ(finished->outputs().at("v").int_value(), (seeds[i] + 1) * 2 + 3);
+    EXPECT_EQ(finished->outputs().at("stamp").string_value(), stamps[i])
+        << "first ran again after the restart";
+
+    // The history: one run_resumed; every node finished once; nothing that
+    // finished before it started again after it; slow started again as
+    // attempt 2 and finished under it.
+    std::map<std::string, int> finished_count;
+    std::set<std::string> finished_before;
+    int resumed_at = -1;
+    for (size_t k = 0; k < events.size(); ++k) {
+      const v1::RunEvent& e = events[k];
+      EXPECT_EQ(e.sequence(), static_cast<int64_t>(k) + 1) << run_id;
+      if (e.has_run_resumed()) {
+        EXPECT_EQ(resumed_at, -1) << run_id << " resumed twice";
+        resumed_at = static_cast<int>(k);
+      }
+      if (e.has_node_finished()) {
+        ++finished_count[e.node_finished().node_id()];
+        if (resumed_at < 0) finished_before.insert(e.node_finished().node_id());
+        if (e.node_finished().node_id() == "slow") {
+          EXPECT_EQ(e.node_finished().attempt(), 2) << run_id;
+        }
+      }
+      if (e.has_node_started() && resumed_at >= 0) {
+        EXPECT_FALSE(finished_before.contains(e.node_started().node_id()))
+            << run_id << ": " << e.node_started().node_id() << " ran again";
+      }
+    }
+    ASSERT_GE(resumed_at, 0) << run_id << " has no run_resumed event";
+    EXPECT_TRUE(finished_before.contains("first")) << run_id;
+    EXPECT_EQ(finished_count, (std::map<std::string, int>{
+                                  {"start", 1}, {"first", 1}, {"slow", 1}, {"last", 1}, {"end", 1}}))
+        << run_id;
+
+    if (i == 0) {
+      // The client that watched across the restart got the same events,
+      // each once, in order.
+      auto [watched, watched_events] = watcher.Join();
+      ASSERT_TRUE(watched.ok()) << watched.status();
+      EXPECT_EQ(watched->status(), v1::RUN_SUCCEEDED);
+      ASSERT_EQ(watched_events.size(), events.size());
+      for (size_t k = 0; k < events.size(); ++k) {
+        EXPECT_EQ(watched_events[k].sequence(), events[k].sequence());
+        EXPECT_EQ(watched_events[k].kind_case(), events[k].kind_case()) << "event " << k + 1;
+      }
+    }
+  }
+
+  // The workers reconnected by themselves: a new run gets done.
+  absl::StatusOr<v1::Workflow> hello = LoadWorkflowFile(e2e::kExamples + "hello.json");
+  ASSERT_TRUE(hello.ok()) << hello.status();
+  ValueMap hello_inputs;
+  hello_inputs["name"] = StringValue("resumed");
+  absl::StatusOr<v1::RunFinished> after = client_->Run(*hello, hello_inputs, nullptr);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->status(), v1::RUN_SUCCEEDED);
 }
 
 }  // namespace
