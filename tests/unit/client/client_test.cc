@@ -40,6 +40,7 @@ std::vector<v1::RunEvent> RunEvents() {
 // How the fake answers each WatchRun attempt.
 enum class Behavior {
   kBreakAfterTwoThenResumeWithRepeat,  // 1st: events 1-2 then UNAVAILABLE; 2nd: 2-4
+  kCancelAfterTwoThenResumeWithRepeat,  // the same with CANCELLED (a stopping server)
   kAlwaysUnavailable,
   kEndWithoutRunFinished,
   kNotFound,
@@ -70,10 +71,13 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
     const std::vector<v1::RunEvent> events = RunEvents();
     switch (behavior_) {
       case Behavior::kBreakAfterTwoThenResumeWithRepeat:
+      case Behavior::kCancelAfterTwoThenResumeWithRepeat:
         if (attempt == 1) {
           writer->Write(events[0]);
           writer->Write(events[1]);
-          return grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler restarting");
+          return behavior_ == Behavior::kBreakAfterTwoThenResumeWithRepeat
+                     ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "scheduler restarting")
+                     : grpc::Status(grpc::StatusCode::CANCELLED, "scheduler stopping");
         }
         // Resends event 2 although the client asked for events after 2.
         for (int i = 1; i < 4; ++i) writer->Write(events[i]);
@@ -148,6 +152,22 @@ class ClientTest : public ::testing::Test {
     return client.ok() ? *std::move(client) : nullptr;
   }
 
+  // Watches a run whose stream breaks after event 2 (`behavior`): every
+  // event is delivered once and the re-attach asks for events after 2.
+  void ExpectReattachAfterTheLastSequence(Behavior behavior) {
+    Serve(behavior);
+    std::unique_ptr<Client> client = ConnectOrDie();
+    ASSERT_NE(client, nullptr);
+    std::vector<int64_t> delivered;
+    absl::StatusOr<v1::RunFinished> finished = client->Watch(
+        "r-1", 0, [&](const v1::RunEvent& event) { delivered.push_back(event.sequence()); });
+    ASSERT_TRUE(finished.ok()) << finished.status();
+    EXPECT_EQ(finished->status(), v1::RUN_SUCCEEDED);
+    EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
+    EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
+    EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+  }
+
   void TearDown() override {
     if (server_) server_->Shutdown();
   }
@@ -158,17 +178,11 @@ class ClientTest : public ::testing::Test {
 };
 
 TEST_F(ClientTest, WatchReattachesAfterTheLastSequenceAndDropsRepeats) {
-  Serve(Behavior::kBreakAfterTwoThenResumeWithRepeat);
-  std::unique_ptr<Client> client = ConnectOrDie();
-  ASSERT_NE(client, nullptr);
-  std::vector<int64_t> delivered;
-  absl::StatusOr<v1::RunFinished> finished = client->Watch(
-      "r-1", 0, [&](const v1::RunEvent& event) { delivered.push_back(event.sequence()); });
-  ASSERT_TRUE(finished.ok()) << finished.status();
-  EXPECT_EQ(finished->status(), v1::RUN_SUCCEEDED);
-  EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
-  EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
-  EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+  ExpectReattachAfterTheLastSequence(Behavior::kBreakAfterTwoThenResumeWithRepeat);
+}
+
+TEST_F(ClientTest, WatchReattachesWhenTheSchedulerCancelsTheStream) {
+  ExpectReattachAfterTheLastSequence(Behavior::kCancelAfterTwoThenResumeWithRepeat);
 }
 
 TEST_F(ClientTest, WatchRidesOutAServerRestartDeliveringEveryEventOnce) {
