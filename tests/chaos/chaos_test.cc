@@ -379,7 +379,7 @@ TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerK
   OnClientThreads(**reader, &ChaosTest::Verify);
 
   // The summary.
-  int passed = 0, failed = 0, worker_lost = 0;
+  int passed = 0, failed = 0, worker_lost = 0, resumed = 0;
   std::map<std::string, int> by_status, by_code;
   std::vector<std::string> failures;
   for (int i = 0; i < form_.runs; ++i) {
@@ -398,6 +398,7 @@ TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerK
         ++by_code[v1::ErrorCode_Name(slot.verdict.error_code)];
       }
       worker_lost += slot.verdict.worker_lost;
+      resumed += slot.verdict.resumed;
     }
     if (problems.empty()) {
       ++passed;
@@ -424,7 +425,8 @@ TEST_F(ChaosTest, EveryAcceptedRunEndsOnceAndCorrectlyThroughWorkerAndSchedulerK
             << options.max_job_attempts << "-delivery cap, allowed: " << worker_lost << ")\n"
             << "chaos: submissions retried: " << submit_retries_.Text()
             << "; watches re-attached by the test: " << watch_reattaches_.Text() << "\n"
-            << "chaos: " << reconnection_.Text() << "\n";
+            << "chaos: runs resumed by the restarted scheduler: " << resumed << "; "
+            << reconnection_.Text() << "\n";
   for (const std::string& failure : failures) std::cout << "chaos: FAILED " << failure << "\n";
   std::cout << std::flush;
 

@@ -74,6 +74,7 @@ RunVerdict CheckRun(const ExpectedOutputs& expected, const v1::Run& record,
       ++finished_count;
       finished = &event.run_finished();
     }
+    verdict.resumed |= event.has_run_resumed();
     if (event.has_node_finished()) {
       ++node_finished[{event.node_finished().node_id(), ScopeText(event.node_finished().scope())}];
     }

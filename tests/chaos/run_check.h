@@ -32,6 +32,8 @@ struct RunVerdict {
   v1::ErrorCode error_code = v1::ERROR_CODE_UNSPECIFIED;
   // FAILED with WORKER_LOST: allowed, counted apart.
   bool worker_lost = false;
+  // Its log has run_resumed: a restarted scheduler took it over.
+  bool resumed = false;
   // Empty when the run passes; otherwise each one names what is wrong.
   std::vector<std::string> problems;
 

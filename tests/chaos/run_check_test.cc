@@ -92,6 +92,21 @@ TEST(ChaosRunCheck, ACorrectRunPasses) {
   EXPECT_TRUE(verdict.passed()) << absl::StrJoin(verdict.problems, "\n");
   EXPECT_EQ(verdict.status, v1::RUN_SUCCEEDED);
   EXPECT_FALSE(verdict.worker_lost);
+  EXPECT_FALSE(verdict.resumed);
+}
+
+TEST(ChaosRunCheck, AResumedRunPassesAndSaysSo) {
+  GoodRun run;
+  v1::RunEvent resumed;
+  resumed.set_run_id(run.record.run_id());
+  resumed.mutable_run_resumed()->set_after_sequence(3);
+  run.events.insert(run.events.begin() + 3, resumed);
+  for (size_t i = 0; i < run.events.size(); ++i) {
+    run.events[i].set_sequence(static_cast<int64_t>(i) + 1);
+  }
+  RunVerdict verdict = CheckRun(run.expected, run.record, run.events);
+  EXPECT_TRUE(verdict.passed()) << absl::StrJoin(verdict.problems, "\n");
+  EXPECT_TRUE(verdict.resumed);
 }
 
 TEST(ChaosRunCheck, WrongOutputsFail) {
