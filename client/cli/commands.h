@@ -19,6 +19,7 @@ int ValidateCommand(const ValidateOptions& options);
 int RunNodeCommand(const RunNodeOptions& options);
 int RunsListCommand(const RunsListOptions& options);
 int RunsShowCommand(const RunsShowOptions& options);
+int RunsWatchCommand(const RunsWatchOptions& options);
 int CancelCommand(const CancelOptions& options);
 // Blocks SIGINT/SIGTERM/SIGCHLD in the calling thread to wait for them
 // synchronously; call it from the main thread before any other threads exist.

@@ -83,6 +83,11 @@ int Main(int argc, char** argv) {
     if (!options.ok()) return usage_error(options.status());
     return RunsShowCommand(*options);
   }
+  if (name == "runs watch") {
+    absl::StatusOr<RunsWatchOptions> options = ParseRunsWatchOptions(*args, env_address);
+    if (!options.ok()) return usage_error(options.status());
+    return RunsWatchCommand(*options);
+  }
   if (name == "cancel") return CancelCommand(ParseCancelOptions(*args, env_address));
   // The only command left is dev.
   absl::StatusOr<DevOptions> options = ParseDevOptions(*args, OwnBinaryDir());

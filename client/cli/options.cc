@@ -122,6 +122,24 @@ const CommandSpec& RunsShowCommandSpec() {
   return *spec;
 }
 
+const CommandSpec& RunsWatchCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "runs watch",
+      "Follow a run's progress on stderr until it ends (across scheduler restarts) and print "
+      "its outputs, as run does.",
+      "RUN_ID",
+      1,
+      1,
+      {
+          {"after", Kind::kValue, "N", "show only the events after sequence N (default: 0, all)"},
+          AddrFlag(),
+          OutputFlag("how outputs are printed"),
+          {"timeout", Kind::kValue, "DURATION", "give up watching after this long (e.g. 60s)"},
+          {"quiet", Kind::kBool, "", "print no progress, only outputs and errors"},
+      }};
+  return *spec;
+}
+
 const CommandSpec& RunNodeCommandSpec() {
   static const CommandSpec* spec = new CommandSpec{
       "run-node",
@@ -154,7 +172,7 @@ const CommandSpec& CancelCommandSpec() {
 std::vector<CommandSpec> AllCommandSpecs() {
   return {DevCommandSpec(),      RunCommandSpec(),      RunNodeCommandSpec(),
           ValidateCommandSpec(), RunsListCommandSpec(), RunsShowCommandSpec(),
-          CancelCommandSpec()};
+          RunsWatchCommandSpec(), CancelCommandSpec()};
 }
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args) {
@@ -178,15 +196,23 @@ absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* e
   options.inputs_json_path = args.Get("inputs_json");
   options.named_system = args.GetAll("sys");
   options.address = ResolveAddress(args, env_address);
+  absl::StatusOr<WatchFlags> watch = ParseWatchFlags(args);
+  if (!watch.ok()) return watch.status();
+  options.watch = *watch;
+  return options;
+}
+
+absl::StatusOr<WatchFlags> ParseWatchFlags(const ParsedArgs& args) {
+  WatchFlags flags;
   absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
   if (!output.ok()) return output.status();
-  options.output = *output;
+  flags.output = *output;
   absl::StatusOr<absl::Duration> timeout =
       args.GetDuration("timeout", absl::InfiniteDuration());
   if (!timeout.ok()) return timeout.status();
-  options.timeout = *timeout;
-  options.quiet = args.GetBool("quiet");
-  return options;
+  flags.timeout = *timeout;
+  flags.quiet = args.GetBool("quiet");
+  return flags;
 }
 
 absl::StatusOr<ValueMap> BuildRunInputs(const std::vector<std::string>& named_inputs,
@@ -267,6 +293,20 @@ absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
   absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
   if (!output.ok()) return output.status();
   return RunsShowOptions{args.positional.at(0), ResolveAddress(args, env_address), *output};
+}
+
+absl::StatusOr<RunsWatchOptions> ParseRunsWatchOptions(const ParsedArgs& args,
+                                                       const char* env_address) {
+  RunsWatchOptions options;
+  options.run_id = args.positional.at(0);
+  options.address = ResolveAddress(args, env_address);
+  absl::StatusOr<int> after = args.GetInt("after", 0, 0);
+  if (!after.ok()) return after.status();
+  options.after_sequence = *after;
+  absl::StatusOr<WatchFlags> watch = ParseWatchFlags(args);
+  if (!watch.ok()) return watch.status();
+  options.watch = *watch;
+  return options;
 }
 
 absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,

@@ -32,6 +32,7 @@ const CommandSpec& ValidateCommandSpec();
 const CommandSpec& DevCommandSpec();
 const CommandSpec& RunsListCommandSpec();
 const CommandSpec& RunsShowCommandSpec();
+const CommandSpec& RunsWatchCommandSpec();
 const CommandSpec& RunNodeCommandSpec();
 const CommandSpec& CancelCommandSpec();
 std::vector<CommandSpec> AllCommandSpecs();
@@ -44,16 +45,22 @@ enum class OutputFormat { kTable, kJson };
 // The --output flag (default table); the error names the bad value.
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args);
 
+// How `run` and `runs watch` follow a run: --output, --timeout, --quiet.
+struct WatchFlags {
+  OutputFormat output = OutputFormat::kTable;
+  // Bound on the whole run as watched by the CLI.
+  absl::Duration timeout = absl::InfiniteDuration();
+  bool quiet = false;  // no progress on stderr
+};
+absl::StatusOr<WatchFlags> ParseWatchFlags(const ParsedArgs& args);
+
 struct RunOptions {
   std::string workflow_path;
   std::vector<std::string> named_inputs;  // "name=value", command-line order
   std::optional<std::string> inputs_json_path;
   std::vector<std::string> named_system;  // --sys "name=value", command-line order
   std::string address;
-  OutputFormat output = OutputFormat::kTable;
-  // Bound on the whole run as watched by the CLI.
-  absl::Duration timeout = absl::InfiniteDuration();
-  bool quiet = false;  // no progress on stderr
+  WatchFlags watch;
 };
 absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* env_address);
 
@@ -108,6 +115,15 @@ struct RunsShowOptions {
 };
 absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
                                                      const char* env_address);
+
+struct RunsWatchOptions {
+  std::string run_id;
+  int64_t after_sequence = 0;  // events after this one are shown
+  std::string address;
+  WatchFlags watch;
+};
+absl::StatusOr<RunsWatchOptions> ParseRunsWatchOptions(const ParsedArgs& args,
+                                                       const char* env_address);
 
 struct RunNodeOptions {
   std::string workflow_path;

@@ -1,5 +1,5 @@
-// `flowgridctl run`, `run-node` and `validate`: load a workflow file, talk to
-// the scheduler through the SDK.
+// `flowgridctl run`, `runs watch`, `run-node` and `validate`: load a
+// workflow file or follow a run, talk to the scheduler through the SDK.
 #include <iostream>
 
 #include "absl/strings/str_join.h"
@@ -28,6 +28,33 @@ absl::StatusOr<ValueMap> ReadInputs(const std::vector<std::string>& named_inputs
   return BuildRunInputs(named_inputs, inputs_json);
 }
 
+// The end of a watched run, as `command` reports it: its outputs on stdout
+// (exit 0), or why it failed or could not be followed to its end.
+int ReportRunEnd(const std::string& command, const std::string& run_id,
+                 const absl::StatusOr<v1::RunFinished>& finished, const WatchFlags& watch) {
+  if (!finished.ok()) {
+    if (finished.status().code() == absl::StatusCode::kDeadlineExceeded &&
+        watch.timeout != absl::InfiniteDuration()) {
+      std::cerr << "flowgridctl " << command << ": run " << run_id
+                << " did not finish within --timeout=" << absl::FormatDuration(watch.timeout)
+                << "; it keeps running on the scheduler\n";
+      return kExitFailed;
+    }
+    return Fail(command, kExitUsage, finished.status());
+  }
+  if (finished->status() != v1::RUN_SUCCEEDED &&
+      finished->status() != v1::RUN_PARTIAL_SUCCEEDED) {
+    // The progress lines already showed the failed node's traceback.
+    std::cerr << "flowgridctl " << command << ": "
+              << DescribeRunFailure(run_id, *finished, /*with_traceback=*/watch.quiet);
+    return kExitFailed;
+  }
+  absl::StatusOr<std::string> outputs = FormatOutputs(finished->outputs(), watch.output);
+  if (!outputs.ok()) return Fail(command, kExitFailed, outputs.status());
+  std::cout << *outputs << std::flush;
+  return kExitOk;
+}
+
 }  // namespace
 
 int Fail(const std::string& command, int exit_code, const absl::Status& status) {
@@ -45,7 +72,7 @@ int RunCommand(const RunOptions& options) {
   if (!system.ok()) return Fail("run", kExitUsage, system.status());
 
   ClientOptions client_options;
-  client_options.watch_timeout = options.timeout;
+  client_options.watch_timeout = options.watch.timeout;
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(options.address, client_options);
   if (!client.ok()) return Fail("run", kExitUsage, client.status());
@@ -55,37 +82,32 @@ int RunCommand(const RunOptions& options) {
   absl::StatusOr<v1::RunFinished> finished = (*client)->Run(
       *workflow, *inputs,
       [&](const v1::RunEvent& event) {
-        if (!options.quiet) std::cerr << progress.OnEvent(event) << std::flush;
+        if (!options.watch.quiet) std::cerr << progress.OnEvent(event) << std::flush;
       },
       [&](const std::string& id) { run_id = id; }, /*idempotency_key=*/"", *system);
-  if (!finished.ok()) {
-    if (finished.status().code() == absl::StatusCode::kInvalidArgument) {
-      std::cerr << "flowgridctl run: the scheduler rejected " << options.workflow_path
-                << ":\n"
-                << finished.status().message() << "\n";
-      return kExitUsage;
-    }
-    if (finished.status().code() == absl::StatusCode::kDeadlineExceeded &&
-        options.timeout != absl::InfiniteDuration()) {
-      std::cerr << "flowgridctl run: run " << run_id << " did not finish within --timeout="
-                << absl::FormatDuration(options.timeout)
-                << "; it keeps running on the scheduler\n";
-      return kExitFailed;
-    }
-    return Fail("run", kExitUsage, finished.status());
+  if (!finished.ok() && finished.status().code() == absl::StatusCode::kInvalidArgument) {
+    std::cerr << "flowgridctl run: the scheduler rejected " << options.workflow_path << ":\n"
+              << finished.status().message() << "\n";
+    return kExitUsage;
   }
+  return ReportRunEnd("run", run_id, finished, options.watch);
+}
 
-  if (finished->status() != v1::RUN_SUCCEEDED &&
-      finished->status() != v1::RUN_PARTIAL_SUCCEEDED) {
-    // The progress lines already showed the failed node's traceback.
-    std::cerr << "flowgridctl run: "
-              << DescribeRunFailure(run_id, *finished, /*with_traceback=*/options.quiet);
-    return kExitFailed;
+int RunsWatchCommand(const RunsWatchOptions& options) {
+  ClientOptions client_options;
+  client_options.watch_timeout = options.watch.timeout;
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(options.address, client_options);
+  if (!client.ok()) return Fail("runs watch", kExitUsage, client.status());
+  ProgressPrinter progress;
+  absl::StatusOr<v1::RunFinished> finished = (*client)->Watch(
+      options.run_id, options.after_sequence, [&](const v1::RunEvent& event) {
+        if (!options.watch.quiet) std::cerr << progress.OnEvent(event) << std::flush;
+      });
+  if (!finished.ok() && finished.status().code() == absl::StatusCode::kNotFound) {
+    return Fail("runs watch", kExitFailed, finished.status());
   }
-  absl::StatusOr<std::string> outputs = FormatOutputs(finished->outputs(), options.output);
-  if (!outputs.ok()) return Fail("run", kExitFailed, outputs.status());
-  std::cout << *outputs << std::flush;
-  return kExitOk;
+  return ReportRunEnd("runs watch", options.run_id, finished, options.watch);
 }
 
 int RunNodeCommand(const RunNodeOptions& options) {

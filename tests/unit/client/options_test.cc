@@ -33,17 +33,17 @@ TEST(ParseRunOptionsTest, CollectsEveryFlag) {
   EXPECT_EQ(options->workflow_path, "wf.json");
   EXPECT_THAT(options->named_inputs, ElementsAre("a=1", "b=x"));
   EXPECT_EQ(options->inputs_json_path, "in.json");
-  EXPECT_EQ(options->output, OutputFormat::kJson);
-  EXPECT_EQ(options->timeout, absl::Minutes(2));
-  EXPECT_TRUE(options->quiet);
+  EXPECT_EQ(options->watch.output, OutputFormat::kJson);
+  EXPECT_EQ(options->watch.timeout, absl::Minutes(2));
+  EXPECT_TRUE(options->watch.quiet);
 }
 
 TEST(ParseRunOptionsTest, DefaultsToTableWithoutTimeout) {
   absl::StatusOr<RunOptions> options = ParseRunOptions(Parse(RunCommandSpec(), {"wf.json"}), nullptr);
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->output, OutputFormat::kTable);
-  EXPECT_EQ(options->timeout, absl::InfiniteDuration());
-  EXPECT_FALSE(options->quiet);
+  EXPECT_EQ(options->watch.output, OutputFormat::kTable);
+  EXPECT_EQ(options->watch.timeout, absl::InfiniteDuration());
+  EXPECT_FALSE(options->watch.quiet);
   EXPECT_EQ(options->inputs_json_path, std::nullopt);
 }
 
@@ -158,6 +158,23 @@ TEST(ParseRunNodeOptionsTest, TakesFileNodeAndInputs) {
               HasSubstr("expects FILE NODE_ID, got 1"));
 }
 
+TEST(ParseRunsWatchOptionsTest, TakesTheRunIdAndWhereToStart) {
+  absl::StatusOr<RunsWatchOptions> options = ParseRunsWatchOptions(
+      Parse(RunsWatchCommandSpec(), {"r-9", "--after=12", "--timeout=30s", "--quiet"}), nullptr);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->run_id, "r-9");
+  EXPECT_EQ(options->after_sequence, 12);
+  EXPECT_EQ(options->watch.timeout, absl::Seconds(30));
+  EXPECT_TRUE(options->watch.quiet);
+  absl::StatusOr<RunsWatchOptions> defaults =
+      ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9"}), nullptr);
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->after_sequence, 0);
+  EXPECT_EQ(defaults->watch.timeout, absl::InfiniteDuration());
+  EXPECT_FALSE(ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9", "--after=-1"}), nullptr)
+                   .ok());
+}
+
 TEST(ParseCancelOptionsTest, TakesTheRunId) {
   CancelOptions options = ParseCancelOptions(Parse(CancelCommandSpec(), {"r-3"}), nullptr);
   EXPECT_EQ(options.run_id, "r-3");
@@ -168,7 +185,7 @@ TEST(AllCommandSpecsTest, EveryCommandIsListedOnce) {
   std::vector<std::string> names;
   for (const CommandSpec& spec : AllCommandSpecs()) names.push_back(spec.name);
   EXPECT_THAT(names, ElementsAre("dev", "run", "run-node", "validate", "runs list",
-                                 "runs show", "cancel"));
+                                 "runs show", "runs watch", "cancel"));
 }
 
 TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
