@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <queue>
@@ -103,6 +105,45 @@ class UniqueNames {
   static constexpr size_t kFew = 8;
   absl::InlinedVector<absl::string_view, kFew> few_;
   absl::flat_hash_set<absl::string_view> hashed_;
+};
+
+// A set of indices in [0, n) that hands out its smallest first, for
+// Kahn's ordering: one bit per index and one summary bit per word of
+// them, so adding and taking cost a few word operations where a heap
+// moves log n entries.
+class SmallestFirst {
+ public:
+  explicit SmallestFirst(int n)
+      : words_((n + 63) / 64, 0), summary_((words_.size() + 63) / 64, 0) {}
+
+  bool empty() const { return size_ == 0; }
+
+  void Add(int i) {
+    words_[i / 64] |= uint64_t{1} << (i % 64);
+    int w = i / 64;
+    summary_[w / 64] |= uint64_t{1} << (w % 64);
+    lowest_ = std::min(lowest_, w / 64);
+    ++size_;
+  }
+
+  // The smallest index in the set, removed; the set must not be empty.
+  int Take() {
+    while (summary_[lowest_] == 0) ++lowest_;
+    uint64_t& summary = summary_[lowest_];
+    int w = lowest_ * 64 + std::countr_zero(summary);
+    uint64_t& word = words_[w];
+    int i = w * 64 + std::countr_zero(word);
+    word &= word - 1;
+    if (word == 0) summary &= summary - 1;  // w is the lowest word of this summary
+    --size_;
+    return i;
+  }
+
+ private:
+  std::vector<uint64_t> words_;
+  std::vector<uint64_t> summary_;  // bit w: words_[w] is not zero
+  int lowest_ = 0;                 // no summary word below this one is set
+  int size_ = 0;
 };
 
 // A Type of each kind, made once: selector checks hand out pointers to
@@ -708,7 +749,7 @@ class PlanBuilder {
         }
         Scope& sc = plan_->scopes_[s];
         if (entry) sc.entry_edges.push_back(static_cast<int>(sc.edges.size()));
-        sc.edges.push_back({source, target, std::string(handle)});
+        sc.edges.push_back({source, target, handle});
       }
       if (container >= 0 && plan_->scopes_[s].entry_edges.empty() && !scope(s).members.empty()) {
         Add(node(container).id(), absl::StrCat(KindName(node(container)), ".edges"),
@@ -890,26 +931,26 @@ class PlanBuilder {
   // out: those on or after a cycle.
   bool ComputeOrder(int s) {
     Scope& sc = plan_->scopes_[s];
-    sc.order.reserve(sc.members.size());
-    std::vector<int> heap;
-    heap.reserve(sc.members.size());
-    std::priority_queue<int, std::vector<int>, std::greater<int>> ready(std::greater<int>(),
-                                                                        std::move(heap));
-    // By local index: incoming edges from nodes not yet ordered (entry
-    // edges come from outside the scope).
-    std::vector<int> pending(sc.members.size(), 0);
-    for (int v : sc.members) pending[plan_->local_index_[v]] = plan_->incoming(v).size();
+    int n = static_cast<int>(sc.members.size());
+    sc.order.reserve(n);
+    // By local index (declaration order within the scope): incoming edges
+    // from nodes not yet ordered (entry edges come from outside the scope).
+    std::vector<int> pending(n, 0);
+    for (int local = 0; local < n; ++local) {
+      pending[local] = static_cast<int>(plan_->incoming(sc.members[local]).size());
+    }
     for (int e : sc.entry_edges) --pending[plan_->local_index_[sc.edges[e].target]];
-    for (int v : sc.members) {
-      if (pending[plan_->local_index_[v]] == 0) ready.push(v);
+    SmallestFirst ready(n);
+    for (int local = 0; local < n; ++local) {
+      if (pending[local] == 0) ready.Add(local);
     }
     while (!ready.empty()) {
-      int v = ready.top();
-      ready.pop();
+      int v = sc.members[ready.Take()];
       order_position_[v] = static_cast<int>(sc.order.size());
       sc.order.push_back(v);
       for (int w : Successors(v)) {
-        if (--pending[plan_->local_index_[w]] == 0) ready.push(w);
+        int local = plan_->local_index_[w];
+        if (--pending[local] == 0) ready.Add(local);
       }
     }
     return sc.order.size() == sc.members.size();

@@ -41,7 +41,9 @@ inline constexpr absl::string_view kErrorTypeOutput = "error_type";
 struct PlanEdge {
   int source;  // the container itself for a sub-graph's entry edge
   int target;
-  std::string handle;  // normalized: never empty
+  // Normalized: never empty. A view of the edge's handle in the plan's
+  // workflow, or of kSourceHandle.
+  absl::string_view handle;
 };
 
 struct Scope {

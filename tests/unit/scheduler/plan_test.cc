@@ -1,5 +1,13 @@
 #include "scheduler/graph/plan.h"
 
+#include <algorithm>
+#include <numeric>
+#include <queue>
+#include <random>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "common/workflow_file.h"
@@ -54,6 +62,58 @@ TEST(Plan, OrderFollowsEdgesNotDeclaration) {
   CompileResult r = Plan::Compile(b.Build());
   ASSERT_THAT(Messages(r), ::testing::IsEmpty());
   EXPECT_THAT(Order(*r.plan), ElementsAre("start", "a", "b", "end"));
+}
+
+TEST(Plan, AmongReadyNodesTheEarliestDeclaredGoesFirst) {
+  // A random DAG of 5,000 nodes declared in shuffled order; the reference
+  // is Kahn's algorithm with a heap of declaration indices.
+  constexpr int kNodes = 5000;
+  std::mt19937_64 rng(5);
+  std::vector<int> declared(kNodes);
+  std::iota(declared.begin(), declared.end(), 0);
+  std::shuffle(declared.begin(), declared.end(), rng);
+  auto id = [](int t) { return absl::StrCat("t", t); };
+  WorkflowBuilder b;
+  b.Start("start");
+  for (int t : declared) b.Code(id(t), {}, {"v"});
+  b.End("end");
+  // Node t's predecessors are among the 100 nodes numbered just below it.
+  std::vector<std::vector<int>> successors(kNodes);
+  b.Edge("start", id(0));
+  for (int t = 1; t < kNodes; ++t) {
+    std::set<int> parents;
+    int count = std::uniform_int_distribution<int>(1, 3)(rng);
+    for (int k = 0; k < count; ++k) {
+      parents.insert(std::uniform_int_distribution<int>(std::max(0, t - 100), t - 1)(rng));
+    }
+    for (int p : parents) {
+      b.Edge(id(p), id(t));
+      successors[p].push_back(t);
+    }
+  }
+  b.Edge(id(kNodes - 1), "end");
+  CompileResult r = Plan::Compile(b.Build());
+  ASSERT_THAT(Messages(r), ::testing::IsEmpty());
+
+  std::vector<int> position(kNodes);  // declaration index of node t, after start
+  for (int i = 0; i < kNodes; ++i) position[declared[i]] = i + 1;
+  std::vector<int> pending(kNodes, 0);
+  for (const auto& list : successors) {
+    for (int t : list) ++pending[t];
+  }
+  std::vector<std::string> expected = {"start"};
+  std::priority_queue<std::pair<int, int>, std::vector<std::pair<int, int>>, std::greater<>> ready;
+  ready.push({position[0], 0});
+  while (!ready.empty()) {
+    int t = ready.top().second;
+    ready.pop();
+    expected.push_back(id(t));
+    for (int w : successors[t]) {
+      if (--pending[w] == 0) ready.push({position[w], w});
+    }
+  }
+  expected.push_back("end");  // declared last, its only parent is the last node
+  EXPECT_EQ(Order(*r.plan), expected);
 }
 
 TEST(Plan, CycleIsReportedWithItsNodesInOrder) {
