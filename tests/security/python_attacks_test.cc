@@ -288,19 +288,25 @@ TEST_F(PythonAttackTest, WorkerCannotBeKilledByItsRealPid) {
 }
 
 TEST_F(PythonAttackTest, DetachedDaemonDoesNotOutliveTheJob) {
-  v1::NodeResult result = RunPython(
+  // The sleep's argument names this test process: ctest runs the warm and
+  // fresh copies of the suite side by side, and one must not see the
+  // other's daemon while that job is still being torn down.
+  const std::string marker = absl::StrCat("31.", getpid());
+  v1::NodeResult result = RunPython(absl::StrCat(
       "    try:\n"
       "        if os.fork() == 0:\n"
       "            os.setsid()\n"
       "            if os.fork() == 0:\n"
-      "                os.execv('/bin/sleep', ['sleep', '31.7777'])\n"
+      "                os.execv('/bin/sleep', ['sleep', '",
+      marker,
+      "'])\n"
       "            os._exit(0)\n"
       "        print('forked')\n"
       "    except OSError:\n"
-      "        print('fork denied')\n");
+      "        print('fork denied')\n"));
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
   absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_FALSE(HostProcessWith("31.7777"));
+  EXPECT_FALSE(HostProcessWith(marker));
 }
 
 TEST_F(PythonAttackTest, ProcessesCannotBeStarted) {
