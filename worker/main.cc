@@ -172,6 +172,12 @@ int main(int argc, char** argv) {
   }
   if (node_pool_size == -1) node_pool_size = slots;
   if (node.empty()) node_pool_size = 0;
+  // Each pooled node process holds a cgroup of the pool's and a uid from
+  // its start to its reap.
+  const int node_pool_cgroups =
+      node_pool_size > 0
+          ? flowgrid::runtimes::node::NodePool::CgroupsNeeded(node_pool_size, slots)
+          : 0;
 
   const bool insecure = absl::GetFlag(FLAGS_insecure_no_sandbox);
   if (absl::GetFlag(FLAGS_sandbox_uid_base) <= 0) {
@@ -179,7 +185,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   bool sandboxed = true;
-  if (absl::Status status = SetUpKernelSandbox(python, node, slots + node_pool_size);
+  if (absl::Status status = SetUpKernelSandbox(python, node, slots + node_pool_cgroups);
       !status.ok()) {
     if (!insecure) {
       flowgrid::LogError(absl::StrCat("cannot set up the job sandbox, refusing to start "
@@ -267,11 +273,28 @@ int main(int argc, char** argv) {
 
   // After the kernel sandbox: its processes are spawned sandboxed. Declared
   // before the agent, so it outlives every job.
+  // Its processes are born in cgroups of their own, where their jobs run
+  // (node_pool.h); named "flowgrid-<worker id>-node-<pid>-slot<N>".
+  std::unique_ptr<flowgrid::sandbox::SlotCgroups> node_cgroups;
+  if (node_pool_size > 0 && cgroups != nullptr) {
+    absl::StatusOr<std::unique_ptr<flowgrid::sandbox::SlotCgroups>> made_for_node =
+        flowgrid::sandbox::SlotCgroups::Create(*hierarchy, absl::StrCat(options.worker_id, "-node"),
+                                               node_pool_cgroups, slot_cpu);
+    if (!made_for_node.ok()) {
+      flowgrid::LogError(absl::StrCat("cannot set up the node pool's cgroups, refusing to start "
+                                      "(--node_pool_size=0 runs a fresh node per job): ",
+                                      made_for_node.status().ToString()));
+      return 1;
+    }
+    node_cgroups = *std::move(made_for_node);
+  }
   std::unique_ptr<flowgrid::runtimes::node::NodePool> node_pool;
   if (node_pool_size > 0) {
     node_pool = std::make_unique<flowgrid::runtimes::node::NodePool>(
-        node_pool_size, flowgrid::runtimes::node::NodeProgram(
-                            node, flowgrid::job::EffectiveMemoryBytes(flowgrid::v1::Limits())));
+        node_pool_size,
+        flowgrid::runtimes::node::NodeProgram(
+            node, flowgrid::job::EffectiveMemoryBytes(flowgrid::v1::Limits())),
+        node_cgroups.get());
   }
 
   // Declared after the slot cgroups and the zygotes: it finishes the jobs

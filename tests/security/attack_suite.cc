@@ -34,23 +34,36 @@ std::unique_ptr<runtimes::python::PythonZygotes>& PythonZygotes() {
 }
 
 // With the warm runtimes, JavaScript jobs run on pre-spawned node processes
-// as in the worker: one pool per memory limit (node's flags carry it), made
-// on first use.
-std::map<int64_t, std::unique_ptr<runtimes::node::NodePool>>& NodePools() {
-  static auto* const pools = new std::map<int64_t, std::unique_ptr<runtimes::node::NodePool>>;
+// as in the worker, each in a cgroup of its pool's: one pool per memory
+// limit (node's flags carry it), made on first use.
+struct NodePoolWithCgroups {
+  std::unique_ptr<sandbox::SlotCgroups> cgroups;
+  std::unique_ptr<runtimes::node::NodePool> pool;  // destroyed first
+};
+std::map<int64_t, NodePoolWithCgroups>& NodePools() {
+  static auto* const pools = new std::map<int64_t, NodePoolWithCgroups>;
   return *pools;
 }
 
 // A pool whose process for `memory_bytes` has finished starting up, so
 // that the job runs on it.
 runtimes::node::NodePool* ReadyNodePool(int64_t memory_bytes) {
-  std::unique_ptr<runtimes::node::NodePool>& pool = NodePools()[memory_bytes];
-  if (pool == nullptr) {
-    pool = std::make_unique<runtimes::node::NodePool>(
-        1, runtimes::node::NodeProgram("/usr/bin/node", memory_bytes));
+  NodePoolWithCgroups& entry = NodePools()[memory_bytes];
+  if (entry.pool == nullptr) {
+    absl::StatusOr<sandbox::CgroupHierarchy> hierarchy = sandbox::DetectCgroupHierarchy("");
+    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> cgroups =
+        hierarchy.ok() ? sandbox::SlotCgroups::Create(
+                             *hierarchy, absl::StrCat("attacks-node", memory_bytes >> 20),
+                             runtimes::node::NodePool::CgroupsNeeded(1, 1))
+                       : hierarchy.status();
+    EXPECT_TRUE(cgroups.ok()) << cgroups.status();
+    if (!cgroups.ok()) return nullptr;
+    entry.cgroups = *std::move(cgroups);
+    entry.pool = std::make_unique<runtimes::node::NodePool>(
+        1, runtimes::node::NodeProgram("/usr/bin/node", memory_bytes), entry.cgroups.get());
   }
-  EXPECT_TRUE(pool->WaitUntilReady(absl::Seconds(30)));
-  return pool.get();
+  EXPECT_TRUE(entry.pool->WaitUntilReady(absl::Seconds(30)));
+  return entry.pool.get();
 }
 
 void PlantCanaryFile(const std::string& path) {

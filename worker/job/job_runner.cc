@@ -3,8 +3,10 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <memory>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -153,6 +155,10 @@ int64_t EffectiveMaxProcesses(const v1::Limits& limits) {
   return limits.max_processes() > 0 ? limits.max_processes() : kDefaultMaxProcesses;
 }
 
+sandbox::CgroupLimits CgroupLimitsOf(const v1::Job& job) {
+  return {EffectiveMemoryBytes(job.limits()), EffectiveMaxProcesses(job.limits())};
+}
+
 absl::Duration JobTimeout(const v1::Job& job) {
   const absl::Duration timeout = EffectiveTimeout(job.limits());
   return job.kind() == v1::Job::CHECK_CODE ? std::min(timeout, kCheckCodeTimeout) : timeout;
@@ -206,20 +212,14 @@ absl::StatusOr<sandbox::SandboxRequest> JobRunner::SandboxRequestFor(const v1::J
 
 absl::Status JobRunner::PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* cgroup,
                                       bool shared_with_zygote, int64_t* zygote_charge) const {
-  if (absl::Status reset = cgroup->Reset(); !reset.ok()) return reset;
-  sandbox::CgroupLimits limits{EffectiveMemoryBytes(job.limits()),
-                               EffectiveMaxProcesses(job.limits())};
-  if (shared_with_zygote) {
-    // The zygote lives in the slot: what it is charged between jobs is not
-    // the job's, and it is one more process.
-    absl::StatusOr<sandbox::CgroupUsage> idle = cgroup->ReadUsage();
-    if (!idle.ok()) return idle.status();
-    *zygote_charge = idle->memory_bytes;
-    limits.memory_bytes += idle->memory_bytes;
-    limits.max_pids += 1;
-  }
-  // A few small file writes, skipped when unchanged.
-  return cgroup->SetLimits(limits);
+  sandbox::CgroupLimits limits = CgroupLimitsOf(job);
+  // The zygote lives in the slot: it is one more process (and its charge
+  // is not the job's).
+  if (shared_with_zygote) limits.max_pids += 1;
+  absl::StatusOr<int64_t> resident = sandbox::ReadyForJob(*cgroup, limits, shared_with_zygote);
+  if (!resident.ok()) return resident.status();
+  *zygote_charge = *resident;
+  return absl::OkStatus();
 }
 
 v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
@@ -233,6 +233,30 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
                           status.ToString()));
     return Failed(v1::INTERNAL, absl::StrCat("Worker sandbox failure: ", status.message()));
   };
+
+  if (options_.node_pool != nullptr && !UsesPython(job) &&
+      job.language() == v1::CodeNode::JAVASCRIPT) {
+    if (options_.cgroups != nullptr && !options_.node_pool->confined()) {
+      return sandbox_failure("node pool", absl::FailedPreconditionError(
+                                              "the node pool has no cgroups, this worker's jobs "
+                                              "run in cgroups"));
+    }
+    // The pool's processes run in cgroups of their own (not a slot's): a
+    // job answered before its exit leaves its cgroup and uid to the reaper.
+    const sandbox::FinishLater to_reaper = [this](std::function<void()> finish) {
+      options_.reaper->Post(std::move(finish));
+    };
+    absl::StatusOr<std::optional<sandbox::SupervisedOutcome>> pooled =
+        options_.node_pool->Run(*request, CgroupLimitsOf(job), cancel_fd,
+                                options_.reaper != nullptr && options_.node_pool->confined()
+                                    ? &to_reaper
+                                    : nullptr);
+    if (!pooled.ok()) return sandbox_failure("node pool failure", pooled.status());
+    if (pooled->has_value()) {
+      return NodeResultFromOutcome(job, **std::move(pooled), options_.max_result_bytes);
+    }
+    // None waiting: a fresh node in a slot, as without the pool.
+  }
 
   std::unique_ptr<sandbox::SlotCgroups::Lease> cgroup;
   if (options_.cgroups != nullptr) {
@@ -254,8 +278,6 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
     if (!ready.ok()) return sandbox_failure("slot cgroup failure", ready);
   }
 
-  const bool on_node_pool = options_.node_pool != nullptr && !UsesPython(job) &&
-                            job.language() == v1::CodeNode::JAVASCRIPT;
   // A zygote's job that answers before its process exits hands its leases
   // (and the reap) to the reaper; until then its slot serves no other job.
   const sandbox::FinishLater finish_later = [this, &cgroup,
@@ -270,18 +292,15 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
       finish = nullptr;  // the uid goes back before the slot does
     });
   };
-  // Part of the warm path (DESIGN.md "Speed"), so a zygote's or a pooled
-  // node's job only, and one holding a slot cgroup: its lease is what keeps
-  // the slot's next job (and its uid) waiting until the reap. A fresh
-  // interpreter is waited for, as in the baseline the benchmarks compare
-  // with.
+  // Part of the warm path (DESIGN.md "Speed"), so a zygote's job only, and
+  // one holding a slot cgroup: its lease is what keeps the slot's next job
+  // (and its uid) waiting until the reap. A fresh interpreter is waited
+  // for, as in the baseline the benchmarks compare with.
   const sandbox::FinishLater* answer_early =
-      options_.reaper != nullptr && (zygote != nullptr || on_node_pool) && cgroup != nullptr
-          ? &finish_later
-          : nullptr;
+      options_.reaper != nullptr && zygote != nullptr && cgroup != nullptr ? &finish_later
+                                                                          : nullptr;
   absl::StatusOr<sandbox::SupervisedOutcome> outcome =
       zygote != nullptr ? runtimes::python::RunOnZygote(*zygote, *request, cancel_fd, answer_early)
-      : on_node_pool    ? options_.node_pool->Run(*request, cancel_fd, answer_early)
                         : sandbox::RunInSandbox(*request, cancel_fd, answer_early);
   if (!outcome.ok()) return sandbox_failure("sandbox failure", outcome.status());
   if (outcome->cgroup_measured && outcome->cgroup_usage.peak_memory_bytes >= 0) {

@@ -45,7 +45,8 @@ struct JobRunnerOptions {
   // finished here (nullptr: every job is finished before Run returns).
   Reaper* reaper = nullptr;
   // Pre-spawned node processes for JAVASCRIPT jobs (nullptr: a fresh node
-  // per job). Must outlive the runner's jobs.
+  // per job); with `cgroups`, it must have cgroups of its own (its jobs run
+  // there, not in a slot's). Must outlive the runner's jobs.
   runtimes::node::NodePool* node_pool = nullptr;
 };
 
@@ -60,6 +61,9 @@ size_t EffectiveMaxOutputBytes(const v1::Limits& limits);
 // 256 MiB and 32 processes/threads.
 int64_t EffectiveMemoryBytes(const v1::Limits& limits);
 int64_t EffectiveMaxProcesses(const v1::Limits& limits);
+
+// The memory and process limits of `job`'s cgroup.
+sandbox::CgroupLimits CgroupLimitsOf(const v1::Job& job);
 
 // The wall deadline of `job`: EffectiveTimeout, at most kCheckCodeTimeout
 // for CHECK_CODE.

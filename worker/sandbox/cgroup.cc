@@ -468,9 +468,31 @@ std::unique_ptr<SlotCgroups::Lease> SlotCgroups::Acquire() {
   return std::make_unique<Lease>(this, cgroup);
 }
 
+std::unique_ptr<SlotCgroups::Lease> SlotCgroups::TryAcquire() {
+  absl::MutexLock lock(&mu_);
+  if (free_.empty()) return nullptr;
+  SlotCgroup* cgroup = free_.back();
+  free_.pop_back();
+  return std::make_unique<Lease>(this, cgroup);
+}
+
 void SlotCgroups::Release(SlotCgroup* cgroup) {
   absl::MutexLock lock(&mu_);
   free_.push_back(cgroup);
+}
+
+absl::StatusOr<int64_t> ReadyForJob(SlotCgroup& cgroup, CgroupLimits limits, bool resident) {
+  if (absl::Status reset = cgroup.Reset(); !reset.ok()) return reset;
+  int64_t resident_charge = 0;
+  if (resident) {
+    absl::StatusOr<CgroupUsage> idle = cgroup.ReadUsage();
+    if (!idle.ok()) return idle.status();
+    resident_charge = idle->memory_bytes;
+    limits.memory_bytes += resident_charge;
+  }
+  // A few small file writes, skipped when unchanged.
+  if (absl::Status set = cgroup.SetLimits(limits); !set.ok()) return set;
+  return resident_charge;
 }
 
 CgroupUsage UsageSince(const CgroupUsage& now, const CgroupUsage& baseline) {

@@ -139,6 +139,15 @@ class SlotCgroup {
   virtual absl::Status Remove() = 0;
 };
 
+// Readies `cgroup` for its next job: forgets the previous job's peak and
+// counters (Reset) and sets `limits`. With `resident`, a process lives in
+// the cgroup before the job (a zygote, or a node process started ahead of
+// its job) and what the cgroup is charged now is that process's, not the
+// job's: it is added to the memory limit, so that the job's own growth is
+// what limits.memory_bytes bounds, and returned, so that the job's peak
+// can be reported without it. Returns 0 without a resident.
+absl::StatusOr<int64_t> ReadyForJob(SlotCgroup& cgroup, CgroupLimits limits, bool resident);
+
 // Creates (or takes over, after a crash left it behind) the cgroup `name`
 // under the hierarchy's parent, with `cpu` applied. On v2 the parent's
 // subtree_control gets +memory +pids (and +cpu if offered); see
@@ -184,6 +193,8 @@ class SlotCgroups {
   };
   // Waits for a free cgroup (never long: see above).
   std::unique_ptr<Lease> Acquire();
+  // A free cgroup now, or nullptr when every one is leased.
+  std::unique_ptr<Lease> TryAcquire();
 
  private:
   explicit SlotCgroups(std::vector<std::unique_ptr<SlotCgroup>> all);

@@ -96,6 +96,21 @@ absl::StatusOr<OutputChannels> OpenOutputChannels() {
   return channels;
 }
 
+absl::StatusOr<SpawnedChild> SpawnInCgroup(ChildSpec spec, SlotCgroup* cgroup) {
+  if (cgroup == nullptr) return SpawnContained(spec);
+  spec.cgroup_fd = cgroup->SpawnFd();
+  if (absl::Status entered = cgroup->BeforeSpawn(); !entered.ok()) return entered;
+  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+  absl::Status attached = cgroup->AfterSpawn(child.ok() ? child->pid : -1);
+  if (child.ok() && !attached.ok()) {
+    OwnChild doomed(*std::move(child), nullptr);
+    doomed.Kill();
+    (void)doomed.Reap();
+    return attached;
+  }
+  return child;
+}
+
 absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request, int cancel_fd,
                                                   const JobStarter& start,
                                                   const FinishLater* finish_later) {
@@ -144,24 +159,10 @@ absl::StatusOr<SupervisedOutcome> RunInSandbox(const SandboxRequest& request, in
         spec.env = request.env;
         spec.fds = fds;
         spec.rlimits = rlimits;
-        spec.cgroup_fd = request.cgroup != nullptr ? request.cgroup->SpawnFd() : -1;
         const std::optional<ChildIsolation> isolation =
             IsolationFor(identity, request.executable);
         if (isolation.has_value()) spec.isolation = &*isolation;
-        if (request.cgroup != nullptr) {
-          if (absl::Status entered = request.cgroup->BeforeSpawn(); !entered.ok()) return entered;
-        }
-        absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
-        if (request.cgroup != nullptr) {
-          absl::Status attached = request.cgroup->AfterSpawn(child.ok() ? child->pid : -1);
-          if (child.ok() && !attached.ok()) {
-            // Never run a job outside its limits.
-            OwnChild doomed(*std::move(child), nullptr);
-            doomed.Kill();
-            (void)doomed.Reap();
-            return attached;
-          }
-        }
+        absl::StatusOr<SpawnedChild> child = SpawnInCgroup(std::move(spec), request.cgroup);
         if (!child.ok()) return child.status();
         return std::make_unique<OwnChild>(*std::move(child), request.cgroup);
       },

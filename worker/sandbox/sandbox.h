@@ -93,6 +93,12 @@ struct OutputChannels {
 };
 absl::StatusOr<OutputChannels> OpenOutputChannels();
 
+// SpawnContained with the child born in `cgroup` (limits already set;
+// nullptr: none), as SandboxRequest::cgroup describes. A child that could
+// not be placed in every controller is killed and reaped: it never runs
+// outside its limits.
+absl::StatusOr<SpawnedChild> SpawnInCgroup(ChildSpec spec, SlotCgroup* cgroup);
+
 // Starts the job's process with its channels at `fds`, under `identity` and
 // `rlimits`; the process is then supervised by the caller.
 using JobStarter = std::function<absl::StatusOr<std::unique_ptr<JobProcess>>(

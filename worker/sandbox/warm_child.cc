@@ -78,7 +78,8 @@ absl::Status LowerCpuLimit(pid_t pid, const struct rlimit& limit, const JobIdent
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest& recipe) {
+absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest& recipe,
+                                                            SlotCgroup* cgroup) {
   absl::StatusOr<OutputChannels> output = OpenOutputChannels();
   if (!output.ok()) return output.status();
   absl::StatusOr<Pipe> input = MakePipe();
@@ -105,19 +106,20 @@ absl::StatusOr<std::unique_ptr<WarmChild>> WarmChild::Spawn(const SandboxRequest
   const std::optional<ChildIsolation> isolation =
       IsolationFor(lease->identity(), recipe.executable);
   if (isolation.has_value()) spec.isolation = &*isolation;
-  absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
+  absl::StatusOr<SpawnedChild> child = SpawnInCgroup(std::move(spec), cgroup);
   if (!child.ok()) return child.status();
   return std::unique_ptr<WarmChild>(new WarmChild(
-      *std::move(lease), *std::move(child),
-      std::move(output->read_ends),
+      *std::move(lease), *std::move(child), cgroup, std::move(output->read_ends),
       std::move(input->write_end), std::move(input->read_end), recipe));
 }
 
-WarmChild::WarmChild(IdentityLease lease, SpawnedChild child, ChildStreams streams,
-                     UniqueFd input, UniqueFd input_read_end, const SandboxRequest& recipe)
+WarmChild::WarmChild(IdentityLease lease, SpawnedChild child, SlotCgroup* cgroup,
+                     ChildStreams streams, UniqueFd input, UniqueFd input_read_end,
+                     const SandboxRequest& recipe)
     : lease_(std::move(lease)),
       pid_(child.pid),
       child_(std::move(child)),
+      cgroup_(cgroup),
       streams_(std::move(streams)),
       input_(std::move(input)),
       input_read_end_(std::move(input_read_end)),
@@ -174,11 +176,10 @@ bool WarmChild::Ready() const {
          absl::SimpleHexAtoi(fields[1], &first_argument) && first_argument == static_cast<uint64_t>(kChildInputFd);
 }
 
-absl::Status WarmChild::Discard(SlotCgroup* cgroup, absl::string_view why) {
+absl::Status WarmChild::Discard(absl::string_view why) {
   End();
-  if (cgroup != nullptr) {
-    if (absl::Status emptied = cgroup->KillAll(); !emptied.ok()) return emptied;
-    if (absl::Status reset = cgroup->Reset(); !reset.ok()) return reset;
+  if (cgroup_ != nullptr) {
+    if (absl::Status emptied = cgroup_->KillAll(); !emptied.ok()) return emptied;
   }
   return absl::UnavailableError(absl::StrCat("the waiting process ", pid_, " ", why));
 }
@@ -212,16 +213,7 @@ absl::StatusOr<bool> WarmChild::WriteInput(const std::string& input, absl::Time 
 absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, int cancel_fd,
                                                  const FinishLater* finish_later) {
   if (child_.pid <= 0) return absl::FailedPreconditionError("a warm child runs one job");
-  if (!Alive()) return Discard(nullptr, "exited while waiting");
-  SlotCgroup* cgroup = request.cgroup;
-  if (cgroup != nullptr) {
-    if (absl::Status attached = cgroup->Attach(child_.pid); !attached.ok()) {
-      if (!Alive()) return Discard(cgroup, "exited while waiting");
-      // Never run a job outside its limits.
-      End();
-      return attached;
-    }
-  }
+  if (!Alive()) return Discard("exited while waiting");
   // RLIMIT_CPU counts from the process start.
   absl::StatusOr<absl::Duration> startup_cpu = ProcessCpu(child_.pid);
   const RlimitPlan plan = RlimitsForJob(request.limits.wall_timeout);
@@ -236,7 +228,7 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
     }
   }
   if (!startup_cpu.ok()) {
-    if (!Alive()) return Discard(cgroup, "exited while waiting");
+    if (!Alive()) return Discard("exited while waiting");
     End();
     return startup_cpu.status();
   }
@@ -246,7 +238,7 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
       WriteInput(request.input, started + request.limits.wall_timeout);
   if (!delivered.ok()) {
     if (absl::IsUnavailable(delivered.status()) || !Alive()) {
-      return Discard(cgroup, "died before its input was written");
+      return Discard("died before its input was written");
     }
     End();
     return delivered.status();
@@ -256,10 +248,10 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
   input_.Reset();
 
   // Reap() also empties the slot cgroup of what escaped the process group.
-  auto process = std::make_unique<OwnChild>(std::move(child_), cgroup);
+  auto process = std::make_unique<OwnChild>(std::move(child_), cgroup_);
   child_.pid = -1;
   absl::StatusOr<SupervisedOutcome> outcome =
-      Supervise(*process, std::move(streams_), request.limits, cancel_fd, started, cgroup,
+      Supervise(*process, std::move(streams_), request.limits, cancel_fd, started, cgroup_,
                 finish_later != nullptr);
   if (!outcome.ok()) return outcome;
   if (outcome->answered_before_exit) {
@@ -273,7 +265,7 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
   // Killed before it read its input (a death already under way when the
   // job came): the job never started.
   if (!outcome->timed_out && !outcome->cancelled && outcome->result.empty() && InputUnread()) {
-    return Discard(cgroup, "died before reading its input");
+    return Discard("died before reading its input");
   }
   outcome->cpu = std::max(absl::ZeroDuration(), outcome->cpu - *startup_cpu);
   return outcome;

@@ -20,21 +20,18 @@
 //     start-up used (rounded up) are added to the job's soft and hard limits.
 //     Lowering a limit needs no privilege. `SupervisedOutcome.cpu` is the
 //     job's own: the start-up CPU is subtracted.
-//   - Cgroup: the process waits outside every slot cgroup (in the worker's
-//     own cgroup: it runs no user code there), so the end-of-job kill of a
-//     slot never reaches a waiting process, and is attached to the job's
-//     slot cgroup (limits already set) before the input is written. Neither
-//     cgroup version moves memory charges with a process (v1's
-//     memory.move_charge_at_immigrate is rejected by kernels since 6.x,
-//     this machine's included; v2 never had it): the start-up footprint
-//     (≈ 40 MB for node) stays charged to the worker's cgroup, and the slot
-//     counts what the job adds. So a pooled job's peak_memory_bytes is its
-//     own growth, not the whole process, and its memory limit bounds that
-//     growth (node's V8 heap flag still bounds the heap as for a fresh
-//     process). The attach is a cgroup.procs write per controller; on v1 the
-//     first write after an idle period waits for an RCU grace period
-//     (≈ 8 ms measured here, 20 µs when writes are frequent) — the fresh
-//     path's BeforeSpawn pays the same.
+//   - Cgroup: the process is born in the cgroup its job will run in (v2:
+//     clone3 CLONE_INTO_CGROUP; v1: the spawning thread enters it around
+//     the clone, SpawnInCgroup), a cgroup of its own that no other process
+//     shares, so the job needs no attach: on v1 a cgroup.procs write after
+//     an idle period waits for an RCU grace period (≈ 8 ms measured here),
+//     which is now paid at spawn, off the job's path. Whoever owns the
+//     cgroup sets the job's limits before Run (runtimes/node/node_pool.h:
+//     sandbox::ReadyForJob, with the start-up footprint, ≈ 40 MB for node,
+//     as a resident charge: the memory limit bounds what the job adds, and
+//     its peak_memory_bytes is that growth; node's V8 heap flag still
+//     bounds the heap as for a fresh process). Its counters are reset then,
+//     so the start-up's CPU and memory are not the job's.
 //   - Time: the wall time and the deadline start when the input starts to
 //     be written, not at the spawn.
 //   - Death: a process that died while waiting (OOM kill, a stray signal)
@@ -69,11 +66,13 @@ bool SameProgram(const SandboxRequest& a, const SandboxRequest& b);
 class WarmChild {
  public:
   // Spawns the process of `recipe`: its executable, argv and env (its
-  // input, limits and cgroup are the job's and are ignored here). Must be
-  // called after the kernel sandbox is enabled, like RunInSandbox. The
-  // process's parent-death signal follows the calling thread: the process
-  // is killed when that thread ends.
-  static absl::StatusOr<std::unique_ptr<WarmChild>> Spawn(const SandboxRequest& recipe);
+  // input, limits and cgroup are the job's and are ignored here), born in
+  // `cgroup` (nullptr: none), which must outlive the child and hold no
+  // other process. Must be called after the kernel sandbox is enabled, like
+  // RunInSandbox. The process's parent-death signal follows the calling
+  // thread: the process is killed when that thread ends.
+  static absl::StatusOr<std::unique_ptr<WarmChild>> Spawn(const SandboxRequest& recipe,
+                                                          SlotCgroup* cgroup = nullptr);
 
   // A child that has not run kills its process and reaps it; the uid is
   // released in every case.
@@ -94,11 +93,13 @@ class WarmChild {
   // waits for the rest of the start-up.
   bool Ready() const;
 
-  // Runs the job `request` (its input, limits and cgroup; the program must
-  // be this one's) on this process, as RunInSandbox would, and spends the
-  // child: call it once. Unavailable when the process was already dead or
-  // died before its input was written (reaped, the cgroup's counters
-  // reset: run the job elsewhere). Other errors are the worker's own.
+  // Runs the job `request` (its input and limits; the program must be this
+  // one's) on this process, as RunInSandbox would, in the cgroup the
+  // process was born in (request.cgroup is ignored; its limits must be the
+  // job's already), and spends the child: call it once. Unavailable when
+  // the process was already dead or died before its input was written
+  // (reaped, its cgroup emptied: run the job elsewhere). Other errors are
+  // the worker's own.
   // With `finish_later`, a job that answers before its process exits is
   // returned at once and its process (and uid) handed there, as
   // RunContainedJob does.
@@ -106,8 +107,8 @@ class WarmChild {
                                         const FinishLater* finish_later = nullptr);
 
  private:
-  WarmChild(IdentityLease lease, SpawnedChild child, ChildStreams streams, UniqueFd input,
-            UniqueFd input_read_end, const SandboxRequest& recipe);
+  WarmChild(IdentityLease lease, SpawnedChild child, SlotCgroup* cgroup, ChildStreams streams,
+            UniqueFd input, UniqueFd input_read_end, const SandboxRequest& recipe);
 
   // Whether input is left in the pipe (the process never read all of it).
   bool InputUnread() const;
@@ -116,14 +117,15 @@ class WarmChild {
   absl::StatusOr<bool> WriteInput(const std::string& input, absl::Time deadline);
   // Kills the process and reaps it.
   void End();
-  // Unavailable: the process is reaped and `cgroup` as the caller left it.
-  absl::Status Discard(SlotCgroup* cgroup, absl::string_view why);
+  // Unavailable: the process is reaped and its cgroup emptied.
+  absl::Status Discard(absl::string_view why);
 
   // Declared first, destroyed last: the uid is released after the reap.
   IdentityLease lease_;
   const pid_t pid_;
   // pid -1 once reaped.
   SpawnedChild child_;
+  SlotCgroup* const cgroup_;  // where it was born; nullptr: none
   ChildStreams streams_;
   UniqueFd input_;  // the write end; closed (EOF) once the input is written
   // The worker's copy of the child's read end: after a death it tells

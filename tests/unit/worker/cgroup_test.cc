@@ -22,9 +22,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/unit/worker/job_testing.h"
 #include "worker/sandbox/contain.h"
+#include "worker/sandbox/sandbox.h"
 
 namespace flowgrid::sandbox {
 namespace {
@@ -296,6 +298,32 @@ TEST_F(FakeV2TreeTest, LimitsCountersAndKill) {
   EXPECT_EQ(Contents(dir_ + "/cgroup.kill"), "");
 }
 
+TEST_F(FakeV2TreeTest, ReadyForJobCountsAResidentsChargeOutsideTheJobsLimit) {
+  absl::StatusOr<std::unique_ptr<SlotCgroup>> made = cgroup_internal::NewV2(dir_);
+  ASSERT_TRUE(made.ok()) << made.status();
+  SlotCgroup& cgroup = **made;
+  SetCounters(1, 4, 1000);  // memory.current: 1000 pages
+  absl::StatusOr<int64_t> resident = ReadyForJob(cgroup, {64 << 20, 8}, false);
+  ASSERT_TRUE(resident.ok()) << resident.status();
+  EXPECT_EQ(*resident, 0);
+  EXPECT_EQ(Contents(dir_ + "/memory.max"), absl::StrCat(64 << 20));
+  EXPECT_EQ(Contents(dir_ + "/pids.max"), "8");
+
+  // A process living there before the job (a zygote, a waiting node).
+  resident = ReadyForJob(cgroup, {64 << 20, 8}, true);
+  ASSERT_TRUE(resident.ok()) << resident.status();
+  EXPECT_EQ(*resident, 1000 * 4096);
+  EXPECT_EQ(Contents(dir_ + "/memory.max"), absl::StrCat((64 << 20) + 1000 * 4096));
+  EXPECT_EQ(Contents(dir_ + "/pids.max"), "8");
+  // And the counters start from the job.
+  SetCounters(3, 6, 1500);
+  absl::StatusOr<CgroupUsage> usage = cgroup.ReadUsage();
+  ASSERT_TRUE(usage.ok()) << usage.status();
+  EXPECT_EQ(usage->oom_kills, 2);
+  EXPECT_EQ(usage->pids_limit_hits, 2);
+  EXPECT_EQ(usage->cpu_usage_us, 500);
+}
+
 TEST_F(FakeV2TreeTest, MissingCounterFileIsNamed) {
   ASSERT_EQ(::unlink((dir_ + "/pids.events").c_str()), 0);
   absl::Status status = (*cgroup_internal::NewV2(dir_))->Reset();
@@ -350,6 +378,19 @@ WaitingChild SpawnWaiting(const std::function<void()>& body) {
   return WaitingChild{pid, fds[1]};
 }
 
+// A contained `sleep 30` born in `cgroup` (nullptr: none).
+absl::StatusOr<SpawnedChild> SpawnSleeper(SlotCgroup* cgroup) {
+  ChildSpec spec;
+  spec.executable = "/bin/sleep";
+  spec.argv = {"sleep", "30"};
+  const int dev_null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  spec.fds = ChildFds{dev_null, dev_null, dev_null, dev_null};
+  spec.rlimits = RlimitsForJob(absl::Seconds(30));
+  absl::StatusOr<SpawnedChild> child = SpawnInCgroup(spec, cgroup);
+  ::close(dev_null);
+  return child;
+}
+
 class RealV1Test : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -401,6 +442,44 @@ TEST_F(RealV1Test, SlotGetsEqualSharesAndTheQuota) {
   EXPECT_TRUE((*made)->Remove().ok());
   EXPECT_EQ(::waitpid(child, nullptr, 0), child);
   EXPECT_NE(::access(dir.c_str(), F_OK), 0);
+}
+
+TEST_F(RealV1Test, SpawnInCgroupGivesBirthInEveryControllerAndLeasesAreCounted) {
+  absl::StatusOr<std::unique_ptr<SlotCgroups>> slots =
+      SlotCgroups::Create(hierarchy_, absl::StrCat("test-birth-", ::getpid()), 2);
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  std::unique_ptr<SlotCgroups::Lease> first = (*slots)->TryAcquire();
+  std::unique_ptr<SlotCgroups::Lease> second = (*slots)->TryAcquire();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ((*slots)->TryAcquire(), nullptr) << "both are leased";
+
+  absl::StatusOr<SpawnedChild> child = SpawnSleeper(first->get());
+  ASSERT_TRUE(child.ok()) << child.status();
+  // In the memory cgroup (Pids) and the pids one, and never attached: the
+  // spawning thread went back.
+  absl::StatusOr<std::vector<pid_t>> pids = (*first)->Pids();
+  ASSERT_TRUE(pids.ok()) << pids.status();
+  EXPECT_EQ(*pids, std::vector<pid_t>{child->pid});
+  const std::string name = absl::StrCat("flowgrid-test-birth-", ::getpid(), "-", ::getpid());
+  absl::StatusOr<std::string> own = ReadFile(absl::StrCat("/proc/", child->pid, "/cgroup"));
+  ASSERT_TRUE(own.ok()) << own.status();
+  int in_pool = 0;
+  for (absl::string_view line : absl::StrSplit(*own, '\n', absl::SkipEmpty())) {
+    if ((absl::StrContains(line, ":pids:") || absl::StrContains(line, ":memory:")) &&
+        absl::StrContains(line, name)) {
+      ++in_pool;
+    }
+  }
+  EXPECT_EQ(in_pool, 2) << *own;
+  absl::StatusOr<std::string> mine = ReadFile("/proc/thread-self/cgroup");
+  ASSERT_TRUE(mine.ok());
+  EXPECT_FALSE(absl::StrContains(*mine, name)) << *mine;
+
+  ASSERT_TRUE((*first)->KillAll().ok());
+  EXPECT_EQ(::waitpid(child->pid, nullptr, 0), child->pid);
+  first.reset();
+  EXPECT_NE((*slots)->TryAcquire(), nullptr) << "released";
 }
 
 TEST_F(RealV1Test, StaleSlotOfADeadWorkerIsRemovedAtStart) {
@@ -492,15 +571,7 @@ int RealV2Steps(const std::string& mountpoint) {
   // Born in the cgroup: spawned with its directory (clone3
   // CLONE_INTO_CGROUP) and never attached. Without it, not in it.
   for (const bool into : {false, true}) {
-    ChildSpec spec;
-    spec.executable = "/bin/sleep";
-    spec.argv = {"sleep", "30"};
-    const int dev_null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    spec.fds = ChildFds{dev_null, dev_null, dev_null, dev_null};
-    spec.rlimits = RlimitsForJob(absl::Seconds(30));
-    spec.cgroup_fd = into ? cgroup->SpawnFd() : -1;
-    absl::StatusOr<SpawnedChild> child = SpawnContained(spec);
-    ::close(dev_null);
+    absl::StatusOr<SpawnedChild> child = SpawnSleeper(into ? cgroup.get() : nullptr);
     if (!child.ok()) return 12;
     absl::StatusOr<std::vector<pid_t>> pids = cgroup->Pids();
     const bool inside = pids.ok() && *pids == std::vector<pid_t>{child->pid};

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +63,16 @@ int FreeUids() {
   }
   for (uid_t uid : taken) uids.Release(uid);
   return static_cast<int>(taken.size());
+}
+
+// A job on `pool` without cgroup limits; NotFound when no process waits.
+absl::StatusOr<SupervisedOutcome> RunPooled(NodePool& pool, const SandboxRequest& request,
+                                            const sandbox::FinishLater* finish_later = nullptr) {
+  absl::StatusOr<std::optional<SupervisedOutcome>> outcome =
+      pool.Run(request, sandbox::CgroupLimits{}, -1, finish_later);
+  if (!outcome.ok()) return outcome.status();
+  if (!outcome->has_value()) return absl::NotFoundError("no waiting process");
+  return **std::move(outcome);
 }
 
 // Polls `done` every 10 ms for at most 10 s.
@@ -157,7 +170,7 @@ TEST(NodePoolTest, RunsOnAWaitingProcessAndRefills) {
   const std::vector<pid_t> waiting = pool.WaitingPids();
   ASSERT_EQ(waiting.size(), 2u);
 
-  absl::StatusOr<SupervisedOutcome> outcome = pool.Run(Shell(kEcho, "input 1"), -1);
+  absl::StatusOr<SupervisedOutcome> outcome = RunPooled(pool, Shell(kEcho, "input 1"));
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->result, "input 1");
   EXPECT_NE(std::find(waiting.begin(), waiting.end(), outcome->pid), waiting.end());
@@ -171,22 +184,21 @@ TEST(NodePoolTest, RunsOnAWaitingProcessAndRefills) {
   EXPECT_TRUE(Gone(outcome->pid));
 }
 
-TEST(NodePoolTest, AnotherProgramRunsFreshAndBecomesTheRecipe) {
+TEST(NodePoolTest, AnotherProgramIsNotServedAndBecomesTheRecipe) {
   const std::string other = absl::StrCat(kEcho, "; echo ' (other)' >&4");
   NodePool pool(1, Shell(kEcho));
   ASSERT_TRUE(pool.WaitUntilReady(kFillTimeout));
   const pid_t old_recipe = pool.WaitingPids().at(0);
 
-  absl::StatusOr<SupervisedOutcome> outcome = pool.Run(Shell(other, "x"), -1);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  EXPECT_EQ(outcome->result, "x (other)\n");
-  EXPECT_NE(outcome->pid, old_recipe);
+  // The caller runs it elsewhere (a fresh process).
+  absl::StatusOr<SupervisedOutcome> outcome = RunPooled(pool, Shell(other, "x"));
+  EXPECT_TRUE(absl::IsNotFound(outcome.status())) << outcome.status();
   EXPECT_EQ(pool.stats().misses, 1);
 
   // The waiting process of the old program is replaced by the new one's.
   ASSERT_TRUE(pool.WaitUntilReady(kFillTimeout));
   EXPECT_TRUE(Eventually([&] { return Gone(old_recipe); }));
-  outcome = pool.Run(Shell(other, "y"), -1);
+  outcome = RunPooled(pool, Shell(other, "y"));
   ASSERT_TRUE(outcome.ok()) << outcome.status();
   EXPECT_EQ(outcome->result, "y (other)\n");
   EXPECT_EQ(pool.stats().hits, 1);
@@ -202,13 +214,19 @@ TEST(NodePoolTest, ProcessThatDiedWhileWaitingIsReplacedAndNeverRunsAJob) {
   ASSERT_TRUE(pool.WaitUntilReady(kFillTimeout));
   EXPECT_NE(pool.WaitingPids().at(0), victim);
 
-  // Killed just before the job: the job still runs, elsewhere.
+  // Killed just before the job: the job is not run on it, but on its
+  // replacement if that is already waiting, or else by the caller
+  // elsewhere (a fresh process).
   const pid_t second = pool.WaitingPids().at(0);
   ASSERT_EQ(::kill(second, SIGKILL), 0);
-  absl::StatusOr<SupervisedOutcome> outcome = pool.Run(Shell(kEcho, "still runs"), -1);
-  ASSERT_TRUE(outcome.ok()) << outcome.status();
-  EXPECT_EQ(outcome->result, "still runs");
-  EXPECT_NE(outcome->pid, second);
+  absl::StatusOr<SupervisedOutcome> outcome = RunPooled(pool, Shell(kEcho, "elsewhere"));
+  if (outcome.ok()) {
+    EXPECT_EQ(outcome->result, "elsewhere");
+    EXPECT_NE(outcome->pid, second);
+  } else {
+    EXPECT_TRUE(absl::IsNotFound(outcome.status())) << outcome.status();
+  }
+  EXPECT_TRUE(Eventually([&] { return pool.stats().discarded == 2; }));
   EXPECT_TRUE(Eventually([&] { return Gone(second); }));
 }
 
@@ -304,66 +322,186 @@ TEST_F(PooledJobTest, AnotherMemoryLimitIsAnotherProgram) {
   EXPECT_EQ(pool_.stats().hits, 1);
 }
 
-// In a real slot cgroup (root, cgroup v1 or v2 as the host has).
+// With the pool's own cgroups (root, cgroup v1 or v2 as the host has).
 class PooledCgroupJobTest : public ::testing::Test {
  protected:
+  static constexpr int kSize = 2;
+
   void SetUp() override {
     if (::geteuid() != 0) GTEST_SKIP() << "creating cgroups needs root";
     absl::StatusOr<sandbox::CgroupHierarchy> h = sandbox::DetectCgroupHierarchy("");
     ASSERT_TRUE(h.ok()) << h.status();
-    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> made =
-        sandbox::SlotCgroups::Create(*h, absl::StrCat("nodepool-test-", ::getpid()), 1);
+    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> made = sandbox::SlotCgroups::Create(
+        *h, id_, NodePool::CgroupsNeeded(kSize, /*slots=*/1));
     ASSERT_TRUE(made.ok()) << made.status();
     cgroups_ = *std::move(made);
+  }
+  void TearDown() override { pool_.reset(); }
+
+  void StartPool(const SandboxRequest& recipe) {
+    pool_ = std::make_unique<NodePool>(kSize, recipe, cgroups_.get());
   }
 
   v1::NodeResult Run(const v1::Job& job) {
     job::JobRunnerOptions options;
-    options.node_pool = &pool_;
-    options.cgroups = cgroups_.get();
+    options.node_pool = pool_.get();
     return job::JobRunner(options).Run(job, -1);
   }
 
-  std::vector<pid_t> InSlot() {
-    std::unique_ptr<sandbox::SlotCgroups::Lease> lease = cgroups_->Acquire();
-    absl::StatusOr<std::vector<pid_t>> pids = (*lease)->Pids();
-    EXPECT_TRUE(pids.ok()) << pids.status();
-    return pids.ok() ? *pids : std::vector<pid_t>{-1};
+  // The processes in the cgroups no waiting process or job holds.
+  std::vector<pid_t> InFreeCgroups() {
+    std::vector<std::unique_ptr<sandbox::SlotCgroups::Lease>> free;
+    std::vector<pid_t> pids;
+    while (std::unique_ptr<sandbox::SlotCgroups::Lease> lease = cgroups_->TryAcquire()) {
+      absl::StatusOr<std::vector<pid_t>> in = (*lease)->Pids();
+      EXPECT_TRUE(in.ok()) << in.status();
+      if (in.ok()) pids.insert(pids.end(), in->begin(), in->end());
+      free.push_back(std::move(lease));
+    }
+    free_cgroups_seen_ = static_cast<int>(free.size());
+    return pids;
+  }
+
+  // Whether every cgroup of `pid` (v1: memory and pids; v2: the one) is one
+  // of the pool's.
+  bool InAPoolCgroup(pid_t pid) {
+    std::ifstream file(absl::StrCat("/proc/", pid, "/cgroup"));
+    std::string line;
+    int checked = 0;
+    while (std::getline(file, line)) {
+      std::vector<std::string> parts = absl::StrSplit(line, absl::MaxSplits(':', 2));
+      if (parts.size() != 3) continue;
+      std::vector<std::string> controllers = absl::StrSplit(parts[1], ',');
+      const bool wanted = parts[0] == "0" ||
+                          std::find(controllers.begin(), controllers.end(), "memory") !=
+                              controllers.end() ||
+                          std::find(controllers.begin(), controllers.end(), "pids") !=
+                              controllers.end();
+      if (!wanted) continue;
+      if (parts[0] == "0" && parts[2] == "/") continue;  // v1 host: the unused v2 line
+      if (parts[2].find(absl::StrCat("flowgrid-", id_, "-")) == std::string::npos) return false;
+      ++checked;
+    }
+    return checked > 0;
   }
 
   static constexpr int64_t kMemory = int64_t{64} << 20;
-  NodePool pool_{2, NodeProgram("/usr/bin/node", kMemory)};
+  const std::string id_ = absl::StrCat("nodepool-test-", ::getpid());
   std::unique_ptr<sandbox::SlotCgroups> cgroups_;
+  std::unique_ptr<NodePool> pool_;
+  int free_cgroups_seen_ = 0;
 };
 
-TEST_F(PooledCgroupJobTest, MemoryBombIsMemoryLimitAndWaitingProcessesSurviveTheSlotKill) {
-  ASSERT_TRUE(pool_.WaitUntilReady(kFillTimeout));
-  // Buffers live outside the V8 heap: the slot cgroup's limit ends it.
+TEST_F(PooledCgroupJobTest, MemoryBombIsMemoryLimitAndUsageIsTheJobsOwn) {
+  StartPool(NodeProgram("/usr/bin/node", kMemory));
+  ASSERT_TRUE(pool_->WaitUntilReady(kFillTimeout));
+  // Born in cgroups of the pool's: the job needs no attach.
+  for (pid_t pid : pool_->WaitingPids()) EXPECT_TRUE(InAPoolCgroup(pid)) << pid;
+  // Buffers live outside the V8 heap: the cgroup's limit ends it.
   v1::NodeResult result = Run(JavaScript(
       "function main() {\n  const kept = [];\n"
       "  for (;;) kept.push(Buffer.alloc(8 << 20, 1));\n}\n",
       kMemory));
   EXPECT_EQ(result.error().code(), v1::MEMORY_LIMIT) << result.DebugString();
   EXPECT_EQ(result.error().message(), "Memory limit of 64 MiB exceeded");
-  EXPECT_TRUE(InSlot().empty());
-  // The other waiting process was outside the slot and lives on.
-  const std::vector<pid_t> waiting = pool_.WaitingPids();
+  EXPECT_TRUE(InFreeCgroups().empty());
+  // The other waiting process, in a cgroup of its own, lives on.
+  const std::vector<pid_t> waiting = pool_->WaitingPids();
   ASSERT_FALSE(waiting.empty());
   for (pid_t pid : waiting) EXPECT_FALSE(Gone(pid)) << pid;
 
-  ASSERT_TRUE(pool_.WaitUntilReady(kFillTimeout));
+  ASSERT_TRUE(pool_->WaitUntilReady(kFillTimeout));
   v1::Job job = JavaScript(
       "function main() {\n  return {n: Buffer.alloc(16 << 20, 1).length};\n}\n", kMemory);
   (*job.mutable_outputs())["n"] = MakeType(v1::Type::NUMBER);
   result = Run(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
   // The job's own growth: the 16 MiB buffer, not node's start-up (charged
-  // where the process was born).
-  EXPECT_GT(result.usage().peak_memory_bytes(), 16 << 20);
+  // to the cgroup before the job, as a resident).
+  EXPECT_GE(result.usage().peak_memory_bytes(), 16 << 20);
   EXPECT_LT(result.usage().peak_memory_bytes(), kMemory);
   EXPECT_GT(result.usage().cpu_us(), 0);
-  EXPECT_TRUE(InSlot().empty());
-  EXPECT_EQ(pool_.stats().hits, 2);
+  // Node's start-up alone takes well over 100 ms of CPU here: not counted.
+  EXPECT_LT(result.usage().cpu_us(), 100000);
+  EXPECT_TRUE(InFreeCgroups().empty());
+  EXPECT_EQ(pool_->stats().hits, 2);
+}
+
+TEST_F(PooledCgroupJobTest, AJobGetsItsOwnProcessLimit) {
+  // The job's process (exec'd: no fork) tries three forks under the job's
+  // limit of 2 tasks (not the start-up's): one succeeds.
+  const std::string script =
+      "read -r -u 3 line; exec /usr/bin/python3 -c '\n"
+      "import os\n"
+      "failed = 0\n"
+      "for _ in range(3):\n"
+      "    try:\n"
+      "        if os.fork() == 0: os._exit(0)\n"
+      "    except OSError: failed += 1\n"
+      "os.write(4, b\"%d\" % failed)'";
+  StartPool(Shell(script));
+  ASSERT_TRUE(pool_->WaitUntilReady(kFillTimeout));
+  absl::StatusOr<std::optional<SupervisedOutcome>> outcome =
+      pool_->Run(Shell(script, "x\n"), sandbox::CgroupLimits{kMemory, 2}, -1);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_TRUE(outcome->has_value());
+  const SupervisedOutcome& done = **outcome;
+  EXPECT_EQ(done.result, "2") << done.stderr_text;
+  ASSERT_TRUE(done.cgroup_measured);
+  EXPECT_EQ(done.cgroup_usage.pids_limit_hits, 2);
+  // Nothing of the job is left.
+  EXPECT_TRUE(InFreeCgroups().empty());
+}
+
+TEST_F(PooledCgroupJobTest, AnAnsweredJobKeepsItsCgroupAndUidUntilItIsFinished) {
+  // Closes its channels after the reply, then lingers.
+  const std::string script =
+      "read -r -u 3 line; exec 1>&- 2>&-; printf %s \"$line\" >&4; exec 4>&-; sleep 30";
+  StartPool(Shell(script));
+  ASSERT_TRUE(pool_->WaitUntilReady(kFillTimeout));
+  InFreeCgroups();
+  const int free_before = free_cgroups_seen_;
+  const int free_uids_before = FreeUids();
+  std::function<void()> finish;
+  const sandbox::FinishLater later = [&finish](std::function<void()> f) { finish = std::move(f); };
+  absl::StatusOr<std::optional<SupervisedOutcome>> outcome =
+      pool_->Run(Shell(script, "early\n"), sandbox::CgroupLimits{kMemory, 8}, -1, &later);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_TRUE(outcome->has_value());
+  EXPECT_TRUE((*outcome)->answered_before_exit);
+  EXPECT_EQ((*outcome)->result, "early");
+  ASSERT_TRUE(finish != nullptr);
+  const pid_t pid = (*outcome)->pid;
+  EXPECT_FALSE(Gone(pid));
+  // Its cgroup and uid are still held; the refill took another of each.
+  ASSERT_TRUE(pool_->WaitUntilReady(kFillTimeout));
+  InFreeCgroups();
+  EXPECT_EQ(free_cgroups_seen_, free_before - 1);
+  EXPECT_EQ(FreeUids(), free_uids_before - 1);
+
+  finish();
+  finish = nullptr;
+  EXPECT_TRUE(Gone(pid));
+  EXPECT_TRUE(InFreeCgroups().empty());
+  EXPECT_EQ(free_cgroups_seen_, free_before);
+  EXPECT_EQ(FreeUids(), free_uids_before);
+}
+
+TEST(NodePoolRunnerTest, APoolWithoutCgroupsIsRefusedWhereJobsRunInCgroups) {
+  if (::geteuid() != 0) GTEST_SKIP() << "creating cgroups needs root";
+  absl::StatusOr<sandbox::CgroupHierarchy> h = sandbox::DetectCgroupHierarchy("");
+  ASSERT_TRUE(h.ok()) << h.status();
+  absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups>> slots =
+      sandbox::SlotCgroups::Create(*h, absl::StrCat("nodepool-refused-", ::getpid()), 1);
+  ASSERT_TRUE(slots.ok()) << slots.status();
+  NodePool pool(1, NodeProgram("/usr/bin/node", kJobMemory));
+  job::JobRunnerOptions options;
+  options.node_pool = &pool;
+  options.cgroups = slots->get();
+  v1::NodeResult result =
+      job::JobRunner(options).Run(JavaScript("function main() { return {}; }"), -1);
+  EXPECT_EQ(result.error().code(), v1::INTERNAL) << result.DebugString();
+  EXPECT_EQ(pool.stats().hits, 0);
 }
 
 }  // namespace

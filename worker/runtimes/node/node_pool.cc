@@ -4,7 +4,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,11 +21,18 @@ constexpr absl::Duration kRetryAfterFailure = absl::Seconds(1);
 // The refill thread also wakes this often without cause: a safety net, not
 // the mechanism (a taken process writes the eventfd, a death its pidfd).
 constexpr absl::Duration kIdleWake = absl::Seconds(5);
+// With every cgroup of the pool in use (jobs still being finished), the
+// refill looks again after this.
+constexpr absl::Duration kNoFreeCgroupRetry = absl::Milliseconds(5);
+// A waiting process's cgroup before its job: no user code runs under these,
+// only node's start-up (≈ 40 MB, a handful of threads); a safety net.
+constexpr sandbox::CgroupLimits kStartupLimits{int64_t{512} << 20, 64};
 
 }  // namespace
 
-NodePool::NodePool(int size, sandbox::SandboxRequest recipe)
+NodePool::NodePool(int size, sandbox::SandboxRequest recipe, sandbox::SlotCgroups* cgroups)
     : size_(size),
+      cgroups_(cgroups),
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
       recipe_(sandbox::ProgramOf(recipe)) {
   refill_thread_ = std::thread([this] { RefillLoop(); });
@@ -41,35 +50,70 @@ NodePool::~NodePool() {
   waiting_.clear();
 }
 
-absl::StatusOr<sandbox::SupervisedOutcome> NodePool::Run(const sandbox::SandboxRequest& request,
-                                                         int cancel_fd,
-                                                         const sandbox::FinishLater* finish_later) {
+absl::StatusOr<std::optional<sandbox::SupervisedOutcome>> NodePool::Run(
+    const sandbox::SandboxRequest& request, const sandbox::CgroupLimits& limits, int cancel_fd,
+    const sandbox::FinishLater* finish_later) {
   while (true) {
-    std::unique_ptr<sandbox::WarmChild> child;
+    Waiting taken;
     {
       absl::MutexLock lock(&mu_);
       if (!sandbox::SameProgram(request, recipe_)) recipe_ = sandbox::ProgramOf(request);
       for (auto it = waiting_.begin(); it != waiting_.end(); ++it) {
-        if ((*it)->Runs(request)) {
-          child = std::move(*it);
+        if (it->child->Runs(request)) {
+          taken = std::move(*it);
           waiting_.erase(it);
           break;
         }
       }
-      if (child == nullptr) ++stats_.misses;
+      if (taken.child == nullptr) ++stats_.misses;
     }
     // A replacement (or the new recipe) is due either way.
     Wake();
-    if (child == nullptr) return sandbox::RunInSandbox(request, cancel_fd);
-    absl::StatusOr<sandbox::SupervisedOutcome> outcome = child->Run(request, cancel_fd, finish_later);
+    if (taken.child == nullptr) return std::nullopt;
+    absl::StatusOr<sandbox::SupervisedOutcome> outcome =
+        RunOn(std::move(taken), request, limits, cancel_fd, finish_later);
     absl::MutexLock lock(&mu_);
     if (!absl::IsUnavailable(outcome.status())) {
       ++stats_.hits;
-      return outcome;
+      if (!outcome.ok()) return outcome.status();
+      return *std::move(outcome);
     }
     ++stats_.discarded;
     LogWarning(absl::StrCat("node pool: ", outcome.status().message(), "; trying another"));
   }
+}
+
+absl::StatusOr<sandbox::SupervisedOutcome> NodePool::RunOn(
+    Waiting taken, const sandbox::SandboxRequest& request, const sandbox::CgroupLimits& limits,
+    int cancel_fd, const sandbox::FinishLater* finish_later) {
+  // Shared with a job finished later, which gives the cgroup back after
+  // the reap; otherwise it goes back when this returns, the process reaped.
+  std::shared_ptr<sandbox::SlotCgroups::Lease> cgroup = std::move(taken.cgroup);
+  const std::unique_ptr<sandbox::WarmChild> child = std::move(taken.child);
+  int64_t startup_charge = 0;
+  if (cgroup != nullptr) {
+    // The job's limits before any of its code can run; the start-up's
+    // footprint and counters are not the job's.
+    absl::StatusOr<int64_t> resident = sandbox::ReadyForJob(*cgroup->get(), limits, true);
+    if (!resident.ok()) return resident.status();
+    startup_charge = *resident;
+  }
+  const sandbox::FinishLater then_return_cgroup = [finish_later,
+                                                   cgroup](std::function<void()> finish) {
+    (*finish_later)([finish = std::move(finish), cgroup]() mutable {
+      finish();
+      // The uid went back with `finish`; the cgroup, empty now, follows.
+      finish = nullptr;
+      cgroup.reset();
+    });
+  };
+  absl::StatusOr<sandbox::SupervisedOutcome> outcome = child->Run(
+      request, cancel_fd, finish_later != nullptr ? &then_return_cgroup : nullptr);
+  if (outcome.ok() && outcome->cgroup_measured && outcome->cgroup_usage.peak_memory_bytes >= 0) {
+    outcome->cgroup_usage.peak_memory_bytes =
+        std::max<int64_t>(0, outcome->cgroup_usage.peak_memory_bytes - startup_charge);
+  }
+  return outcome;
 }
 
 NodePool::Stats NodePool::stats() const {
@@ -80,14 +124,14 @@ NodePool::Stats NodePool::stats() const {
 std::vector<pid_t> NodePool::WaitingPids() const {
   absl::MutexLock lock(&mu_);
   std::vector<pid_t> pids;
-  for (const std::unique_ptr<sandbox::WarmChild>& child : waiting_) pids.push_back(child->pid());
+  for (const Waiting& waiting : waiting_) pids.push_back(waiting.child->pid());
   return pids;
 }
 
 bool NodePool::AllReady() const {
   if (waiting_.size() < static_cast<size_t>(size_)) return false;
-  for (const std::unique_ptr<sandbox::WarmChild>& child : waiting_) {
-    if (!child->Runs(recipe_) || !child->Ready()) return false;
+  for (const Waiting& waiting : waiting_) {
+    if (!waiting.child->Runs(recipe_) || !waiting.child->Ready()) return false;
   }
   return true;
 }
@@ -104,13 +148,13 @@ bool NodePool::WaitUntilReady(absl::Duration timeout) const {
   }
 }
 
-void NodePool::TakeUnusable(std::vector<std::unique_ptr<sandbox::WarmChild>>& out) {
+void NodePool::TakeUnusable(std::vector<Waiting>& out) {
   for (auto it = waiting_.begin(); it != waiting_.end();) {
-    const bool dead = !(*it)->Alive();
-    if (dead || !(*it)->Runs(recipe_)) {
+    const bool dead = !it->child->Alive();
+    if (dead || !it->child->Runs(recipe_)) {
       if (dead) {
         ++stats_.discarded;
-        LogWarning(absl::StrCat("node pool: waiting process ", (*it)->pid(),
+        LogWarning(absl::StrCat("node pool: waiting process ", it->child->pid(),
                                 " exited; replacing it"));
       }
       out.push_back(std::move(*it));
@@ -121,9 +165,20 @@ void NodePool::TakeUnusable(std::vector<std::unique_ptr<sandbox::WarmChild>>& ou
   }
 }
 
+absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups::Lease>> NodePool::CgroupForNext() {
+  if (cgroups_ == nullptr) return nullptr;
+  std::unique_ptr<sandbox::SlotCgroups::Lease> cgroup = cgroups_->TryAcquire();
+  if (cgroup == nullptr) return nullptr;
+  // A job's reap emptied it already; a process discarded while waiting
+  // may have left it as it was.
+  if (absl::Status emptied = (*cgroup)->KillAll(); !emptied.ok()) return emptied;
+  if (absl::Status set = (*cgroup)->SetLimits(kStartupLimits); !set.ok()) return set;
+  return cgroup;
+}
+
 void NodePool::RefillLoop() {
   while (true) {
-    std::vector<std::unique_ptr<sandbox::WarmChild>> unusable;
+    std::vector<Waiting> unusable;
     sandbox::SandboxRequest recipe;
     bool spawn = false;
     {
@@ -139,15 +194,27 @@ void NodePool::RefillLoop() {
       Sleep(kIdleWake);
       continue;
     }
-    absl::StatusOr<std::unique_ptr<sandbox::WarmChild>> child = sandbox::WarmChild::Spawn(recipe);
+    absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups::Lease>> cgroup = CgroupForNext();
+    if (!cgroup.ok()) {
+      LogWarning(absl::StrCat("node pool: cannot prepare a cgroup: ", cgroup.status().ToString()));
+      Sleep(kRetryAfterFailure);
+      continue;
+    }
+    if (cgroups_ != nullptr && *cgroup == nullptr) {
+      Sleep(kNoFreeCgroupRetry);
+      continue;
+    }
+    absl::StatusOr<std::unique_ptr<sandbox::WarmChild>> child = sandbox::WarmChild::Spawn(
+        recipe, *cgroup != nullptr ? (*cgroup)->get() : nullptr);
     if (!child.ok()) {
       LogWarning(absl::StrCat("node pool: cannot start a process: ", child.status().ToString()));
       Sleep(kRetryAfterFailure);
       continue;
     }
+    Waiting waiting{*std::move(cgroup), *std::move(child)};
     absl::MutexLock lock(&mu_);
-    // A process of a recipe replaced meanwhile goes with `child`.
-    if (!stopping_ && (*child)->Runs(recipe_)) waiting_.push_back(*std::move(child));
+    // A process of a recipe replaced meanwhile goes with `waiting`.
+    if (!stopping_ && waiting.child->Runs(recipe_)) waiting_.push_back(std::move(waiting));
   }
 }
 
@@ -155,9 +222,7 @@ void NodePool::Sleep(absl::Duration timeout) {
   std::vector<struct pollfd> fds = {{wake_fd_.get(), POLLIN, 0}};
   {
     absl::MutexLock lock(&mu_);
-    for (const std::unique_ptr<sandbox::WarmChild>& child : waiting_) {
-      fds.push_back({child->pidfd(), POLLIN, 0});
-    }
+    for (const Waiting& waiting : waiting_) fds.push_back({waiting.child->pidfd(), POLLIN, 0});
   }
   // A pidfd taken by a job meanwhile can only wake this early; the caller
   // checks again under the lock.

@@ -2,8 +2,24 @@
 // (sandbox/warm_child.h) waiting for their JavaScript job. Node cannot
 // fork a warm interpreter and costs ≈ 130 ms to start here, so the pool
 // takes the start-up off the job's path: a job with a waiting process
-// costs a cgroup attach, a prlimit and a pipe write. Throughput is still
-// bounded by how fast node processes start (one per job, on the same CPUs).
+// costs a few cgroup file writes (its limits), a prlimit and a pipe write.
+// Throughput is still bounded by how fast node processes start (one per
+// job, on the same CPUs).
+//
+// Cgroups: each process is born in a cgroup of its own, leased from the
+// pool's set (`cgroups`, made like slot cgroups, with the slots' CPU
+// weight), in which its job then runs: no attach on the job's path. While
+// it waits, the cgroup has start-up limits (no user code runs); the job's
+// limits are set before its input is written (sandbox::ReadyForJob, the
+// start-up footprint counted as resident: what the job adds is bounded by
+// its memory limit, and its usage is its own). The cgroup goes back to the
+// set, emptied, once the job's process is reaped; a job answered before its
+// exit hands that to `finish_later` (the worker's reaper). The next job
+// runs on another waiting process in another cgroup under another uid, so
+// it shares nothing with a predecessor still being killed. The set needs a
+// cgroup per waiting process and per job running on, or being finished
+// from, a pooled process: CgroupsNeeded(size, slots); with fewer, refills
+// wait for one to come back.
 //
 // One program at a time: the pool makes processes of its current recipe
 // (executable, argv, env — node's flags include the job's V8 heap limit,
@@ -16,8 +32,9 @@
 // Refills happen on the pool's own thread, off the jobs' path: it spawns
 // until `size` processes wait, and watches their pidfds so that a process
 // that died while waiting (OOM kill, stray signal) is reaped, its uid
-// released, and replaced. Every waiting process holds a sandbox uid: the
-// kernel sandbox's UidPool needs slots + size of them.
+// released, and replaced. Every pooled process holds a sandbox uid until it
+// is reaped: the kernel sandbox's UidPool needs slots + CgroupsNeeded of
+// them.
 //
 // Thread-safe. Must be created after the kernel sandbox is enabled and
 // destroyed after the last job it ran has finished: the waiting processes'
@@ -31,6 +48,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -47,23 +65,32 @@ namespace flowgrid::runtimes::node {
 class NodePool {
  public:
   // Starts refilling at once with `recipe` (its input, limits and cgroup
-  // are ignored). `size` >= 1.
-  NodePool(int size, sandbox::SandboxRequest recipe);
+  // are ignored). `size` >= 1. `cgroups` (nullptr: none, jobs then run
+  // without cgroup limits) must outlive the pool and serve nothing else.
+  NodePool(int size, sandbox::SandboxRequest recipe, sandbox::SlotCgroups* cgroups = nullptr);
   ~NodePool();
   NodePool(const NodePool&) = delete;
   NodePool& operator=(const NodePool&) = delete;
 
-  // Runs `request` as RunInSandbox does (same contract and outcome), on a
-  // waiting process of the same program when there is one; a process that
-  // turns out dead is discarded and the next one tried. `finish_later`:
-  // WarmChild::Run's (on a waiting process only; a fresh one is waited for).
-  absl::StatusOr<sandbox::SupervisedOutcome> Run(const sandbox::SandboxRequest& request,
-                                                 int cancel_fd,
-                                                 const sandbox::FinishLater* finish_later = nullptr);
+  // The cgroups a pool of `size` needs in a worker of `slots` slots.
+  static int CgroupsNeeded(int size, int slots) { return size + 2 * slots; }
+  // Whether its processes run in cgroups.
+  bool confined() const { return cgroups_ != nullptr; }
+
+  // Runs `request` as RunInSandbox does (same contract and outcome; its
+  // cgroup is ignored), on a waiting process of the same program, in that
+  // process's cgroup with `limits`; a process that turns out dead is
+  // discarded and the next one tried. nullopt when no process of the
+  // program waits: the caller runs the job elsewhere (a fresh process), and
+  // the program becomes the pool's recipe. `finish_later`: as for
+  // WarmChild::Run; the job's cgroup goes back to the pool after it.
+  absl::StatusOr<std::optional<sandbox::SupervisedOutcome>> Run(
+      const sandbox::SandboxRequest& request, const sandbox::CgroupLimits& limits, int cancel_fd,
+      const sandbox::FinishLater* finish_later = nullptr);
 
   struct Stats {
     int64_t hits = 0;       // jobs run on a waiting process
-    int64_t misses = 0;     // jobs run as a fresh process
+    int64_t misses = 0;     // jobs that found no waiting process
     int64_t discarded = 0;  // processes found dead while waiting
   };
   Stats stats() const;
@@ -78,21 +105,36 @@ class NodePool {
   // The refill thread: replaces dead and stale processes, spawns up to
   // `size_`, then sleeps until a job takes one, one dies, or stop.
   void RefillLoop();
+  // A waiting process and the cgroup it was born in (leased from
+  // `cgroups_`; none without them). The process goes first.
+  struct Waiting {
+    std::unique_ptr<sandbox::SlotCgroups::Lease> cgroup;
+    std::unique_ptr<sandbox::WarmChild> child;
+  };
   // Removes (into `out`) the waiting processes that died or run another
   // program than the recipe.
-  void TakeUnusable(std::vector<std::unique_ptr<sandbox::WarmChild>>& out)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void TakeUnusable(std::vector<Waiting>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A free cgroup, emptied and with start-up limits, for the next process;
+  // nullptr when none is free (or without cgroups).
+  absl::StatusOr<std::unique_ptr<sandbox::SlotCgroups::Lease>> CgroupForNext();
+  // Runs the job on `taken` (see Run).
+  absl::StatusOr<sandbox::SupervisedOutcome> RunOn(Waiting taken,
+                                                   const sandbox::SandboxRequest& request,
+                                                   const sandbox::CgroupLimits& limits,
+                                                   int cancel_fd,
+                                                   const sandbox::FinishLater* finish_later);
   // Blocks until the wake eventfd is written or a waiting process exits.
   void Sleep(absl::Duration timeout);
   void Wake();
   bool AllReady() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   const int size_;
+  sandbox::SlotCgroups* const cgroups_;
   sandbox::UniqueFd wake_fd_;  // eventfd
   mutable absl::Mutex mu_;
   sandbox::SandboxRequest recipe_ ABSL_GUARDED_BY(mu_);
   // Oldest first: the likeliest to have finished starting up.
-  std::deque<std::unique_ptr<sandbox::WarmChild>> waiting_ ABSL_GUARDED_BY(mu_);
+  std::deque<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread refill_thread_;
