@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "scheduler/engine/run_engine.h"
+#include "scheduler/service/cluster_service.h"
 #include "scheduler/service/worker_service.h"
 #include "scheduler/service/workflow_service.h"
 #include "scheduler/store/sqlite_run_store.h"
@@ -28,6 +29,11 @@ ABSL_FLAG(std::string, ready_file, "",
           "Once serving, write {\"client_addr\":..,\"worker_addr\":..} here (atomically).");
 ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
 ABSL_FLAG(int, max_job_attempts, 3, "Deliveries of a job whose worker is lost before WORKER_LOST.");
+ABSL_FLAG(absl::Duration, worker_lease, absl::Seconds(15),
+          "A worker that sent nothing (heartbeat, result, credit) for this long is lost and its "
+          "jobs are requeued; keep it a few worker --heartbeat_interval (default 5s) long.");
+ABSL_FLAG(absl::Duration, max_queue_wait, absl::Minutes(10),
+          "A job that waited this long for a worker fails with QUEUE_TIMEOUT (0: no limit).");
 ABSL_FLAG(absl::Duration, max_run_time, absl::Seconds(1200),
           "A run still going after this long fails with TIMEOUT.");
 ABSL_FLAG(absl::Duration, max_node_timeout, absl::Seconds(120),
@@ -96,6 +102,8 @@ int Main() {
   engine::EngineOptions options = engine::DefaultEngineOptions();
   options.execution.max_steps = absl::GetFlag(FLAGS_max_steps);
   options.dispatch.max_attempts = absl::GetFlag(FLAGS_max_job_attempts);
+  options.dispatch.worker_lease = absl::GetFlag(FLAGS_worker_lease);
+  options.dispatch.max_queue_wait = absl::GetFlag(FLAGS_max_queue_wait);
   options.max_run_time = absl::GetFlag(FLAGS_max_run_time);
   options.jobs.output_limits.set_strict_outputs(absl::GetFlag(FLAGS_strict_outputs));
   options.jobs.maxima.set_timeout_ms(
@@ -112,6 +120,7 @@ int Main() {
   grpc::EnableDefaultHealthCheckService(true);
   service::WorkflowServiceImpl workflow_service(&engine, store->get());
   service::WorkerServiceImpl worker_service(&engine.dispatcher());
+  service::ClusterServiceImpl cluster_service(&engine.dispatcher());
 
   // Two servers, so that jobs can never be submitted on the worker port and
   // each port can get its own credentials.
@@ -120,6 +129,7 @@ int Main() {
   client_builder.AddListeningPort(absl::GetFlag(FLAGS_client_addr),
                                   grpc::InsecureServerCredentials(), &client_port);
   client_builder.RegisterService(&workflow_service);
+  client_builder.RegisterService(&cluster_service);
   client_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   std::unique_ptr<grpc::Server> client_server = client_builder.BuildAndStart();
 

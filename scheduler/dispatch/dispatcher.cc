@@ -1,6 +1,7 @@
 #include "scheduler/dispatch/dispatcher.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -15,47 +16,98 @@ v1::CodeNode::Language RequiredRuntime(const v1::Job& job) {
 
 }  // namespace
 
-std::string JobKey::ToJobId() const { return absl::StrCat(run_id, "/", task, "/", attempt); }
+bool Dispatcher::Worker::Runs(v1::CodeNode::Language runtime) const {
+  return std::find(connection.runtimes.begin(), connection.runtimes.end(), runtime) !=
+         connection.runtimes.end();
+}
 
 Dispatcher::Dispatcher(ResultHandler on_result, DispatcherOptions options)
-    : on_result_(std::move(on_result)), options_(options) {}
+    : on_result_(std::move(on_result)), options_(std::move(options)) {
+  if (options_.sweep_interval > absl::ZeroDuration()) {
+    sweeper_ = std::thread([this] { SweepLoop(); });
+  }
+}
+
+Dispatcher::~Dispatcher() {
+  stopping_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
+void Dispatcher::SweepLoop() {
+  while (!stopping_.WaitForNotificationWithTimeout(options_.sweep_interval)) Sweep();
+}
 
 void Dispatcher::Enqueue(const JobKey& key, v1::Job job) {
   job.set_job_id(key.ToJobId());
   job.set_attempt(1);
+  const absl::Time now = options_.now();
   absl::MutexLock lock(&mu_);
   v1::CodeNode::Language runtime = RequiredRuntime(job);
-  queues_[runtime].push_back({key, 1, std::move(job), /*cancelled=*/false, next_order_++});
+  queues_[runtime].jobs.Push(
+      {key, 1, std::move(job), /*cancelled=*/false, next_order_++, /*queued_at=*/now});
   PumpLocked();
+}
+
+int64_t Dispatcher::AddWorker(WorkerConnection connection) {
+  const absl::Time now = options_.now();
+  std::vector<Delivery> lost;
+  int64_t handle;
+  {
+    absl::MutexLock lock(&mu_);
+    handle = next_handle_++;
+    auto [known, fresh] = handles_.try_emplace(connection.worker_id, handle);
+    if (!fresh) {
+      const int64_t replaced = known->second;
+      LogWarning(absl::StrCat("worker ", connection.worker_id, " connected again from ",
+                              connection.peer, "; its previous stream from ",
+                              workers_.at(replaced).connection.peer,
+                              " is closed and its jobs are requeued"));
+      LoseLocked(replaced, lost);
+      handles_[connection.worker_id] = handle;
+    }
+    const int slots = std::max(connection.slots, 0);
+    auto [it, inserted] = workers_.emplace(
+        handle, Worker{std::move(connection), slots, /*draining=*/false, /*connected_at=*/now,
+                       /*last_seen=*/now, /*running=*/{}, /*indexed_free=*/0});
+    IndexLocked(handle, it->second);
+    PumpLocked();
+  }
+  Deliver(std::move(lost));
+  return handle;
 }
 
 int64_t Dispatcher::AddWorker(std::string worker_id, int slots,
                               std::vector<v1::CodeNode::Language> runtimes, WorkerSink sink) {
-  absl::MutexLock lock(&mu_);
-  int64_t handle = next_handle_++;
-  auto [it, inserted] =
-      workers_.emplace(handle, Worker{std::move(worker_id), std::max(slots, 0),
-                                      std::move(runtimes), std::move(sink), /*draining=*/false,
-                                      /*running=*/{}, /*indexed_free=*/0});
-  IndexLocked(handle, it->second);
-  PumpLocked();
-  return handle;
+  return AddWorker({.worker_id = std::move(worker_id),
+                    .peer = "in-process",
+                    .slots = slots,
+                    .runtimes = std::move(runtimes),
+                    .sink = std::move(sink),
+                    .leased = false});
 }
 
 void Dispatcher::RemoveWorker(int64_t handle) {
   std::vector<Delivery> lost;
   {
     absl::MutexLock lock(&mu_);
-    auto it = workers_.find(handle);
-    if (it == workers_.end()) return;
-    UnindexLocked(handle, it->second);
-    for (auto& [job_id, held] : it->second.running) {
-      RequeueOrFailLocked(std::move(held), it->second.worker_id, lost);
-    }
-    workers_.erase(it);
+    if (!workers_.contains(handle)) return;
+    LoseLocked(handle, lost);
     PumpLocked();
   }
   Deliver(std::move(lost));
+}
+
+void Dispatcher::LoseLocked(int64_t handle, std::vector<Delivery>& lost) {
+  auto it = workers_.find(handle);
+  Worker& worker = it->second;
+  UnindexLocked(handle, worker);
+  worker.connection.close();
+  for (auto& [job_id, held] : worker.running) {
+    RequeueOrFailLocked(std::move(held), worker.connection.worker_id, lost);
+  }
+  auto known = handles_.find(worker.connection.worker_id);
+  if (known != handles_.end() && known->second == handle) handles_.erase(known);
+  workers_.erase(it);
 }
 
 void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
@@ -76,33 +128,43 @@ void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_i
                           held.delivery + 1));
   held.delivery += 1;
   held.job.set_attempt(held.delivery);
-  // Requeued work goes first: it has waited longest.
-  held.order = next_front_order_--;
+  held.queued_at = options_.now();
   v1::CodeNode::Language runtime = RequiredRuntime(held.job);
-  queues_[runtime].push_front(std::move(held));
+  queues_[runtime].jobs.PushRequeued(std::move(held));
+}
+
+Dispatcher::Worker* Dispatcher::SeenLocked(int64_t handle) {
+  auto it = workers_.find(handle);
+  if (it == workers_.end()) return nullptr;
+  it->second.last_seen = options_.now();
+  return &it->second;
 }
 
 void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
   std::vector<Delivery> done;
   {
     absl::MutexLock lock(&mu_);
-    auto it = workers_.find(handle);
-    if (it == workers_.end()) return;
-    auto job = it->second.running.find(result.job_id());
-    if (job == it->second.running.end() || job->second.delivery != result.attempt()) {
+    Worker* worker = SeenLocked(handle);
+    if (worker == nullptr) {
+      LogWarning(absl::StrCat("discarding result for job ", result.job_id(), " delivery ",
+                              result.attempt(), " from a worker connection that was lost"));
+      return;
+    }
+    auto job = worker->running.find(result.job_id());
+    if (job == worker->running.end() || job->second.delivery != result.attempt()) {
       LogWarning(absl::StrCat("discarding stale result for job ", result.job_id(),
                               " delivery ", result.attempt(), " from worker ",
-                              it->second.worker_id));
+                              worker->connection.worker_id));
       return;
     }
     QueuedJob held = std::move(job->second);
-    it->second.running.erase(job);
-    IndexLocked(handle, it->second);
+    worker->running.erase(job);
+    IndexLocked(handle, *worker);
     // A worker that could not start the job (e.g. it began draining) hands
     // it back: run it elsewhere.
     if (result.result().status() == v1::NODE_FAILED &&
         result.result().error().code() == v1::WORKER_LOST) {
-      RequeueOrFailLocked(std::move(held), it->second.worker_id, done);
+      RequeueOrFailLocked(std::move(held), worker->connection.worker_id, done);
     } else if (!held.cancelled) {
       done.push_back({std::move(held.key), result.result()});
     }
@@ -113,19 +175,41 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
 
 void Dispatcher::SetFreeSlots(int64_t handle, int free_slots) {
   absl::MutexLock lock(&mu_);
-  auto it = workers_.find(handle);
-  if (it == workers_.end()) return;
-  it->second.capacity = static_cast<int>(it->second.running.size()) + std::max(free_slots, 0);
-  IndexLocked(handle, it->second);
+  Worker* worker = SeenLocked(handle);
+  if (worker == nullptr) return;
+  worker->capacity = static_cast<int>(worker->running.size()) + std::max(free_slots, 0);
+  IndexLocked(handle, *worker);
   PumpLocked();
+}
+
+void Dispatcher::Heartbeat(int64_t handle) {
+  absl::MutexLock lock(&mu_);
+  SeenLocked(handle);
 }
 
 void Dispatcher::SetDraining(int64_t handle) {
   absl::MutexLock lock(&mu_);
-  auto it = workers_.find(handle);
-  if (it == workers_.end()) return;
-  it->second.draining = true;
-  IndexLocked(handle, it->second);
+  Worker* worker = SeenLocked(handle);
+  if (worker == nullptr) return;
+  worker->draining = true;
+  IndexLocked(handle, *worker);
+}
+
+absl::Status Dispatcher::DrainWorker(const std::string& worker_id) {
+  absl::MutexLock lock(&mu_);
+  auto known = handles_.find(worker_id);
+  if (known == handles_.end()) {
+    return absl::NotFoundError(absl::StrCat("no worker with id \"", worker_id,
+                                            "\" is connected"));
+  }
+  Worker& worker = workers_.at(known->second);
+  v1::SchedulerMessage drain;
+  drain.mutable_drain();
+  worker.connection.sink(drain);
+  // Do not wait for its Draining answer to stop sending it jobs.
+  worker.draining = true;
+  IndexLocked(known->second, worker);
+  return absl::OkStatus();
 }
 
 void Dispatcher::CancelRun(const std::string& run_id) {
@@ -140,58 +224,136 @@ void Dispatcher::CancelJob(const JobKey& key) {
 
 void Dispatcher::CancelLocked(const std::function<bool(const JobKey&)>& matches) {
   for (auto& [runtime, queue] : queues_) {
-    std::erase_if(queue, [&](const QueuedJob& q) { return matches(q.key); });
+    queue.jobs.EraseIf([&](const QueuedJob& q) { return matches(q.key); });
   }
   for (auto& [handle, worker] : workers_) {
     for (auto& [job_id, held] : worker.running) {
       if (held.cancelled || !matches(held.key)) continue;
       v1::SchedulerMessage cancel;
       cancel.mutable_cancel()->set_job_id(job_id);
-      worker.sink(cancel);
+      worker.connection.sink(cancel);
       // The slot stays taken until the worker reports the job's end.
       held.cancelled = true;
     }
   }
 }
 
+void Dispatcher::Sweep() {
+  const absl::Time now = options_.now();
+  std::vector<Delivery> finished;
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<int64_t> expired;
+    for (const auto& [handle, worker] : workers_) {
+      if (worker.connection.leased && now - worker.last_seen >= options_.worker_lease) {
+        expired.push_back(handle);
+      }
+    }
+    for (int64_t handle : expired) {
+      const Worker& worker = workers_.at(handle);
+      LogWarning(absl::StrCat("worker ", worker.connection.worker_id, " (",
+                              worker.connection.peer, ") sent nothing for ",
+                              absl::FormatDuration(now - worker.last_seen),
+                              ", past its lease of ", absl::FormatDuration(options_.worker_lease),
+                              "; declaring it lost"));
+      LoseLocked(handle, finished);
+    }
+    if (options_.max_queue_wait > absl::ZeroDuration()) ExpireQueueWaitsLocked(now, finished);
+    if (!expired.empty()) PumpLocked();
+  }
+  Deliver(std::move(finished));
+}
+
+void Dispatcher::ExpireQueueWaitsLocked(absl::Time now, std::vector<Delivery>& expired) {
+  for (auto& [runtime, queue] : queues_) {
+    std::vector<QueuedJob> overdue = queue.jobs.TakeQueuedUpTo(now - options_.max_queue_wait);
+    if (overdue.empty()) continue;
+    int able = 0;
+    for (const auto& [handle, worker] : workers_) able += worker.Runs(runtime) ? 1 : 0;
+    const std::string runtime_name = v1::CodeNode::Language_Name(runtime);
+    const std::string workers =
+        able == 0 ? absl::StrCat("no connected worker runs ", runtime_name)
+                  : absl::StrCat(able, " connected worker(s) run ", runtime_name,
+                                 " but none had a free slot");
+    for (QueuedJob& job : overdue) {
+      v1::NodeResult result;
+      result.set_status(v1::NODE_FAILED);
+      result.mutable_error()->set_code(v1::QUEUE_TIMEOUT);
+      result.mutable_error()->set_message(absl::StrCat(
+          "the job waited ", absl::FormatDuration(now - job.queued_at),
+          " for a worker running ", runtime_name, " (the limit is ",
+          absl::FormatDuration(options_.max_queue_wait), "): ", workers));
+      expired.push_back({std::move(job.key), std::move(result)});
+    }
+    LogWarning(absl::StrCat(overdue.size(), " job(s) for ", runtime_name,
+                            " exceeded the queue wait limit: ", workers));
+  }
+}
+
+std::vector<WorkerInfo> Dispatcher::ListWorkers() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<WorkerInfo> list;
+  list.reserve(workers_.size());
+  for (const auto& [handle, worker] : workers_) {
+    WorkerInfo info;
+    info.worker_id = worker.connection.worker_id;
+    info.peer = worker.connection.peer;
+    info.slots = worker.capacity;
+    info.free_slots = std::max(worker.free(), 0);
+    for (const auto& [job_id, held] : worker.running) info.running_jobs.push_back(job_id);
+    std::sort(info.running_jobs.begin(), info.running_jobs.end());
+    info.runtimes = worker.connection.runtimes;
+    info.draining = worker.draining;
+    info.connected_at = worker.connected_at;
+    info.last_seen = worker.last_seen;
+    list.push_back(std::move(info));
+  }
+  std::sort(list.begin(), list.end(), [](const WorkerInfo& a, const WorkerInfo& b) {
+    return a.worker_id < b.worker_id;
+  });
+  return list;
+}
+
 Dispatcher::Stats Dispatcher::stats() const {
   absl::MutexLock lock(&mu_);
   Stats s;
-  for (const auto& [runtime, queue] : queues_) s.queued += static_cast<int>(queue.size());
+  for (const auto& [runtime, queue] : queues_) s.queued += static_cast<int>(queue.jobs.size());
   s.workers = static_cast<int>(workers_.size());
   for (const auto& [handle, worker] : workers_) {
     s.running += static_cast<int>(worker.running.size());
     if (worker.draining) continue;
-    s.free_slots += std::max(0, worker.capacity - static_cast<int>(worker.running.size()));
+    s.free_slots += std::max(0, worker.free());
   }
   return s;
 }
 
-// FIFO across runtimes, except that a job no free worker can run (its
-// runtime is missing or busy) does not hold back the jobs behind it: each
-// step takes, among the runtimes some free worker runs, the queue whose
-// first job came first.
+// Among the runtimes some free worker runs, a queue with a requeued job
+// goes first, then the queue served longest ago (never served: the one
+// whose next job came first), so that every runtime's runs get their turn.
 void Dispatcher::PumpLocked() {
   while (true) {
-    std::deque<QueuedJob>* queue = nullptr;
+    RuntimeQueue* queue = nullptr;
     const FreeIndex* candidates = nullptr;
-    for (auto& [runtime, jobs] : queues_) {
-      if (jobs.empty()) continue;
+    auto rank = [](const RuntimeQueue& q) {
+      return std::make_tuple(!q.jobs.front_is_requeued(), q.last_served, q.jobs.Front().order);
+    };
+    for (auto& [runtime, waiting] : queues_) {
+      if (waiting.jobs.empty()) continue;
       auto free = free_.find(runtime);
       if (free == free_.end() || free->second.empty()) continue;
-      if (queue == nullptr || jobs.front().order < queue->front().order) {
-        queue = &jobs;
+      if (queue == nullptr || rank(waiting) < rank(*queue)) {
+        queue = &waiting;
         candidates = &free->second;
       }
     }
     if (queue == nullptr) return;
     int64_t handle = candidates->begin()->second;
     Worker& best = workers_.find(handle)->second;
-    QueuedJob job = std::move(queue->front());
-    queue->pop_front();
+    QueuedJob job = queue->jobs.PopFront();
+    queue->last_served = ++served_;
     v1::SchedulerMessage message;
     *message.mutable_job() = job.job;
-    best.sink(message);
+    best.connection.sink(message);
     std::string job_id = job.job.job_id();
     best.running.emplace(std::move(job_id), std::move(job));
     IndexLocked(handle, best);
@@ -200,7 +362,7 @@ void Dispatcher::PumpLocked() {
 
 void Dispatcher::UnindexLocked(int64_t handle, Worker& worker) {
   if (worker.indexed_free == 0) return;
-  for (v1::CodeNode::Language runtime : worker.runtimes) {
+  for (v1::CodeNode::Language runtime : worker.connection.runtimes) {
     free_[runtime].erase({-worker.indexed_free, handle});
   }
   worker.indexed_free = 0;
@@ -211,7 +373,9 @@ void Dispatcher::IndexLocked(int64_t handle, Worker& worker) {
   if (free == worker.indexed_free) return;
   UnindexLocked(handle, worker);
   if (free == 0) return;
-  for (v1::CodeNode::Language runtime : worker.runtimes) free_[runtime].insert({-free, handle});
+  for (v1::CodeNode::Language runtime : worker.connection.runtimes) {
+    free_[runtime].insert({-free, handle});
+  }
   worker.indexed_free = free;
 }
 

@@ -1,45 +1,54 @@
 // dispatch::Dispatcher — the ready queue, the connected workers and their
 // credits.
 //
-// Jobs wait in FIFO order until a worker that runs their runtime has a
-// free slot (a job no free worker can run does not hold back the jobs
-// behind it); a worker never holds more jobs than the slots it announced,
-// and a job goes to the worker with the most free slots. Jobs wait in one
-// queue per runtime and free workers are indexed per runtime, so handing
-// out a job costs O(log workers) however long the queues are. When a worker goes away, the
-// jobs it held are requeued with attempt+1, up to `max_attempts`, after
-// which they finish with WORKER_LOST. A result is accepted only from the
-// worker that holds that exact attempt, so a late result of a lost attempt
-// can never complete a job twice. Thread-safe.
+// Queue: jobs wait in one FairQueue per runtime: requeued jobs first, then
+// round-robin across runs (a run with 10,000 ready jobs does not starve a
+// small run submitted after it). A worker that could take jobs of several
+// runtimes takes them in turn too (requeued ones first, then the runtime
+// served longest ago), so a big Python run does not starve a small
+// JavaScript one either; a job no free worker can run (its runtime is
+// missing or busy) never holds back the others. Free workers are indexed
+// per runtime, so handing out a job costs O(log workers) however long the
+// queues are.
+//
+// Workers: a worker never holds more jobs than the slots it announced, and
+// a job goes to the worker with the most free slots. A worker is lost when
+// its stream ends (RemoveWorker), when nothing came from it for
+// `worker_lease` (Sweep), or when another stream says Hello with the same
+// worker id (the new stream replaces the old one: a worker reconnecting
+// after a network break is the same process, and its old stream is dead).
+// A lost worker's jobs are requeued with attempt+1, up to `max_attempts`,
+// after which they finish with WORKER_LOST. A result is accepted only from
+// the worker connection that holds that exact attempt, so a late result of
+// a lost attempt can never complete a job twice.
+//
+// Queue wait: a job waiting longer than `max_queue_wait` for a worker
+// finishes with QUEUE_TIMEOUT (Sweep).
+//
+// Thread-safe. With a non-zero `sweep_interval` a thread of its own calls
+// Sweep(); tests call it themselves with a fake clock.
 #ifndef FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_
 #define FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
+#include "scheduler/dispatch/fair_queue.h"
 
 namespace flowgrid::dispatch {
-
-// Identifies one attempt of one task of a run (see run::JobRequest). A
-// job lost with its worker is delivered again under the same key; the
-// wire's Job.attempt counts those deliveries.
-struct JobKey {
-  std::string run_id;
-  int task;
-  int attempt;
-
-  std::string ToJobId() const;
-  bool operator==(const JobKey&) const = default;
-};
 
 // Sends one message to a worker. Must not block for long and must not call
 // back into the Dispatcher.
@@ -51,21 +60,70 @@ using ResultHandler = std::function<void(const JobKey&, v1::NodeResult)>;
 struct DispatcherOptions {
   // Deliveries of one job (its worker lost each time) before WORKER_LOST.
   int max_attempts = 3;
+  // A worker that sent nothing (heartbeat, result, credit) for this long
+  // is lost. Workers heartbeat every 5 s by default: keep the lease a few
+  // heartbeat intervals long so that one late heartbeat is not a loss.
+  absl::Duration worker_lease = absl::Seconds(15);
+  // A job that waited this long for a worker fails with QUEUE_TIMEOUT;
+  // zero: jobs wait as long as it takes.
+  absl::Duration max_queue_wait = absl::Minutes(10);
+  // How often the own thread sweeps expired leases and queue waits; zero:
+  // no thread, the owner calls Sweep().
+  absl::Duration sweep_interval = absl::Seconds(1);
+  // The clock of leases and queue waits.
+  std::function<absl::Time()> now = [] { return absl::Now(); };
+};
+
+// A worker stream that said Hello.
+struct WorkerConnection {
+  std::string worker_id;
+  // Its address as gRPC sees it, for operators.
+  std::string peer;
+  int slots = 0;
+  std::vector<v1::CodeNode::Language> runtimes;
+  WorkerSink sink;
+  // Ends the stream from the scheduler's side (the worker was declared
+  // lost). Called under the Dispatcher's lock: must not block or call back.
+  std::function<void()> close = [] {};
+  // False for an in-process worker (tests, benchmarks): it cannot go
+  // silent, so the lease never expires.
+  bool leased = true;
+};
+
+// What ListWorkers reports of one connected worker.
+struct WorkerInfo {
+  std::string worker_id;
+  std::string peer;
+  int slots = 0;  // its capacity: announced slots as reset by credits
+  int free_slots = 0;
+  std::vector<std::string> running_jobs;  // job ids, sorted
+  std::vector<v1::CodeNode::Language> runtimes;
+  bool draining = false;
+  absl::Time connected_at;
+  absl::Time last_seen;
 };
 
 class Dispatcher {
  public:
   Dispatcher(ResultHandler on_result, DispatcherOptions options = {});
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
 
   // Queues `job` (its job_id and attempt are set here from `key`).
   void Enqueue(const JobKey& key, v1::Job job);
 
-  // Registers a connected worker with `slots` free slots and the languages
-  // it runs. Returns a handle for the other calls.
+  // Registers a connected worker; a worker already connected under the
+  // same id is lost (closed, its jobs requeued). Returns a handle for the
+  // other calls.
+  int64_t AddWorker(WorkerConnection worker);
+  // The same for an in-process worker (tests, benchmarks): no stream to
+  // close, no lease.
   int64_t AddWorker(std::string worker_id, int slots,
                     std::vector<v1::CodeNode::Language> runtimes, WorkerSink sink);
 
   // The worker's stream ended: its jobs are requeued (or fail WORKER_LOST).
+  // No effect if the worker was already lost.
   void RemoveWorker(int64_t handle);
 
   // A worker reported a result; frees its slot. A WORKER_LOST result (the
@@ -75,9 +133,16 @@ class Dispatcher {
   // Sets the worker's capacity to its held jobs + `free_slots`.
   void SetFreeSlots(int64_t handle, int free_slots);
 
+  // The worker is alive (it sent a heartbeat); renews its lease.
+  void Heartbeat(int64_t handle);
+
   // The worker takes no new jobs from now on (it is shutting down); the
   // ones it holds still report.
   void SetDraining(int64_t handle);
+
+  // Asks the worker with this id to drain (a Drain message) and gives it
+  // no new job from now on. NotFound when no such worker is connected.
+  absl::Status DrainWorker(const std::string& worker_id);
 
   // Drops queued jobs of `run_id` and asks workers to cancel running ones.
   // No result is delivered for them afterwards.
@@ -85,6 +150,13 @@ class Dispatcher {
 
   // The same for one job.
   void CancelJob(const JobKey& key);
+
+  // Loses the workers whose lease expired and fails the jobs that waited
+  // longer than max_queue_wait.
+  void Sweep();
+
+  // The connected workers, by worker id.
+  std::vector<WorkerInfo> ListWorkers() const;
 
   struct Stats {
     int queued = 0;
@@ -95,26 +167,19 @@ class Dispatcher {
   Stats stats() const;
 
  private:
-  struct QueuedJob {
-    JobKey key;
-    int delivery;  // 1 for the first
-    v1::Job job;
-    bool cancelled = false;
-    // Place in the FIFO order across runtimes (smaller goes first).
-    int64_t order = 0;
-  };
   struct Worker {
-    std::string worker_id;
+    WorkerConnection connection;
     int capacity;
-    std::vector<v1::CodeNode::Language> runtimes;
-    WorkerSink sink;
     bool draining = false;
+    absl::Time connected_at;
+    absl::Time last_seen;
     // Jobs held by this worker, by job id.
     absl::flat_hash_map<std::string, QueuedJob> running;
     // Its key in free_ (free slots when last indexed); 0: not indexed.
     int indexed_free = 0;
 
     int free() const { return capacity - static_cast<int>(running.size()); }
+    bool Runs(v1::CodeNode::Language runtime) const;
   };
   // Workers with free slots as (-free slots, handle): most free first, then
   // the oldest.
@@ -124,10 +189,18 @@ class Dispatcher {
     v1::NodeResult result;
   };
 
+  // The worker behind `handle` if it is still connected, and renews its
+  // lease: anything it sends proves it alive.
+  Worker* SeenLocked(int64_t handle) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Unregisters the worker and requeues (or fails) its jobs into `lost`.
+  void LoseLocked(int64_t handle, std::vector<Delivery>& lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Puts a job whose worker lost it back in the queue with attempt+1, or,
   // past max_attempts, adds its WORKER_LOST result to `lost`.
   void RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
                            std::vector<Delivery>& lost) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Fails the jobs that waited longer than max_queue_wait into `expired`.
+  void ExpireQueueWaitsLocked(absl::Time now, std::vector<Delivery>& expired)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands queued jobs to workers with free slots, least loaded first.
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Brings the worker's entries in free_ up to date with its free slots
@@ -138,20 +211,31 @@ class Dispatcher {
   void CancelLocked(const std::function<bool(const JobKey&)>& matches)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<Delivery> deliveries);
+  void SweepLoop();
 
   const ResultHandler on_result_;
   const DispatcherOptions options_;
   mutable absl::Mutex mu_;
-  // Waiting jobs, one FIFO per runtime. New jobs take increasing orders,
-  // requeued ones decreasing orders (they go first).
-  std::map<v1::CodeNode::Language, std::deque<QueuedJob>> queues_ ABSL_GUARDED_BY(mu_);
+  // Waiting jobs, one queue per runtime, with when each was last served
+  // (in jobs handed out; 0: never).
+  struct RuntimeQueue {
+    FairQueue jobs;
+    int64_t last_served = 0;
+  };
+  std::map<v1::CodeNode::Language, RuntimeQueue> queues_ ABSL_GUARDED_BY(mu_);
   int64_t next_order_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t next_front_order_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t served_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<int64_t, Worker> workers_ ABSL_GUARDED_BY(mu_);
+  // The handle of each connected worker id.
+  absl::flat_hash_map<std::string, int64_t> handles_ ABSL_GUARDED_BY(mu_);
   // Per runtime, the workers running it that have free slots and are not
   // draining.
   std::map<v1::CodeNode::Language, FreeIndex> free_ ABSL_GUARDED_BY(mu_);
   int64_t next_handle_ ABSL_GUARDED_BY(mu_) = 1;
+  // Not a condition on mu_: a waiter on mu_ would make every unlock of
+  // the hot lock evaluate it.
+  absl::Notification stopping_;
+  std::thread sweeper_;
 };
 
 }  // namespace flowgrid::dispatch

@@ -75,9 +75,16 @@ grpc::Status WorkerServiceImpl::Connect(
   for (int runtime : hello.runtimes()) {
     runtimes.push_back(static_cast<v1::CodeNode::Language>(runtime));
   }
+  // Cancelling is what ends a silent worker's stream (the Read below then
+  // returns false), even when its connection still looks open. The context
+  // outlives the registration: RemoveWorker below is the last call.
   int64_t handle = dispatcher_->AddWorker(
-      hello.worker_id(), hello.slots(), std::move(runtimes),
-      [&outbox](const v1::SchedulerMessage& message) { outbox.Push(message); });
+      {.worker_id = hello.worker_id(),
+       .peer = context->peer(),
+       .slots = hello.slots(),
+       .runtimes = std::move(runtimes),
+       .sink = [&outbox](const v1::SchedulerMessage& message) { outbox.Push(message); },
+       .close = [context] { context->TryCancel(); }});
 
   v1::WorkerMessage message;
   while (stream->Read(&message)) {
@@ -93,12 +100,14 @@ grpc::Status WorkerServiceImpl::Connect(
         dispatcher_->SetDraining(handle);
         break;
       case v1::WorkerMessage::kHeartbeat:
+        dispatcher_->Heartbeat(handle);
         break;
       default:
         LogWarning(absl::StrCat("worker ", hello.worker_id(), " sent an unexpected message"));
     }
   }
-  // Unregister first so that no new message is pushed to a closed outbox.
+  // Unregister first so that no new message is pushed to a closed outbox
+  // (no effect if the dispatcher already declared the worker lost).
   dispatcher_->RemoveWorker(handle);
   outbox.Close();
   writer.join();

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -74,6 +75,10 @@ class Agent::Impl {
   bool Draining() {
     absl::MutexLock lock(&state_mu_);
     return drain_requested_;
+  }
+  bool DrainGraceOver() {
+    absl::MutexLock lock(&state_mu_);
+    return drain_grace_over_;
   }
 
   // One stream from Connect to its end.
@@ -157,6 +162,14 @@ class Agent::Impl {
   }
 
   void OnJobFinished(FinishedJob finished) {
+    if (finished.result.error().code() == v1::CANCELLED && DrainGraceOver()) {
+      // Killed by the drain, not by the user: WORKER_LOST makes the
+      // scheduler run it elsewhere (a job it cancelled itself stays
+      // cancelled there).
+      finished.result.mutable_error()->set_code(v1::WORKER_LOST);
+      finished.result.mutable_error()->set_message(
+          "The worker's drain grace ended before the job finished.");
+    }
     v1::JobResult result;
     result.set_job_id(std::move(finished.job_id));
     result.set_attempt(finished.attempt);
@@ -205,10 +218,26 @@ class Agent::Impl {
         Drain();
         continue;
       }
-      v1::WorkerMessage heartbeat;
-      heartbeat.mutable_heartbeat()->set_running_jobs(pool_.InUse());
-      WriteIfConnected(heartbeat);
+      SendHeartbeat();
     }
+  }
+
+  void SendHeartbeat() {
+    v1::WorkerMessage heartbeat;
+    heartbeat.mutable_heartbeat()->set_running_jobs(pool_.InUse());
+    WriteIfConnected(heartbeat);
+  }
+
+  // Waits up to `timeout` for the running jobs to finish, heartbeating
+  // meanwhile so that the scheduler's lease does not expire during a long
+  // drain. True if they all finished.
+  bool WaitIdleHeartbeating(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!pool_.WaitIdle(std::min(options_.heartbeat_interval, deadline - absl::Now()))) {
+      if (absl::Now() >= deadline) return false;
+      SendHeartbeat();
+    }
+    return true;
   }
 
   void Drain() {
@@ -218,8 +247,13 @@ class Agent::Impl {
     v1::WorkerMessage draining;
     draining.mutable_draining();
     WriteIfConnected(draining);
-    if (!pool_.WaitIdle(options_.drain_grace)) {
-      LogWarning(absl::StrCat("drain grace over; killing ", pool_.CancelAll(), " job(s)"));
+    if (!WaitIdleHeartbeating(options_.drain_grace)) {
+      {
+        absl::MutexLock lock(&state_mu_);
+        drain_grace_over_ = true;
+      }
+      LogWarning(absl::StrCat("drain grace over; killing ", pool_.CancelAll(),
+                              " job(s), to be run again elsewhere"));
       pool_.WaitIdle(kKillWait);
     }
     {
@@ -245,6 +279,7 @@ class Agent::Impl {
   absl::Mutex state_mu_;
   bool drain_requested_ ABSL_GUARDED_BY(state_mu_) = false;
   bool drain_started_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool drain_grace_over_ ABSL_GUARDED_BY(state_mu_) = false;
   bool finished_ ABSL_GUARDED_BY(state_mu_) = false;
   bool stop_control_ ABSL_GUARDED_BY(state_mu_) = false;
 

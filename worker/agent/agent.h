@@ -9,12 +9,15 @@
 //     result} on the same stream. Jobs run on the SlotPool's fixed threads.
 //   - CancelJob kills that job; its JobResult has error code CANCELLED.
 //     Unknown ids (already finished) are ignored.
-//   - Heartbeat{running_jobs} every heartbeat_interval.
+//   - Heartbeat{running_jobs} every heartbeat_interval, also while
+//     draining: the scheduler declares a worker that sent nothing for its
+//     --worker_lease lost, so the lease must be a few heartbeat intervals.
 //   - Stream break: running jobs are killed (their results could not be
 //     delivered; the scheduler requeues them), then the agent reconnects
 //     with exponential backoff and jitter and says Hello again.
 //   - Drain (SIGTERM/SIGINT via RequestDrain, or a Drain message): send
-//     Draining, finish running jobs for up to drain_grace (then kill them),
+//     Draining, finish running jobs for up to drain_grace (then kill them
+//     and report them WORKER_LOST, so that they run elsewhere),
 //     half-close the stream, and Run() returns OK. A Job arriving while
 //     draining is answered at once with WORKER_LOST ("not started").
 // Writes come from slot threads, the control thread and the reader; a

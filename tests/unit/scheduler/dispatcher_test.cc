@@ -13,18 +13,39 @@ struct Delivered {
 
 const std::vector<v1::CodeNode::Language> kPython = {v1::CodeNode::PYTHON3};
 
+// Leases and queue waits run on this fake clock; the tests sweep by hand.
+DispatcherOptions TestOptions(absl::Time* now) {
+  DispatcherOptions options;
+  options.worker_lease = absl::Seconds(15);
+  options.max_queue_wait = absl::Minutes(10);
+  options.sweep_interval = absl::ZeroDuration();
+  options.now = [now] { return *now; };
+  return options;
+}
+
 class DispatcherTest : public ::testing::Test {
  protected:
   DispatcherTest()
-      : dispatcher_([this](const JobKey& key, v1::NodeResult result) {
-          delivered_.push_back({key, std::move(result)});
-        }) {}
+      : dispatcher_(
+            [this](const JobKey& key, v1::NodeResult result) {
+              delivered_.push_back({key, std::move(result)});
+            },
+            TestOptions(&now_)) {}
 
-  // Registers a worker whose received messages land in `inbox`.
+  // Registers a worker whose received messages land in `inbox`; `closed`,
+  // if given, counts the times the dispatcher closed its stream.
   int64_t AddWorker(const std::string& id, int slots, std::vector<v1::SchedulerMessage>* inbox,
-                    std::vector<v1::CodeNode::Language> runtimes = kPython) {
-    return dispatcher_.AddWorker(id, slots, std::move(runtimes),
-                                 [inbox](const v1::SchedulerMessage& m) { inbox->push_back(m); });
+                    std::vector<v1::CodeNode::Language> runtimes = kPython,
+                    int* closed = nullptr) {
+    return dispatcher_.AddWorker(
+        {.worker_id = id,
+         .peer = "ipv4:127.0.0.1:" + id,
+         .slots = slots,
+         .runtimes = std::move(runtimes),
+         .sink = [inbox](const v1::SchedulerMessage& m) { inbox->push_back(m); },
+         .close = [closed] {
+           if (closed != nullptr) ++*closed;
+         }});
   }
 
   void Enqueue(const std::string& run, int task,
@@ -44,6 +65,16 @@ class DispatcherTest : public ::testing::Test {
     return r;
   }
 
+  // The ids of the jobs in `inbox`, in the order they were sent.
+  static std::vector<std::string> JobIds(const std::vector<v1::SchedulerMessage>& inbox) {
+    std::vector<std::string> ids;
+    for (const v1::SchedulerMessage& m : inbox) {
+      if (m.has_job()) ids.push_back(m.job().job_id());
+    }
+    return ids;
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1'000'000);
   std::vector<Delivered> delivered_;
   Dispatcher dispatcher_;
 };
@@ -233,6 +264,203 @@ TEST_F(DispatcherTest, CreditResetsFreeSlots) {
   EXPECT_EQ(inbox.size(), 1u);
   dispatcher_.SetFreeSlots(w, 2);
   EXPECT_EQ(inbox.size(), 3u);
+}
+
+TEST_F(DispatcherTest, ASmallRunIsInterleavedWithABigRunQueuedBeforeIt) {
+  for (int i = 0; i < 100; ++i) Enqueue("big", i);
+  for (int i = 0; i < 3; ++i) Enqueue("small", i);
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 1, &inbox);
+  for (int done = 0; done < 6; ++done) dispatcher_.OnResult(w, ResultFor(inbox.back()));
+  EXPECT_THAT(JobIds(inbox), ::testing::ElementsAre("big/0/1", "small/0/1", "big/1/1",
+                                                    "small/1/1", "big/2/1", "small/2/1",
+                                                    "big/3/1"));
+}
+
+TEST_F(DispatcherTest, ABigRunOfOneRuntimeDoesNotStarveASmallRunOfAnother) {
+  for (int i = 0; i < 50; ++i) Enqueue("big", i, v1::CodeNode::PYTHON3);
+  Enqueue("small", 0, v1::CodeNode::JAVASCRIPT);
+  Enqueue("small", 1, v1::CodeNode::JAVASCRIPT);
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("both", 1, &inbox, {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT});
+  for (int done = 0; done < 3; ++done) dispatcher_.OnResult(w, ResultFor(inbox.back()));
+  EXPECT_THAT(JobIds(inbox),
+              ::testing::ElementsAre("big/0/1", "small/0/1", "big/1/1", "small/1/1"));
+}
+
+TEST_F(DispatcherTest, RequeuedJobsStillGoBeforeOtherRuns) {
+  std::vector<v1::SchedulerMessage> lost, next;
+  int64_t first = AddWorker("first", 1, &lost);
+  Enqueue("a", 1);
+  Enqueue("b", 1);
+  Enqueue("c", 1);
+  dispatcher_.RemoveWorker(first);
+  int64_t w = AddWorker("next", 1, &next);
+  for (int done = 0; done < 2; ++done) dispatcher_.OnResult(w, ResultFor(next.back()));
+  EXPECT_THAT(JobIds(next), ::testing::ElementsAre("a/1/1", "b/1/1", "c/1/1"));
+  EXPECT_EQ(next[0].job().attempt(), 2);
+}
+
+TEST_F(DispatcherTest, ASilentWorkerIsLostWhenItsLeaseExpires) {
+  std::vector<v1::SchedulerMessage> silent, other;
+  int closed = 0;
+  int64_t w1 = AddWorker("silent", 1, &silent, kPython, &closed);
+  Enqueue("r", 1);
+  ASSERT_EQ(silent.size(), 1u);
+  int64_t w2 = AddWorker("other", 1, &other);
+  now_ += absl::Seconds(14);
+  dispatcher_.Heartbeat(w2);
+  dispatcher_.Sweep();
+  EXPECT_EQ(closed, 0);
+  now_ += absl::Seconds(1);
+  dispatcher_.Sweep();
+  EXPECT_EQ(closed, 1);
+  EXPECT_EQ(dispatcher_.stats().workers, 1);
+  // The job runs again on the live worker, as its second delivery.
+  ASSERT_EQ(other.size(), 1u);
+  EXPECT_EQ(other[0].job().job_id(), "r/1/1");
+  EXPECT_EQ(other[0].job().attempt(), 2);
+  // The lost worker's late result changes nothing, whether it comes on the
+  // lost connection or after a reconnect under the same id.
+  dispatcher_.OnResult(w1, ResultFor(silent[0]));
+  std::vector<v1::SchedulerMessage> reconnected;
+  int64_t w3 = AddWorker("silent", 1, &reconnected);
+  dispatcher_.OnResult(w3, ResultFor(silent[0]));
+  EXPECT_TRUE(delivered_.empty());
+  dispatcher_.OnResult(w2, ResultFor(other[0]));
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].result.status(), v1::NODE_SUCCEEDED);
+  // The stream ending later (after the cancel) changes nothing either.
+  dispatcher_.RemoveWorker(w1);
+  EXPECT_EQ(dispatcher_.stats().workers, 2);
+}
+
+TEST_F(DispatcherTest, AnyMessageRenewsTheLease) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int closed = 0;
+  int64_t w = AddWorker("w", 2, &inbox, kPython, &closed);
+  Enqueue("r", 1);
+  now_ += absl::Seconds(10);
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  now_ += absl::Seconds(10);
+  dispatcher_.SetFreeSlots(w, 2);
+  now_ += absl::Seconds(10);
+  dispatcher_.SetDraining(w);
+  now_ += absl::Seconds(10);
+  dispatcher_.Sweep();
+  EXPECT_EQ(closed, 0);
+  now_ += absl::Seconds(5);
+  dispatcher_.Sweep();
+  EXPECT_EQ(closed, 1);
+}
+
+TEST_F(DispatcherTest, ANewStreamWithTheSameWorkerIdReplacesTheOldOne) {
+  std::vector<v1::SchedulerMessage> old_inbox, new_inbox;
+  int closed = 0;
+  int64_t old_handle = AddWorker("w", 1, &old_inbox, kPython, &closed);
+  Enqueue("r", 1);
+  ASSERT_EQ(old_inbox.size(), 1u);
+  int64_t new_handle = AddWorker("w", 1, &new_inbox);
+  EXPECT_EQ(closed, 1);
+  EXPECT_EQ(dispatcher_.stats().workers, 1);
+  ASSERT_EQ(new_inbox.size(), 1u);
+  EXPECT_EQ(new_inbox[0].job().attempt(), 2);
+  // The old stream's end must not unregister the new one.
+  dispatcher_.RemoveWorker(old_handle);
+  EXPECT_EQ(dispatcher_.stats().workers, 1);
+  EXPECT_TRUE(dispatcher_.DrainWorker("w").ok());
+  ASSERT_EQ(new_inbox.size(), 2u);
+  EXPECT_TRUE(new_inbox[1].has_drain());
+  dispatcher_.OnResult(new_handle, ResultFor(new_inbox[0]));
+  EXPECT_EQ(delivered_.size(), 1u);
+}
+
+TEST_F(DispatcherTest, AJobThatWaitsTooLongFailsWithQueueTimeout) {
+  Enqueue("r", 1, v1::CodeNode::JAVASCRIPT);
+  now_ += absl::Minutes(5);
+  Enqueue("r", 2, v1::CodeNode::JAVASCRIPT);
+  now_ += absl::Minutes(5) - absl::Seconds(1);
+  dispatcher_.Sweep();
+  EXPECT_TRUE(delivered_.empty());
+  now_ += absl::Seconds(1);
+  dispatcher_.Sweep();
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].key, (JobKey{"r", 1, 1}));
+  EXPECT_EQ(delivered_[0].result.status(), v1::NODE_FAILED);
+  EXPECT_EQ(delivered_[0].result.error().code(), v1::QUEUE_TIMEOUT);
+  EXPECT_THAT(delivered_[0].result.error().message(),
+              ::testing::AllOf(::testing::HasSubstr("waited 10m"),
+                               ::testing::HasSubstr("no connected worker runs JAVASCRIPT")));
+  EXPECT_EQ(dispatcher_.stats().queued, 1);
+}
+
+TEST_F(DispatcherTest, QueueTimeoutSaysWhenWorkersOfTheRuntimeAreBusy) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("busy", 1, &inbox);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  now_ += absl::Minutes(10);
+  dispatcher_.Heartbeat(w);
+  dispatcher_.Sweep();
+  ASSERT_EQ(delivered_.size(), 1u);
+  EXPECT_EQ(delivered_[0].key.task, 2);
+  EXPECT_THAT(delivered_[0].result.error().message(),
+              ::testing::HasSubstr("1 connected worker(s) run PYTHON3 but none had a free slot"));
+}
+
+TEST(DispatcherQueueWaitTest, ZeroMaxQueueWaitLetsJobsWaitForever) {
+  absl::Time now = absl::FromUnixSeconds(1'000'000);
+  DispatcherOptions options = TestOptions(&now);
+  options.max_queue_wait = absl::ZeroDuration();
+  int delivered = 0;
+  Dispatcher dispatcher([&](const JobKey&, v1::NodeResult) { ++delivered; }, options);
+  dispatcher.Enqueue({"r", 1, 1}, v1::Job());
+  now += absl::Hours(24);
+  dispatcher.Sweep();
+  EXPECT_EQ(delivered, 0);
+  EXPECT_EQ(dispatcher.stats().queued, 1);
+}
+
+TEST_F(DispatcherTest, DrainWorkerSendsDrainAndStopsNewJobs) {
+  std::vector<v1::SchedulerMessage> inbox;
+  AddWorker("w", 2, &inbox);
+  Enqueue("r", 1);
+  EXPECT_TRUE(dispatcher_.DrainWorker("w").ok());
+  Enqueue("r", 2);
+  ASSERT_EQ(inbox.size(), 2u);
+  EXPECT_TRUE(inbox[1].has_drain());
+  EXPECT_EQ(dispatcher_.stats().queued, 1);
+  absl::Status unknown = dispatcher_.DrainWorker("nobody");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(unknown.message(), ::testing::HasSubstr("nobody"));
+}
+
+TEST_F(DispatcherTest, ListWorkersReportsEachWorker) {
+  std::vector<v1::SchedulerMessage> a, b;
+  AddWorker("b", 2, &b, {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT});
+  const absl::Time b_connected = now_;
+  now_ += absl::Seconds(3);
+  int64_t wa = AddWorker("a", 1, &a);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  now_ += absl::Seconds(2);
+  dispatcher_.SetDraining(wa);
+  std::vector<WorkerInfo> workers = dispatcher_.ListWorkers();
+  ASSERT_EQ(workers.size(), 2u);
+  EXPECT_EQ(workers[0].worker_id, "a");
+  EXPECT_EQ(workers[0].peer, "ipv4:127.0.0.1:a");
+  EXPECT_TRUE(workers[0].draining);
+  EXPECT_EQ(workers[0].last_seen, now_);
+  EXPECT_EQ(workers[1].worker_id, "b");
+  EXPECT_FALSE(workers[1].draining);
+  EXPECT_EQ(workers[1].slots, 2);
+  EXPECT_EQ(workers[1].connected_at, b_connected);
+  EXPECT_THAT(workers[1].runtimes,
+              ::testing::ElementsAre(v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT));
+  // b had the most free slots when the jobs came.
+  EXPECT_THAT(workers[1].running_jobs, ::testing::ElementsAre("r/1/1", "r/2/1"));
+  EXPECT_EQ(workers[1].free_slots, 0);
+  EXPECT_EQ(workers[0].free_slots, 1);
 }
 
 }  // namespace

@@ -116,17 +116,24 @@ auto ResultFor(const std::string& id) {
   return [id](const v1::WorkerMessage& m) { return m.has_result() && m.result().job_id() == id; };
 }
 
-TEST(AgentTest, SpeaksTheStreamProtocol) {
-  FakeScheduler scheduler;
+// Serves `scheduler` on a loopback port and points `options` at it; null
+// if it cannot listen.
+std::unique_ptr<grpc::Server> Serve(FakeScheduler& scheduler, AgentOptions& options) {
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&scheduler);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_GT(port, 0);
-
-  AgentOptions options;
+  if (port == 0) return nullptr;
   options.scheduler_address = "127.0.0.1:" + std::to_string(port);
+  return server;
+}
+
+TEST(AgentTest, SpeaksTheStreamProtocol) {
+  FakeScheduler scheduler;
+  AgentOptions options;
+  std::unique_ptr<grpc::Server> server = Serve(scheduler, options);
+  ASSERT_NE(server, nullptr);
   options.worker_id = "test-worker";
   options.slots = 2;
   options.runtimes = {v1::CodeNode::PYTHON3, v1::CodeNode::JAVASCRIPT};
@@ -184,6 +191,44 @@ TEST(AgentTest, SpeaksTheStreamProtocol) {
   for (const v1::WorkerMessage& m : scheduler.Messages(1)) {
     EXPECT_FALSE(m.has_result() && m.result().job_id() == "block-2");
   }
+  server->Shutdown();
+}
+
+TEST(AgentTest, ADrainHeartbeatsAndHandsBackJobsStillRunningAtTheGraceEnd) {
+  FakeScheduler scheduler;
+  AgentOptions options;
+  std::unique_ptr<grpc::Server> server = Serve(scheduler, options);
+  ASSERT_NE(server, nullptr);
+  options.worker_id = "draining-worker";
+  options.heartbeat_interval = absl::Milliseconds(50);
+  options.drain_grace = absl::Milliseconds(400);
+  Agent agent(options, FakeRun);
+  absl::Status run_status = absl::UnknownError("not returned");
+  std::thread runner([&] { run_status = agent.Run(); });
+  ASSERT_TRUE(scheduler.WaitFor(0, [](const v1::WorkerMessage& m) { return m.has_hello(); }));
+
+  scheduler.Send(JobMessage("block-long", 1));
+  v1::SchedulerMessage drain;
+  drain.mutable_drain();
+  scheduler.Send(drain);
+  std::optional<v1::WorkerMessage> result = scheduler.WaitFor(0, ResultFor("block-long"));
+  ASSERT_TRUE(result.has_value());
+  // Killed by the drain, not cancelled by the scheduler: it must run again.
+  EXPECT_EQ(result->result().result().error().code(), v1::WORKER_LOST);
+  EXPECT_TRUE(scheduler.WaitClosed(1));
+  runner.join();
+  EXPECT_TRUE(run_status.ok()) << run_status;
+
+  // The lease is kept alive during the drain: heartbeats come after
+  // Draining and before the result.
+  int heartbeats_while_draining = 0;
+  bool draining = false;
+  for (const v1::WorkerMessage& m : scheduler.Messages(0)) {
+    if (m.has_draining()) draining = true;
+    if (m.has_result()) break;
+    if (draining && m.has_heartbeat()) ++heartbeats_while_draining;
+  }
+  EXPECT_GE(heartbeats_while_draining, 2);
   server->Shutdown();
 }
 
