@@ -21,6 +21,8 @@ int RunsListCommand(const RunsListOptions& options);
 int RunsShowCommand(const RunsShowOptions& options);
 int RunsWatchCommand(const RunsWatchOptions& options);
 int CancelCommand(const CancelOptions& options);
+int WorkersListCommand(const WorkersListOptions& options);
+int WorkersDrainCommand(const WorkersDrainOptions& options);
 // Blocks SIGINT/SIGTERM/SIGCHLD in the calling thread to wait for them
 // synchronously; call it from the main thread before any other threads exist.
 int DevCommand(const DevOptions& options);

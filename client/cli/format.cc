@@ -434,4 +434,51 @@ std::string FormatDiagnostics(const v1::ValidateWorkflowResponse& response) {
   return out;
 }
 
+std::string FormatWorkerList(const v1::ListWorkersResponse& response, OutputFormat format,
+                             absl::Time now) {
+  auto runtimes = [](const v1::WorkerStatus& worker) {
+    std::vector<std::string> names;
+    for (int runtime : worker.runtimes()) {
+      names.push_back(v1::CodeNode::Language_Name(static_cast<v1::CodeNode::Language>(runtime)));
+    }
+    return names;
+  };
+  auto state = [](const v1::WorkerStatus& worker) {
+    return v1::WorkerStatus::State_Name(worker.state());
+  };
+  if (format == OutputFormat::kJson) {
+    nlohmann::json workers = nlohmann::json::array();
+    for (const v1::WorkerStatus& worker : response.workers()) {
+      workers.push_back({{"worker_id", worker.worker_id()},
+                         {"state", state(worker)},
+                         {"slots", worker.slots()},
+                         {"free_slots", worker.free_slots()},
+                         {"running_jobs", std::vector<std::string>(worker.running_jobs().begin(),
+                                                                   worker.running_jobs().end())},
+                         {"runtimes", runtimes(worker)},
+                         {"peer", worker.peer()},
+                         {"connected_at", JsonTime(worker.connected_at())},
+                         {"last_seen", JsonTime(worker.last_seen())}});
+    }
+    return absl::StrCat(nlohmann::json{{"workers", std::move(workers)}}.dump(), "\n");
+  }
+  if (response.workers().empty()) return "no workers connected\n";
+  std::vector<std::vector<std::string>> rows = {{"WORKER", "STATE", "SLOTS", "FREE", "RUNNING",
+                                                 "RUNTIMES", "PEER", "CONNECTED (UTC)",
+                                                 "LAST SEEN"}};
+  for (const v1::WorkerStatus& worker : response.workers()) {
+    // Whole seconds ("0s", "12s", "2m5s"): finer is noise for a heartbeat.
+    const absl::Duration age =
+        std::max(absl::Trunc(now - FromTimestamp(worker.last_seen()), absl::Seconds(1)),
+                 absl::ZeroDuration());
+    rows.push_back({worker.worker_id(), state(worker), absl::StrCat(worker.slots()),
+                    absl::StrCat(worker.free_slots()), absl::StrCat(worker.running_jobs_size()),
+                    absl::StrJoin(runtimes(worker), ","), worker.peer(),
+                    TableTime(worker.connected_at()),
+                    absl::StrCat(age == absl::ZeroDuration() ? "0s" : absl::FormatDuration(age),
+                                 " ago")});
+  }
+  return AlignedRows(rows, "");
+}
+
 }  // namespace flowgrid::cli

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "client/cli/options.h"
 #include "common/value_json.h"
+#include "flowgrid/v1/cluster.pb.h"
 #include "flowgrid/v1/scheduler.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
 
@@ -77,6 +78,13 @@ absl::StatusOr<std::string> FormatRunList(const v1::ListRunsResponse& response,
 // evaluated by the scheduler), each followed by its error with the
 // traceback, warnings and captured stdout/stderr lines; json: one object.
 absl::StatusOr<std::string> FormatRun(const v1::Run& run, OutputFormat format);
+
+// `flowgridctl workers list`. table: one row per worker (id, state, slots,
+// free slots, running jobs, runtimes, peer, connected (UTC), last seen as an
+// age before `now`); json: {"workers": [...]} with every field, the running
+// job ids included.
+std::string FormatWorkerList(const v1::ListWorkersResponse& response, OutputFormat format,
+                             absl::Time now);
 
 // `flowgridctl run-node`: the node's status, duration, branch (if-else),
 // outputs, error with traceback, warnings and captured output.

@@ -89,6 +89,14 @@ int Main(int argc, char** argv) {
     return RunsWatchCommand(*options);
   }
   if (name == "cancel") return CancelCommand(ParseCancelOptions(*args, env_address));
+  if (name == "workers list") {
+    absl::StatusOr<WorkersListOptions> options = ParseWorkersListOptions(*args, env_address);
+    if (!options.ok()) return usage_error(options.status());
+    return WorkersListCommand(*options);
+  }
+  if (name == "workers drain") {
+    return WorkersDrainCommand(ParseWorkersDrainOptions(*args, env_address));
+  }
   // The only command left is dev.
   absl::StatusOr<DevOptions> options = ParseDevOptions(*args, OwnBinaryDir());
   if (!options.ok()) return usage_error(options.status());

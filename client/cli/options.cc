@@ -169,10 +169,33 @@ const CommandSpec& CancelCommandSpec() {
   return *spec;
 }
 
+const CommandSpec& WorkersListCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "workers list",
+      "List the connected workers: state, slots, running jobs, runtimes, last heartbeat.",
+      "",
+      0,
+      0,
+      {AddrFlag(), OutputFlag("how workers are printed")}};
+  return *spec;
+}
+
+const CommandSpec& WorkersDrainCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "workers drain",
+      "Drain a worker: it takes no new job, finishes its running ones, then exits.",
+      "WORKER_ID",
+      1,
+      1,
+      {AddrFlag()}};
+  return *spec;
+}
+
 std::vector<CommandSpec> AllCommandSpecs() {
   return {DevCommandSpec(),      RunCommandSpec(),      RunNodeCommandSpec(),
           ValidateCommandSpec(), RunsListCommandSpec(), RunsShowCommandSpec(),
-          RunsWatchCommandSpec(), CancelCommandSpec()};
+          RunsWatchCommandSpec(), CancelCommandSpec(), WorkersListCommandSpec(),
+          WorkersDrainCommandSpec()};
 }
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args) {
@@ -325,6 +348,17 @@ absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,
 
 CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address) {
   return CancelOptions{args.positional.at(0), ResolveAddress(args, env_address)};
+}
+
+absl::StatusOr<WorkersListOptions> ParseWorkersListOptions(const ParsedArgs& args,
+                                                           const char* env_address) {
+  absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
+  if (!output.ok()) return output.status();
+  return WorkersListOptions{ResolveAddress(args, env_address), *output};
+}
+
+WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address) {
+  return WorkersDrainOptions{args.positional.at(0), ResolveAddress(args, env_address)};
 }
 
 }  // namespace flowgrid::cli

@@ -35,6 +35,8 @@ const CommandSpec& RunsShowCommandSpec();
 const CommandSpec& RunsWatchCommandSpec();
 const CommandSpec& RunNodeCommandSpec();
 const CommandSpec& CancelCommandSpec();
+const CommandSpec& WorkersListCommandSpec();
+const CommandSpec& WorkersDrainCommandSpec();
 std::vector<CommandSpec> AllCommandSpecs();
 
 // --addr if given, else the FLOWGRID_ADDR value (nullptr/empty = unset),
@@ -141,6 +143,19 @@ struct CancelOptions {
   std::string address;
 };
 CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address);
+
+struct WorkersListOptions {
+  std::string address;
+  OutputFormat output = OutputFormat::kTable;
+};
+absl::StatusOr<WorkersListOptions> ParseWorkersListOptions(const ParsedArgs& args,
+                                                           const char* env_address);
+
+struct WorkersDrainOptions {
+  std::string worker_id;
+  std::string address;
+};
+WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address);
 
 }  // namespace flowgrid::cli
 

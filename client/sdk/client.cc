@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
+#include "flowgrid/v1/cluster.grpc.pb.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -213,6 +214,28 @@ absl::StatusOr<v1::ValidateWorkflowResponse> Client::Validate(
   *request.mutable_workflow() = workflow;
   return impl_->Call("ValidateWorkflow", &v1::WorkflowService::Stub::ValidateWorkflow,
                      request);
+}
+
+absl::StatusOr<v1::ListWorkersResponse> Client::ListWorkers() {
+  grpc::ClientContext context;
+  SetDeadline(context, impl_->options.call_timeout);
+  v1::ListWorkersResponse response;
+  grpc::Status status = v1::ClusterService::NewStub(impl_->channel)
+                            ->ListWorkers(&context, v1::ListWorkersRequest(), &response);
+  if (!status.ok()) return impl_->CallError("ListWorkers", status);
+  return response;
+}
+
+absl::Status Client::DrainWorker(const std::string& worker_id) {
+  grpc::ClientContext context;
+  SetDeadline(context, impl_->options.call_timeout);
+  v1::DrainWorkerRequest request;
+  request.set_worker_id(worker_id);
+  v1::DrainWorkerResponse response;
+  grpc::Status status =
+      v1::ClusterService::NewStub(impl_->channel)->DrainWorker(&context, request, &response);
+  if (!status.ok()) return impl_->CallError("DrainWorker", status);
+  return absl::OkStatus();
 }
 
 }  // namespace flowgrid

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/value_json.h"
+#include "flowgrid/v1/cluster.pb.h"
 #include "flowgrid/v1/scheduler.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
 
@@ -112,6 +113,11 @@ class Client {
   // Every diagnostic of the workflow at once; a bad workflow is not an
   // error here (valid == false), only transport problems are.
   absl::StatusOr<v1::ValidateWorkflowResponse> Validate(const v1::Workflow& workflow);
+
+  // The cluster admin API (ClusterService, same address): the connected
+  // workers, and asking one to drain (NOT_FOUND for an unknown id).
+  absl::StatusOr<v1::ListWorkersResponse> ListWorkers();
+  absl::Status DrainWorker(const std::string& worker_id);
 
  private:
   struct Impl;

@@ -402,5 +402,60 @@ TEST(StatusTextTest, DropsEnumPrefixes) {
   EXPECT_EQ(ErrorCodeText(v1::MEMORY_LIMIT), "MEMORY_LIMIT");
 }
 
+v1::ListWorkersResponse TwoWorkers() {
+  v1::ListWorkersResponse response;
+  v1::WorkerStatus* a = response.add_workers();
+  a->set_worker_id("worker-1");
+  a->set_peer("ipv4:127.0.0.1:4001");
+  a->set_slots(2);
+  a->set_free_slots(1);
+  a->add_running_jobs("r-1/0/1");
+  a->add_runtimes(v1::CodeNode::PYTHON3);
+  a->add_runtimes(v1::CodeNode::JAVASCRIPT);
+  a->set_state(v1::WorkerStatus::CONNECTED);
+  *a->mutable_connected_at() = At(1700000000);
+  *a->mutable_last_seen() = At(1700000058);
+  v1::WorkerStatus* b = response.add_workers();
+  b->set_worker_id("worker-2");
+  b->set_peer("ipv4:127.0.0.1:4002");
+  b->set_slots(4);
+  b->add_runtimes(v1::CodeNode::PYTHON3);
+  b->set_state(v1::WorkerStatus::DRAINING);
+  *b->mutable_connected_at() = At(1700000010);
+  *b->mutable_last_seen() = At(1700000060);
+  return response;
+}
+
+TEST(FormatWorkerListTest, TableHasOneRowPerWorkerWithTheLastHeartbeatAge) {
+  EXPECT_EQ(FormatWorkerList(TwoWorkers(), OutputFormat::kTable, absl::FromUnixSeconds(1700000060)),
+            "WORKER    STATE      SLOTS  FREE  RUNNING  RUNTIMES            PEER                 "
+            "CONNECTED (UTC)      LAST SEEN\n"
+            "worker-1  CONNECTED  2      1     1        PYTHON3,JAVASCRIPT  ipv4:127.0.0.1:4001  "
+            "2023-11-14 22:13:20  2s ago\n"
+            "worker-2  DRAINING   4      0     0        PYTHON3             ipv4:127.0.0.1:4002  "
+            "2023-11-14 22:13:30  0s ago\n");
+  EXPECT_EQ(FormatWorkerList(v1::ListWorkersResponse{}, OutputFormat::kTable, absl::Now()),
+            "no workers connected\n");
+}
+
+TEST(FormatWorkerListTest, JsonHasEveryFieldAndTheRunningJobs) {
+  absl::StatusOr<v1::Value> parsed = ParseValueJson(
+      FormatWorkerList(TwoWorkers(), OutputFormat::kJson, absl::FromUnixSeconds(1700000060)));
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  const auto& workers = parsed->object_value().fields().at("workers").list_value();
+  ASSERT_EQ(workers.items_size(), 2);
+  const auto& first = workers.items(0).object_value().fields();
+  EXPECT_EQ(first.at("worker_id").string_value(), "worker-1");
+  EXPECT_EQ(first.at("state").string_value(), "CONNECTED");
+  EXPECT_EQ(first.at("slots").int_value(), 2);
+  EXPECT_EQ(first.at("free_slots").int_value(), 1);
+  EXPECT_EQ(first.at("running_jobs").list_value().items(0).string_value(), "r-1/0/1");
+  EXPECT_EQ(first.at("runtimes").list_value().items(1).string_value(), "JAVASCRIPT");
+  EXPECT_EQ(first.at("peer").string_value(), "ipv4:127.0.0.1:4001");
+  EXPECT_EQ(first.at("connected_at").string_value(), "2023-11-14T22:13:20+00:00");
+  EXPECT_EQ(first.at("last_seen").string_value(), "2023-11-14T22:14:18+00:00");
+  EXPECT_EQ(workers.items(1).object_value().fields().at("state").string_value(), "DRAINING");
+}
+
 }  // namespace
 }  // namespace flowgrid::cli

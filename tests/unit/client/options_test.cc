@@ -185,7 +185,23 @@ TEST(AllCommandSpecsTest, EveryCommandIsListedOnce) {
   std::vector<std::string> names;
   for (const CommandSpec& spec : AllCommandSpecs()) names.push_back(spec.name);
   EXPECT_THAT(names, ElementsAre("dev", "run", "run-node", "validate", "runs list",
-                                 "runs show", "runs watch", "cancel"));
+                                 "runs show", "runs watch", "cancel", "workers list",
+                                 "workers drain"));
+}
+
+TEST(ParseWorkersOptionsTest, ListTakesTheOutputAndDrainTheWorkerId) {
+  absl::StatusOr<WorkersListOptions> list =
+      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=json"}), "env:1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(list->output, OutputFormat::kJson);
+  EXPECT_EQ(list->address, "env:1");
+  EXPECT_FALSE(
+      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=yaml"}), nullptr).ok());
+  WorkersDrainOptions drain =
+      ParseWorkersDrainOptions(Parse(WorkersDrainCommandSpec(), {"w-7", "--addr=h:1"}), nullptr);
+  EXPECT_EQ(drain.worker_id, "w-7");
+  EXPECT_EQ(drain.address, "h:1");
+  EXPECT_FALSE(ParseArgs(WorkersDrainCommandSpec(), {}).ok());
 }
 
 TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
