@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "scheduler/engine/run_engine.h"
 #include "scheduler/service/cluster_service.h"
 #include "scheduler/service/worker_service.h"
@@ -44,6 +45,17 @@ ABSL_FLAG(int32_t, max_node_processes, 128,
           "Largest process/thread limit a node may ask for (limits.max_processes)");
 ABSL_FLAG(int64_t, max_node_output_bytes, 16 << 20,
           "Largest stdout/stderr cap a node may ask for (limits.max_output_bytes)");
+ABSL_FLAG(int, max_active_runs, 2000,
+          "Runs in progress at once; SubmitRun beyond it is refused with RESOURCE_EXHAUSTED "
+          "and a retry delay (docs/OPERATIONS.md: what one run costs).");
+ABSL_FLAG(absl::Duration, overload_retry_delay, absl::Seconds(1),
+          "Retry delay sent with RESOURCE_EXHAUSTED (trailer retry-after-ms).");
+ABSL_FLAG(int, max_watch_streams, 768,
+          "WatchRun streams open at once; each holds a client-port thread. Beyond it: "
+          "RESOURCE_EXHAUSTED with a retry delay.");
+ABSL_FLAG(int, max_client_threads, 1024,
+          "Threads of the client port's gRPC server (a call that finds none gets "
+          "RESOURCE_EXHAUSTED); must exceed --max_watch_streams.");
 ABSL_FLAG(bool, strict_outputs, false,
           "Fail a code node that returns an undeclared key (newer Dify) instead of warning.");
 
@@ -111,6 +123,20 @@ int Main() {
   options.jobs.maxima.set_memory_bytes(absl::GetFlag(FLAGS_max_node_memory_bytes));
   options.jobs.maxima.set_max_processes(absl::GetFlag(FLAGS_max_node_processes));
   options.jobs.maxima.set_max_output_bytes(absl::GetFlag(FLAGS_max_node_output_bytes));
+  options.admission.max_active_runs = absl::GetFlag(FLAGS_max_active_runs);
+  options.admission.retry_delay = absl::GetFlag(FLAGS_overload_retry_delay);
+  service::WorkflowServiceOptions service_options;
+  service_options.max_watch_streams = absl::GetFlag(FLAGS_max_watch_streams);
+  service_options.watch_retry_delay = absl::GetFlag(FLAGS_overload_retry_delay);
+  const int max_client_threads = absl::GetFlag(FLAGS_max_client_threads);
+  if (options.admission.max_active_runs < 1 || service_options.max_watch_streams < 1 ||
+      max_client_threads <= service_options.max_watch_streams) {
+    LogError(absl::StrCat("--max_active_runs (", options.admission.max_active_runs,
+                          ") and --max_watch_streams (", service_options.max_watch_streams,
+                          ") must be positive and --max_client_threads (", max_client_threads,
+                          ") larger than --max_watch_streams"));
+    return 1;
+  }
   engine::RunEngine engine(store->get(), options);
   if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
     LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));
@@ -118,7 +144,7 @@ int Main() {
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  service::WorkflowServiceImpl workflow_service(&engine, store->get());
+  service::WorkflowServiceImpl workflow_service(&engine, store->get(), service_options);
   service::WorkerServiceImpl worker_service(&engine.dispatcher());
   service::ClusterServiceImpl cluster_service(&engine.dispatcher());
 
@@ -131,6 +157,9 @@ int Main() {
   client_builder.RegisterService(&workflow_service);
   client_builder.RegisterService(&cluster_service);
   client_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  grpc::ResourceQuota client_quota("flowgrid-client-port");
+  client_quota.SetMaxThreads(max_client_threads);
+  client_builder.SetResourceQuota(client_quota);
   std::unique_ptr<grpc::Server> client_server = client_builder.BuildAndStart();
 
   grpc::ServerBuilder worker_builder;

@@ -166,8 +166,30 @@ absl::Status RunEngine::ResumeRun(const std::string& run_id,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<std::string>> RunEngine::FindRunByKey(const std::string& key) {
+  {
+    absl::MutexLock published(&published_mu_);
+    auto pending = pending_keys_.find(key);
+    if (pending != pending_keys_.end()) return pending->second;
+  }
+  // A key leaves pending_keys_ only once its run is in the store.
+  return store_->FindRunByIdempotencyKey(key);
+}
+
 absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap inputs,
                                                ValueMap system, std::string idempotency_key) {
+  // Before paying for compilation and code checks: a known key returns its
+  // run, a full scheduler refuses. Both are decided again under mu_ below,
+  // where the run is admitted.
+  if (!idempotency_key.empty()) {
+    absl::StatusOr<std::optional<std::string>> existing = FindRunByKey(idempotency_key);
+    if (!existing.ok()) return existing.status();
+    if (existing->has_value()) return SubmitResult{**existing, true};
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) return s;
+  }
   std::string canonical = CanonicalBytes(workflow);
   std::shared_ptr<const graph::Plan> plan = plans_.Find(canonical);
   const bool cached = plan != nullptr;
@@ -190,16 +212,11 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   {
     absl::MutexLock lock(&mu_);
     if (!idempotency_key.empty()) {
-      {
-        absl::MutexLock published(&published_mu_);
-        auto pending = pending_keys_.find(idempotency_key);
-        if (pending != pending_keys_.end()) return SubmitResult{pending->second, true};
-      }
-      absl::StatusOr<std::optional<std::string>> existing =
-          store_->FindRunByIdempotencyKey(idempotency_key);
+      absl::StatusOr<std::optional<std::string>> existing = FindRunByKey(idempotency_key);
       if (!existing.ok()) return existing.status();
       if (existing->has_value()) return SubmitResult{**existing, true};
     }
+    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) return s;
     store::NewRun record;
     record.run_id = NewRunId();
     record.idempotency_key = std::move(idempotency_key);

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "scheduler/dispatch/dispatcher.h"
+#include "scheduler/engine/admission.h"
 #include "scheduler/engine/code_checks.h"
 #include "scheduler/engine/job_builder.h"
 #include "scheduler/engine/job_waiter.h"
@@ -47,6 +48,8 @@ struct EngineOptions {
   absl::Duration code_check_budget = absl::Seconds(5);
   // How long a single-node run may wait for a worker, beyond its timeout.
   absl::Duration node_run_queue_wait = absl::Seconds(30);
+  // The bound on runs in progress (see admission.h).
+  AdmissionOptions admission;
 };
 
 struct Validation {
@@ -84,6 +87,12 @@ class RunEngine {
   // Validates the workflow and inputs (InvalidArgument lists every problem)
   // and starts the run. `system` holds ["sys", name] values from the client
   // (query, user_id, ...); workflow_id and workflow_run_id are set here.
+  // A non-empty idempotency key of an earlier run returns that run, even
+  // when the scheduler is full; concurrent submissions with one key create
+  // exactly one run. Otherwise a run beyond options.admission's bound is
+  // refused with RESOURCE_EXHAUSTED and a retry delay (AdmitRun); the check
+  // and the run's admission are one step under the engine's lock, so
+  // concurrent submissions never overshoot the bound.
   absl::StatusOr<SubmitResult> Submit(v1::Workflow workflow, ValueMap inputs, ValueMap system,
                                       std::string idempotency_key);
 
@@ -117,6 +126,9 @@ class RunEngine {
   // Rebuilds one unfinished run from `history` and makes it active; an
   // error says why it cannot be.
   absl::Status ResumeRun(const std::string& run_id, const std::vector<v1::RunEvent>& history);
+  // The run created with this idempotency key: one whose record is still
+  // being committed, or one in the store.
+  absl::StatusOr<std::optional<std::string>> FindRunByKey(const std::string& key);
   void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);
   void OnTimer(const std::string& run_id, int timer);
   void OnDeadline(const std::string& run_id);

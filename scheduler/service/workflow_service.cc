@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
+#include "common/retry_delay.h"
 #include "scheduler/graph/plan.h"
 
 namespace flowgrid::service {
@@ -38,7 +39,7 @@ bool WriteEvents(const std::vector<v1::RunEvent>& events,
 
 }  // namespace
 
-grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext*,
+grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext* context,
                                             const v1::SubmitRunRequest* request,
                                             v1::SubmitRunResponse* response) {
   if (!request->has_workflow()) {
@@ -47,7 +48,7 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext*,
   absl::StatusOr<engine::SubmitResult> submitted =
       engine_->Submit(request->workflow(), request->inputs(), request->system(),
                       request->idempotency_key());
-  if (!submitted.ok()) return ToGrpcStatus(submitted.status());
+  if (!submitted.ok()) return ToGrpcStatus(submitted.status(), context);
   response->set_run_id(submitted->run_id);
   response->set_existing(submitted->existing);
   return grpc::Status::OK;
@@ -56,6 +57,25 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext*,
 grpc::Status WorkflowServiceImpl::WatchRun(grpc::ServerContext* context,
                                            const v1::WatchRunRequest* request,
                                            grpc::ServerWriter<v1::RunEvent>* writer) {
+  // Taken and checked in one step, so concurrent watchers never overshoot.
+  if (watch_streams_.fetch_add(1) >= options_.max_watch_streams) {
+    watch_streams_.fetch_sub(1);
+    return ToGrpcStatus(
+        WithRetryDelay(absl::ResourceExhaustedError(absl::StrCat(
+                           "the scheduler is at its limit of ", options_.max_watch_streams,
+                           " WatchRun streams (--max_watch_streams); retry in ",
+                           absl::FormatDuration(options_.watch_retry_delay))),
+                       options_.watch_retry_delay),
+        context);
+  }
+  grpc::Status status = WatchAdmitted(context, request, writer);
+  watch_streams_.fetch_sub(1);
+  return status;
+}
+
+grpc::Status WorkflowServiceImpl::WatchAdmitted(grpc::ServerContext* context,
+                                                const v1::WatchRunRequest* request,
+                                                grpc::ServerWriter<v1::RunEvent>* writer) {
   if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
   int64_t after = request->after_sequence();
   std::shared_ptr<engine::RunEventLog> log = engine_->ActiveLog(request->run_id());

@@ -1,18 +1,35 @@
 // service::WorkflowServiceImpl — the client API (flowgrid.v1.WorkflowService)
 // adapted onto the engine and the store. No run logic lives here.
+//
+// Refusals for load (RESOURCE_EXHAUSTED: a full scheduler, too many
+// watchers) carry their retry delay as trailing metadata (`retry-after-ms`,
+// common/grpc_status.h).
 #ifndef FLOWGRID_SCHEDULER_SERVICE_WORKFLOW_SERVICE_H_
 #define FLOWGRID_SCHEDULER_SERVICE_WORKFLOW_SERVICE_H_
 
+#include <atomic>
+
+#include "absl/time/time.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "scheduler/engine/run_engine.h"
 #include "scheduler/store/run_store.h"
 
 namespace flowgrid::service {
 
+struct WorkflowServiceOptions {
+  // WatchRun streams open at once (--max_watch_streams). Each holds one of
+  // the client port's server threads for its whole life, so this stays
+  // below the port's thread limit, leaving threads for the unary calls.
+  int max_watch_streams = 768;
+  // When a watcher refused for that limit should try again.
+  absl::Duration watch_retry_delay = absl::Seconds(1);
+};
+
 class WorkflowServiceImpl final : public v1::WorkflowService::Service {
  public:
-  WorkflowServiceImpl(engine::RunEngine* engine, store::RunStore* store)
-      : engine_(engine), store_(store) {}
+  WorkflowServiceImpl(engine::RunEngine* engine, store::RunStore* store,
+                      WorkflowServiceOptions options = {})
+      : engine_(engine), store_(store), options_(options) {}
 
   grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest* request,
                          v1::SubmitRunResponse* response) override;
@@ -31,8 +48,14 @@ class WorkflowServiceImpl final : public v1::WorkflowService::Service {
                                 v1::ValidateWorkflowResponse* response) override;
 
  private:
+  // WatchRun after its slot among max_watch_streams is taken.
+  grpc::Status WatchAdmitted(grpc::ServerContext* context, const v1::WatchRunRequest* request,
+                             grpc::ServerWriter<v1::RunEvent>* writer);
+
   engine::RunEngine* const engine_;
   store::RunStore* const store_;
+  const WorkflowServiceOptions options_;
+  std::atomic<int> watch_streams_{0};
 };
 
 }  // namespace flowgrid::service
