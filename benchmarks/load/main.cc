@@ -73,6 +73,7 @@ int Main(int argc, char** argv) {
   ClientOptions client_options;
   client_options.call_timeout = options->timeout;
   client_options.watch_timeout = options->timeout;
+  if (!options->retry) client_options.retry.max_attempts = 1;
   absl::StatusOr<std::unique_ptr<Client>> client =
       Client::Connect(options->address, client_options);
   if (!client.ok()) return Fail(client.status());

@@ -70,6 +70,8 @@ const cli::CommandSpec& BenchCommandSpec() {
           {"warmup", Kind::kValue, "N", "runs before measuring, not counted (default 0)"},
           {"timeout", Kind::kValue, "D", "deadline of each call of a run (default 30s)"},
           {"json", Kind::kBool, "", "print the report as JSON"},
+          {"no_retry", Kind::kBool, "",
+           "one attempt per call: overload shows as RESOURCE_EXHAUSTED, not as latency"},
           {"allow_remote", Kind::kBool, "", "allow a scheduler address that is not loopback"},
       }};
   return *spec;
@@ -168,6 +170,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(const cli::ParsedArgs& args,
   if (!timeout.ok()) return timeout.status();
   options.timeout = *timeout;
   options.json = args.GetBool("json");
+  options.retry = !args.GetBool("no_retry");
   return options;
 }
 

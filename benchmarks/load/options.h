@@ -40,6 +40,10 @@ struct BenchOptions {
   absl::Duration timeout = absl::Seconds(30);
   bool json = false;
   bool allow_remote = false;
+  // The SDK's retries of UNAVAILABLE / RESOURCE_EXHAUSTED (--no_retry: one
+  // attempt per call, so a full scheduler shows as RESOURCE_EXHAUSTED in
+  // the error counts instead of as latency).
+  bool retry = true;
 };
 
 const cli::CommandSpec& BenchCommandSpec();

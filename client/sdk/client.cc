@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
+#include "common/retry_delay.h"
 #include "flowgrid/v1/cluster.grpc.pb.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -23,6 +26,12 @@ void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
+// A key for a retried Submit whose caller gave none (see client.h).
+std::string NewIdempotencyKey() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrFormat("sdk-%016x%016x", rng(), rng());
+}
+
 }  // namespace
 
 struct Client::Impl {
@@ -36,25 +45,43 @@ struct Client::Impl {
   // get the call and address, which is what a reader needs for transport
   // problems.
   absl::Status CallError(const char* rpc, const grpc::Status& status) const {
-    absl::Status converted = FromGrpcStatus(status);
+    return Described(rpc, FromGrpcStatus(status));
+  }
+  // The same, keeping the retry delay the scheduler sent in `context`.
+  absl::Status CallError(const char* rpc, const grpc::Status& status,
+                         const grpc::ClientContext& context) const {
+    return Described(rpc, FromGrpcStatus(status, context));
+  }
+  absl::Status Described(const char* rpc, absl::Status converted) const {
     if (converted.code() == absl::StatusCode::kInvalidArgument) return converted;
-    return absl::Status(converted.code(),
-                        absl::StrCat(rpc, " to ", address, " failed: ",
-                                     converted.message()));
+    std::optional<absl::Duration> retry_delay = GetRetryDelay(converted);
+    absl::Status described(converted.code(), absl::StrCat(rpc, " to ", address, " failed: ",
+                                                          converted.message()));
+    return retry_delay.has_value() ? WithRetryDelay(std::move(described), *retry_delay)
+                                   : described;
   }
 
-  // One unary call with the call deadline.
+  enum class Retries { kOff, kOn };
+
+  // One unary call within the call deadline, retried per options.retry.
   template <typename Request, typename Response>
   absl::StatusOr<Response> Call(
       const char* rpc,
       grpc::Status (v1::WorkflowService::Stub::*method)(grpc::ClientContext*, const Request&,
                                                         Response*),
-      const Request& request) {
+      const Request& request, Retries retries = Retries::kOn) {
+    const absl::Time deadline = absl::Now() + options.call_timeout;
+    RetryPolicy policy = options.retry;
+    if (retries == Retries::kOff) policy.max_attempts = 1;
     Response response;
-    grpc::ClientContext context;
-    SetDeadline(context, options.call_timeout);
-    grpc::Status status = (stub.get()->*method)(&context, request, &response);
-    if (!status.ok()) return CallError(rpc, status);
+    absl::Status status = CallWithRetries(policy, deadline, [&]() -> absl::Status {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(deadline));
+      response.Clear();
+      grpc::Status s = (stub.get()->*method)(&context, request, &response);
+      return s.ok() ? absl::OkStatus() : CallError(rpc, s, context);
+    });
+    if (!status.ok()) return status;
     return response;
   }
 };
@@ -92,7 +119,9 @@ absl::StatusOr<std::string> Client::Submit(const v1::Workflow& workflow,
   v1::SubmitRunRequest request;
   *request.mutable_workflow() = workflow;
   *request.mutable_inputs() = inputs;
-  request.set_idempotency_key(idempotency_key);
+  request.set_idempotency_key(idempotency_key.empty() && impl_->options.retry.max_attempts > 1
+                                  ? NewIdempotencyKey()
+                                  : idempotency_key);
   *request.mutable_system() = system;
   absl::StatusOr<v1::SubmitRunResponse> response =
       impl_->Call("SubmitRun", &v1::WorkflowService::Stub::SubmitRun, request);
@@ -205,7 +234,9 @@ absl::StatusOr<v1::RunNodeResponse> Client::RunNode(const v1::Workflow& workflow
   *request.mutable_workflow() = workflow;
   request.set_node_id(node_id);
   *request.mutable_inputs() = inputs;
-  return impl_->Call("RunNode", &v1::WorkflowService::Stub::RunNode, request);
+  // Not retried: each attempt would run the node's code again.
+  return impl_->Call("RunNode", &v1::WorkflowService::Stub::RunNode, request,
+                     Impl::Retries::kOff);
 }
 
 absl::StatusOr<v1::ValidateWorkflowResponse> Client::Validate(

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/sdk/retry.h"
 #include "common/value_json.h"
 #include "flowgrid/v1/cluster.pb.h"
 #include "flowgrid/v1/scheduler.pb.h"
@@ -28,8 +29,13 @@ struct ClientOptions {
   // How long Connect waits for the channel to become ready.
   absl::Duration connect_timeout = absl::Seconds(5);
   // Deadline of each unary call (Submit, Get, List, Cancel, RunNode,
-  // Validate).
+  // Validate), its retries included.
   absl::Duration call_timeout = absl::Seconds(30);
+  // Retries of Submit, Get, List, Cancel and Validate after UNAVAILABLE or
+  // RESOURCE_EXHAUSTED, honouring the scheduler's retry delay (retry.h).
+  // RunNode is never retried. max_attempts = 1 turns retries off (e.g. to
+  // see overload as it happens).
+  RetryPolicy retry;
   // Overall deadline of Watch (all re-attaches included); infinite by
   // default because a run may legitimately last its full max run time.
   absl::Duration watch_timeout = absl::InfiniteDuration();
@@ -62,6 +68,12 @@ class Client {
 
   // Starts a run and returns its id. A non-empty idempotency key that the
   // scheduler has seen before returns the run it created the first time.
+  // A retried Submit is safe only with a key (an attempt that failed with
+  // UNAVAILABLE may have been accepted), so when retries are on and the
+  // caller gave none, Submit makes one ("sdk-" and 128 random bits) and
+  // sends it with every attempt. RESOURCE_EXHAUSTED after the last attempt
+  // means the scheduler is full: its retry delay is attached to the status
+  // (GetRetryDelay, common/retry_delay.h).
   // `system` holds the system variables read as ["sys", name] (query,
   // user_id, files, conversation_id).
   absl::StatusOr<std::string> Submit(const v1::Workflow& workflow,
@@ -101,7 +113,8 @@ class Client {
 
   // Cancels a run: nothing more of it starts, its running jobs are killed,
   // it ends CANCELLED. Returns the run's record as of the cancel.
-  // FAILED_PRECONDITION when it has already finished, NOT_FOUND when unknown.
+  // FAILED_PRECONDITION when it has already finished, NOT_FOUND when unknown
+  // (also when a retried Cancel's earlier attempt did cancel it).
   absl::StatusOr<v1::Run> Cancel(const std::string& run_id);
 
   // Runs one node of `workflow` alone with `inputs` (Dify's "Run This

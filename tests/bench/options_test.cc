@@ -27,13 +27,14 @@ TEST(BenchOptions, DefaultsAreBounded) {
   EXPECT_EQ(options->warmup, 0);
   EXPECT_EQ(options->timeout, absl::Seconds(30));
   EXPECT_FALSE(options->json);
+  EXPECT_TRUE(options->retry);
 }
 
 TEST(BenchOptions, EveryFlagIsRead) {
   absl::StatusOr<BenchOptions> options =
       Parse({"--addr=localhost:9000", "--workflow=w.json", "--input", "a=1", "--input=b=x",
              "--inputs_json=in.json", "--duration=90s", "--concurrency=32", "--rate=2.5",
-             "--warmup=7", "--timeout=5s", "--json"});
+             "--warmup=7", "--timeout=5s", "--json", "--no_retry"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->address, "localhost:9000");
   EXPECT_THAT(options->named_inputs, ::testing::ElementsAre("a=1", "b=x"));
@@ -45,6 +46,7 @@ TEST(BenchOptions, EveryFlagIsRead) {
   EXPECT_EQ(options->warmup, 7);
   EXPECT_EQ(options->timeout, absl::Seconds(5));
   EXPECT_TRUE(options->json);
+  EXPECT_FALSE(options->retry);
 }
 
 TEST(BenchOptions, AddressComesFromTheEnvironmentUnlessGiven) {
@@ -123,7 +125,7 @@ TEST(BenchOptions, UsageNamesTheProgramAndItsFlags) {
   EXPECT_THAT(usage, ::testing::StartsWith("usage: flowgrid-bench [flags]"));
   for (const char* flag : {"--addr", "--workflow", "--input", "--inputs_json", "--total",
                            "--duration", "--concurrency", "--rate", "--warmup", "--timeout",
-                           "--json", "--allow_remote"}) {
+                           "--json", "--allow_remote", "--no_retry"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }
