@@ -127,10 +127,12 @@ absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
   // A restarted scheduler gets its own name, hence its own log file.
   std::string name =
       children_.empty() ? "scheduler" : absl::StrCat("scheduler-restart-", ++restarts_);
-  absl::StatusOr<Child> scheduler = SpawnChild(
-      std::move(name), options_.scheduler_binary,
-      {"--client_addr=" + client_addr, "--worker_addr=" + worker_addr,
-       "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file});
+  std::vector<std::string> args = {"--client_addr=" + client_addr, "--worker_addr=" + worker_addr,
+                                   "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file};
+  args.insert(args.end(), options_.extra_scheduler_args.begin(),
+              options_.extra_scheduler_args.end());
+  absl::StatusOr<Child> scheduler =
+      SpawnChild(std::move(name), options_.scheduler_binary, args);
   if (!scheduler.ok()) return scheduler.status();
   if (children_.empty()) {
     children_.push_back(*std::move(scheduler));

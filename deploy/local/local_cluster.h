@@ -45,6 +45,8 @@ struct LocalClusterOptions {
   std::string worker_addr = "127.0.0.1:0";
   int workers = 1;
   int slots_per_worker = 2;
+  // Appended to the scheduler's command line (e.g. --max_active_runs).
+  std::vector<std::string> extra_scheduler_args;
   // Appended to every worker's command line (e.g. sandbox switches).
   std::vector<std::string> extra_worker_args;
   // When set, each child's stdout and stderr go to <log_dir>/<name>.log;
