@@ -24,14 +24,28 @@ constexpr absl::Duration kCloseWait = absl::Seconds(2);
 // How long killed jobs get to be reaped before a reconnect.
 constexpr absl::Duration kKillWait = absl::Seconds(5);
 
+// The channel's own reconnect backoff (gRPC's default grows to 120 s)
+// follows the agent's, so a restarted scheduler is found within
+// reconnect_max rather than minutes later.
+std::shared_ptr<grpc::Channel> SchedulerChannel(const AgentOptions& options) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_initial)));
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_initial)));
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_max)));
+  return grpc::CreateCustomChannel(options.scheduler_address, grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
 }  // namespace
 
 class Agent::Impl {
  public:
   Impl(AgentOptions options, SlotPool::RunFn run_job)
       : options_(std::move(options)),
-        stub_(v1::WorkerService::NewStub(
-            grpc::CreateChannel(options_.scheduler_address, grpc::InsecureChannelCredentials()))),
+        stub_(v1::WorkerService::NewStub(SchedulerChannel(options_))),
         pool_(options_.slots, std::move(run_job),
               [this](FinishedJob finished) { OnJobFinished(std::move(finished)); }) {}
 
