@@ -58,6 +58,12 @@ class FakeWorker {
     return job;
   }
 
+  // Jobs pushed and not taken by NextJob yet.
+  size_t Waiting() {
+    absl::MutexLock lock(&mu_);
+    return jobs_.size();
+  }
+
   void Answer(const v1::Job& job, v1::NodeResult result) {
     v1::JobResult message;
     message.set_job_id(job.job_id());
@@ -273,6 +279,43 @@ TEST_F(RunEngineTest, CodeChecksRejectCodeThatDoesNotCompileAndAreCached) {
   auto submitted = engine->Submit(OneCode(), Json(R"({"name":"a"})"), {}, "");
   ASSERT_FALSE(submitted.ok());
   EXPECT_THAT(submitted.status().message(), HasSubstr("SyntaxError: invalid syntax (line 2)"));
+}
+
+TEST_F(RunEngineTest, ConcurrentChecksOfTheSameCodeShareOneJob) {
+  auto engine = MakeEngine();
+  FakeWorker worker(*engine, 2, /*pass_code_checks=*/false);
+  Validation first;
+  std::thread first_call([&] { first = engine->Validate(OneCode()); });
+  v1::Job check = worker.NextJob();
+  ASSERT_EQ(check.kind(), v1::Job::CHECK_CODE);
+  Validation second;
+  std::thread second_call([&] { second = engine->Validate(OneCode()); });
+  // Gives the second call time to find the check in flight; had it started
+  // a check of its own, that job would be waiting now.
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(worker.Waiting(), 0u);
+  worker.Fail(check, v1::COMPILE_ERROR, "SyntaxError: invalid syntax (line 2)");
+  first_call.join();
+  second_call.join();
+  for (const Validation* v : {&first, &second}) {
+    ASSERT_EQ(v->diagnostics.size(), 1u);
+    EXPECT_EQ(graph::FormatDiagnostic(v->diagnostics[0]),
+              "node greet: code.code: SyntaxError: invalid syntax (line 2)");
+  }
+}
+
+TEST_F(RunEngineTest, CodeWhoseCheckGotNoAnswerIsNotCheckedAgainAtOnce) {
+  EngineOptions options = DefaultEngineOptions();
+  options.code_check_budget = absl::Milliseconds(100);
+  auto engine = MakeEngine(options);
+  // Two slots, so that a second check would not wait behind the first.
+  FakeWorker worker(*engine, 2, /*pass_code_checks=*/false);
+  // The worker never answers: the check is skipped after the budget...
+  EXPECT_TRUE(engine->Validate(OneCode()).diagnostics.empty());
+  EXPECT_EQ(worker.NextJob().kind(), v1::Job::CHECK_CODE);
+  // ...and the next submission of that code does not wait for another.
+  EXPECT_TRUE(engine->Validate(OneCode()).diagnostics.empty());
+  EXPECT_EQ(worker.Waiting(), 0u);
 }
 
 TEST_F(RunEngineTest, CodeChecksAreSkippedWithoutWorkers) {
