@@ -136,15 +136,7 @@ class DrainTest : public ::testing::Test {
 
   void TearDown() override {
     client_.reset();
-    if (cluster_ != nullptr) {
-      absl::Status stopped = cluster_->Stop();
-      EXPECT_TRUE(stopped.ok()) << stopped;
-    }
-    if (!HasFailure()) {
-      std::filesystem::remove_all(work_dir_);
-    } else {
-      std::cerr << "e2e drain: keeping process logs in " << work_dir_ << "/logs\n";
-    }
+    e2e::StopAndCleanUp(cluster_, work_dir_, HasFailure(), "e2e drain");
   }
 
   // The drained worker's status, or nullopt once it is gone.

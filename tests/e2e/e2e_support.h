@@ -6,9 +6,12 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <iostream>
+#include <memory>
 #include <string>
 
 #include "deploy/local/local_cluster.h"
+#include "gtest/gtest.h"
 
 namespace flowgrid::e2e {
 
@@ -38,6 +41,21 @@ inline LocalClusterOptions ClusterOptions(const std::string& work_dir, int worke
   options.ready_timeout = absl::Seconds(30);
   options.stop_grace = absl::Seconds(15);
   return options;
+}
+
+// Stops the cluster (a failed stop is a test failure), then removes the
+// work directory, or keeps it and says where its logs are when `failed`.
+inline void StopAndCleanUp(std::unique_ptr<LocalCluster>& cluster, const std::string& work_dir,
+                           bool failed, const std::string& what) {
+  if (cluster != nullptr) {
+    absl::Status stopped = cluster->Stop();
+    EXPECT_TRUE(stopped.ok()) << stopped;
+  }
+  if (!failed) {
+    std::filesystem::remove_all(work_dir);
+  } else {
+    std::cerr << what << ": keeping process logs in " << work_dir << "/logs\n";
+  }
 }
 
 }  // namespace flowgrid::e2e

@@ -223,15 +223,7 @@ class SchedulerRestartTest : public ::testing::Test {
 
   void TearDown() override {
     client_.reset();
-    if (cluster_ != nullptr) {
-      absl::Status stopped = cluster_->Stop();
-      EXPECT_TRUE(stopped.ok()) << stopped;
-    }
-    if (!HasFailure()) {
-      std::filesystem::remove_all(work_dir_);
-    } else {
-      std::cerr << "e2e restart: keeping process logs in " << work_dir_ << "/logs\n";
-    }
+    e2e::StopAndCleanUp(cluster_, work_dir_, HasFailure(), "e2e restart");
   }
 
   void Reconnect() {
