@@ -93,7 +93,9 @@ int SlotPool::InUse() const {
 
 bool SlotPool::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return present_.empty(); };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return present_.empty() && reporting_ == 0;
+  };
   return mu_.AwaitWithTimeout(absl::Condition(&idle), timeout);
 }
 
@@ -118,9 +120,14 @@ void SlotPool::SlotLoop() {
     {
       absl::MutexLock lock(&mu_);
       present_.erase(entry->job.job_id());
+      ++reporting_;
     }
     done_(FinishedJob{entry->job.job_id(), entry->job.attempt(), entry->connection,
                       std::move(result)});
+    {
+      absl::MutexLock lock(&mu_);
+      --reporting_;
+    }
   }
 }
 

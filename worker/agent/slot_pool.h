@@ -65,7 +65,9 @@ class SlotPool {
   // Credits in use: jobs queued or running.
   int InUse() const;
 
-  // Waits until no job is present; false on timeout.
+  // Waits until no job is present and every finished job's result has
+  // been handed to `done` (returned from it), so that a caller may close
+  // the stream the results go to; false on timeout.
   bool WaitIdle(absl::Duration timeout);
 
  private:
@@ -85,6 +87,10 @@ class SlotPool {
   std::deque<std::shared_ptr<Entry>> queue_ ABSL_GUARDED_BY(mu_);
   // Queued and running jobs by id.
   absl::flat_hash_map<std::string, std::shared_ptr<Entry>> present_ ABSL_GUARDED_BY(mu_);
+  // Finished jobs whose `done` call has not returned yet. They no longer
+  // hold a credit (a job the scheduler sends for the freed slot is not
+  // "beyond the credits"), but WaitIdle waits for them.
+  int reporting_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
