@@ -25,18 +25,8 @@ std::vector<graph::Diagnostic> CodeChecks::Check(const graph::Plan& plan, absl::
   std::vector<std::string> mine_keys;
   std::vector<std::shared_ptr<InFlight>> mine_flights;
   std::vector<std::pair<int, std::shared_ptr<InFlight>>> awaited;
-  if (dispatcher_->stats().workers == 0) {
-    // Nothing can answer: only what is already known is reported.
-    absl::MutexLock lock(&mu_);
-    for (int v = 0; v < plan.size(); ++v) {
-      if (!plan.node(v).has_code()) continue;
-      auto it = cache_.find(CacheKey(plan.node(v).code()));
-      if (it != cache_.end() && !it->second.empty()) {
-        diagnostics.push_back({plan.node(v).id(), "code.code", it->second});
-      }
-    }
-    return diagnostics;
-  }
+  // Without workers nothing can answer: only what is already known counts.
+  const bool can_check = dispatcher_->stats().workers > 0;
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
@@ -47,6 +37,7 @@ std::vector<graph::Diagnostic> CodeChecks::Check(const graph::Plan& plan, absl::
         if (!it->second.empty()) diagnostics.push_back({plan.node(v).id(), "code.code", it->second});
         continue;
       }
+      if (!can_check) continue;
       if (auto it = unanswered_.find(key); it != unanswered_.end() && it->second > now) continue;
       if (auto it = in_flight_.find(key); it != in_flight_.end()) {
         awaited.emplace_back(v, it->second);
