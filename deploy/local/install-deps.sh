@@ -8,7 +8,8 @@ packages=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev libseccomp-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-jinja2 libpython3.11-dev nodejs
+  python3 python3-jinja2 python3-yaml libpython3.11-dev nodejs
+  prometheus  # promtool and the server the observability tests start (not its service)
 )
 
 missing=()
