@@ -4,6 +4,7 @@
 #define FLOWGRID_CLIENT_CLI_COMMANDS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "client/cli/options.h"
@@ -14,7 +15,14 @@ namespace flowgrid::cli {
 // the scheduler was unreachable) to stderr and returns `exit_code`.
 int Fail(const std::string& command, int exit_code, const absl::Status& status);
 
+// Reads a workflow file, JSON or Dify DSL (client/dify/workflow_loader.h),
+// printing the Dify import's warnings as "flowgridctl COMMAND: warning: ..."
+// to stderr.
+absl::StatusOr<v1::Workflow> LoadWorkflowForCommand(const std::string& command,
+                                                    const std::string& path);
+
 int RunCommand(const RunOptions& options);
+int ImportDifyCommand(const ImportDifyOptions& options);
 int ValidateCommand(const ValidateOptions& options);
 int RunNodeCommand(const RunNodeOptions& options);
 int RunsListCommand(const RunsListOptions& options);

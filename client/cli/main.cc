@@ -97,6 +97,7 @@ int Main(int argc, char** argv) {
   if (name == "workers drain") {
     return WorkersDrainCommand(ParseWorkersDrainOptions(*args, env_address));
   }
+  if (name == "import dify") return ImportDifyCommand(ParseImportDifyOptions(*args));
   // The only command left is dev.
   absl::StatusOr<DevOptions> options = ParseDevOptions(*args, OwnBinaryDir());
   if (!options.ok()) return usage_error(options.status());

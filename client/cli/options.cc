@@ -38,7 +38,8 @@ absl::StatusOr<ValueMap> AddNamedValues(const std::string& flag,
 const CommandSpec& RunCommandSpec() {
   static const CommandSpec* spec = new CommandSpec{
       "run",
-      "Submit a workflow file, stream its progress to stderr and print its outputs.",
+      "Submit a workflow file (JSON, or a Dify export .yml), stream its progress to stderr and "
+      "print its outputs.",
       "FILE",
       1,
       1,
@@ -191,11 +192,23 @@ const CommandSpec& WorkersDrainCommandSpec() {
   return *spec;
 }
 
+const CommandSpec& ImportDifyCommandSpec() {
+  static const CommandSpec* spec = new CommandSpec{
+      "import dify",
+      "Convert a Dify app export (DSL .yml) into flowgrid's workflow JSON, reporting every "
+      "node flowgrid does not run.",
+      "FILE",
+      1,
+      1,
+      {{"out", Kind::kValue, "FILE", "write the workflow JSON here (default: stdout)"}}};
+  return *spec;
+}
+
 std::vector<CommandSpec> AllCommandSpecs() {
-  return {DevCommandSpec(),      RunCommandSpec(),      RunNodeCommandSpec(),
-          ValidateCommandSpec(), RunsListCommandSpec(), RunsShowCommandSpec(),
-          RunsWatchCommandSpec(), CancelCommandSpec(), WorkersListCommandSpec(),
-          WorkersDrainCommandSpec()};
+  return {DevCommandSpec(),       RunCommandSpec(),        RunNodeCommandSpec(),
+          ValidateCommandSpec(),  RunsListCommandSpec(),   RunsShowCommandSpec(),
+          RunsWatchCommandSpec(), CancelCommandSpec(),     WorkersListCommandSpec(),
+          WorkersDrainCommandSpec(), ImportDifyCommandSpec()};
 }
 
 absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args) {
@@ -359,6 +372,10 @@ absl::StatusOr<WorkersListOptions> ParseWorkersListOptions(const ParsedArgs& arg
 
 WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address) {
   return WorkersDrainOptions{args.positional.at(0), ResolveAddress(args, env_address)};
+}
+
+ImportDifyOptions ParseImportDifyOptions(const ParsedArgs& args) {
+  return ImportDifyOptions{args.positional.at(0), args.Get("out")};
 }
 
 }  // namespace flowgrid::cli

@@ -37,6 +37,7 @@ const CommandSpec& RunNodeCommandSpec();
 const CommandSpec& CancelCommandSpec();
 const CommandSpec& WorkersListCommandSpec();
 const CommandSpec& WorkersDrainCommandSpec();
+const CommandSpec& ImportDifyCommandSpec();
 std::vector<CommandSpec> AllCommandSpecs();
 
 // --addr if given, else the FLOWGRID_ADDR value (nullptr/empty = unset),
@@ -156,6 +157,13 @@ struct WorkersDrainOptions {
   std::string address;
 };
 WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address);
+
+struct ImportDifyOptions {
+  std::string dify_path;
+  // Where the workflow JSON goes; stdout when unset.
+  std::optional<std::string> out_path;
+};
+ImportDifyOptions ParseImportDifyOptions(const ParsedArgs& args);
 
 }  // namespace flowgrid::cli
 

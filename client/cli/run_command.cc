@@ -64,7 +64,8 @@ int Fail(const std::string& command, int exit_code, const absl::Status& status) 
 }
 
 int RunCommand(const RunOptions& options) {
-  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  absl::StatusOr<v1::Workflow> workflow =
+      LoadWorkflowForCommand("run", options.workflow_path);
   if (!workflow.ok()) return Fail("run", kExitUsage, workflow.status());
   absl::StatusOr<ValueMap> inputs = ReadInputs(options.named_inputs, options.inputs_json_path);
   if (!inputs.ok()) return Fail("run", kExitUsage, inputs.status());
@@ -111,7 +112,8 @@ int RunsWatchCommand(const RunsWatchOptions& options) {
 }
 
 int RunNodeCommand(const RunNodeOptions& options) {
-  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  absl::StatusOr<v1::Workflow> workflow =
+      LoadWorkflowForCommand("run-node", options.workflow_path);
   if (!workflow.ok()) return Fail("run-node", kExitUsage, workflow.status());
   absl::StatusOr<ValueMap> inputs = ReadInputs(options.named_inputs, options.inputs_json_path);
   if (!inputs.ok()) return Fail("run-node", kExitUsage, inputs.status());
@@ -137,7 +139,8 @@ int RunNodeCommand(const RunNodeOptions& options) {
 }
 
 int ValidateCommand(const ValidateOptions& options) {
-  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(options.workflow_path);
+  absl::StatusOr<v1::Workflow> workflow =
+      LoadWorkflowForCommand("validate", options.workflow_path);
   if (!workflow.ok()) return Fail("validate", kExitUsage, workflow.status());
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
   if (!client.ok()) return Fail("validate", kExitUsage, client.status());

@@ -186,7 +186,16 @@ TEST(AllCommandSpecsTest, EveryCommandIsListedOnce) {
   for (const CommandSpec& spec : AllCommandSpecs()) names.push_back(spec.name);
   EXPECT_THAT(names, ElementsAre("dev", "run", "run-node", "validate", "runs list",
                                  "runs show", "runs watch", "cancel", "workers list",
-                                 "workers drain"));
+                                 "workers drain", "import dify"));
+}
+
+TEST(ParseImportDifyOptionsTest, TakesTheFileAndAnOptionalOutput) {
+  ImportDifyOptions to_stdout = ParseImportDifyOptions(Parse(ImportDifyCommandSpec(), {"app.yml"}));
+  EXPECT_EQ(to_stdout.dify_path, "app.yml");
+  EXPECT_FALSE(to_stdout.out_path.has_value());
+  ImportDifyOptions to_file =
+      ParseImportDifyOptions(Parse(ImportDifyCommandSpec(), {"app.yml", "--out", "app.json"}));
+  EXPECT_EQ(to_file.out_path, "app.json");
 }
 
 TEST(ParseWorkersOptionsTest, ListTakesTheOutputAndDrainTheWorkerId) {
