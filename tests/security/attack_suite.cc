@@ -33,6 +33,14 @@ std::unique_ptr<runtimes::python::PythonZygotes>& PythonZygotes() {
   return *zygotes;
 }
 
+// As in the worker: a job that answers before its exit is finished by a
+// reaper, which holds its slot until then. It must stop before the zygotes
+// and cgroups its queued work still uses go.
+std::unique_ptr<job::Reaper>& Reaper() {
+  static auto* const reaper = new std::unique_ptr<job::Reaper>;
+  return *reaper;
+}
+
 // With the warm runtimes, JavaScript jobs run on pre-spawned node processes
 // as in the worker, each in a cgroup of its pool's: one pool per memory
 // limit (node's flags carry it), made on first use.
@@ -98,10 +106,12 @@ class SandboxedWorkerEnvironment : public ::testing::Environment {
       zygote.binary = FLOWGRID_PYTHON_ZYGOTE_BINARY;
       zygote.isolated = true;
       PythonZygotes() = std::make_unique<runtimes::python::PythonZygotes>(zygote);
+      Reaper() = std::make_unique<job::Reaper>();
     }
   }
 
   void TearDown() override {
+    Reaper().reset();
     PythonZygotes().reset();
     NodePools().clear();
     SlotCgroups().reset();
@@ -160,10 +170,7 @@ job::JobRunnerOptions SuiteRunnerOptions() {
   job::JobRunnerOptions options;
   options.cgroups = SlotCgroups().get();
   options.python_zygotes = PythonZygotes().get();
-  // As in the worker: a job that answers before its exit is finished by a
-  // reaper, which holds its slot until then.
-  static job::Reaper* const reaper = new job::Reaper;
-  if (SuiteRunsWarmRuntimes()) options.reaper = reaper;
+  options.reaper = Reaper().get();
   return options;
 }
 
