@@ -47,13 +47,18 @@ class Agent::Impl {
       : options_(std::move(options)),
         stub_(v1::WorkerService::NewStub(SchedulerChannel(options_))),
         pool_(options_.slots, std::move(run_job),
-              [this](FinishedJob finished) { OnJobFinished(std::move(finished)); }) {}
+              [this](FinishedJob finished) { OnJobFinished(std::move(finished)); },
+              options_.metrics) {}
 
   absl::Status Run() {
+    PublishState();
     std::thread control([this] { ControlLoop(); });
     Backoff backoff(options_.reconnect_initial, options_.reconnect_max,
                     static_cast<uint64_t>(::getpid()) ^ absl::ToUnixNanos(absl::Now()));
+    bool first_attempt = true;
     while (!Finished()) {
+      if (!first_attempt && options_.metrics != nullptr) options_.metrics->ReconnectAttempted();
+      first_attempt = false;
       ServeOneStream(backoff);
       if (Finished()) break;
       const int killed = pool_.CancelAll();
@@ -77,11 +82,41 @@ class Agent::Impl {
   }
 
   void RequestDrain() {
-    absl::MutexLock lock(&state_mu_);
-    drain_requested_ = true;
+    {
+      absl::MutexLock lock(&state_mu_);
+      if (drain_requested_) return;
+      drain_requested_ = true;
+    }
+    PublishState();
   }
 
  private:
+  void SetConnected(bool connected) {
+    {
+      absl::MutexLock lock(&state_mu_);
+      connected_ = connected;
+    }
+    PublishState();
+  }
+
+  // Hands the current state to the metrics and on_state_change. Serialized,
+  // and the state is read inside: concurrent changes cannot be reported out
+  // of order.
+  void PublishState() {
+    absl::MutexLock publishing(&publish_mu_);
+    AgentState state;
+    {
+      absl::MutexLock lock(&state_mu_);
+      state.connected = connected_;
+      state.draining = drain_requested_;
+    }
+    if (options_.metrics != nullptr) {
+      options_.metrics->SetConnected(state.connected);
+      options_.metrics->SetDraining(state.draining);
+    }
+    if (options_.on_state_change) options_.on_state_change(state);
+  }
+
   bool Finished() {
     absl::MutexLock lock(&state_mu_);
     return finished_;
@@ -122,6 +157,7 @@ class Agent::Impl {
       }
     }
     if (hello_sent) {
+      SetConnected(true);
       backoff.Reset();
       LogInfo(absl::StrCat("connected to scheduler ", options_.scheduler_address, " as ",
                            options_.worker_id, " with ", options_.slots, " slot(s)"));
@@ -133,6 +169,7 @@ class Agent::Impl {
       stream_ = nullptr;
       context_ = nullptr;
     }
+    if (hello_sent) SetConnected(false);
     const grpc::Status status = stream->Finish();
     if (!Finished()) {
       LogWarning(absl::StrCat(hello_sent ? "stream to scheduler lost: "
@@ -183,6 +220,9 @@ class Agent::Impl {
       finished.result.mutable_error()->set_code(v1::WORKER_LOST);
       finished.result.mutable_error()->set_message(
           "The worker's drain grace ended before the job finished.");
+    }
+    if (options_.metrics != nullptr) {
+      options_.metrics->JobFinished(finished.kind, finished.language, finished.result);
     }
     v1::JobResult result;
     result.set_job_id(std::move(finished.job_id));
@@ -296,6 +336,9 @@ class Agent::Impl {
   bool drain_grace_over_ ABSL_GUARDED_BY(state_mu_) = false;
   bool finished_ ABSL_GUARDED_BY(state_mu_) = false;
   bool stop_control_ ABSL_GUARDED_BY(state_mu_) = false;
+  bool connected_ ABSL_GUARDED_BY(state_mu_) = false;
+  // Held while the state is reported (outside state_mu_).
+  absl::Mutex publish_mu_;
 
   // Serializes writes; guards the current stream.
   absl::Mutex write_mu_;

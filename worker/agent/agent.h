@@ -22,10 +22,16 @@
 //     draining is answered at once with WORKER_LOST ("not started").
 // Writes come from slot threads, the control thread and the reader; a
 // mutex keeps them to one at a time, as a sync stream requires.
+//
+// Observability: with AgentOptions::metrics the agent records each job's
+// outcome as sent (after the drain's WORKER_LOST rewrite), the stream's
+// state, the drain and reconnect attempts; the slot pool records the slots.
+// on_state_change hears every change of AgentState (health checks).
 #ifndef FLOWGRID_WORKER_AGENT_AGENT_H_
 #define FLOWGRID_WORKER_AGENT_AGENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +40,17 @@
 #include "absl/time/time.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "worker/agent/slot_pool.h"
+#include "worker/metrics/worker_metrics.h"
 
 namespace flowgrid::agent {
+
+// What the agent is doing, as health checks see it.
+struct AgentState {
+  // Hello was written on the current stream and the stream has not ended.
+  bool connected = false;
+  // A drain was requested (it lasts until Run returns).
+  bool draining = false;
+};
 
 struct AgentOptions {
   std::string scheduler_address = "127.0.0.1:7071";
@@ -47,6 +62,13 @@ struct AgentOptions {
   absl::Duration drain_grace = absl::Seconds(30);
   absl::Duration reconnect_initial = absl::Milliseconds(100);
   absl::Duration reconnect_max = absl::Seconds(5);
+  // Where the worker's metrics are recorded (nullptr: nowhere); must
+  // outlive the agent.
+  metrics::WorkerMetrics* metrics = nullptr;
+  // Called with the new state after each change, one call at a time, from
+  // whichever agent thread made it; the last call has the latest state.
+  // Called once by Run() before it connects. Must not call into the agent.
+  std::function<void(const AgentState&)> on_state_change;
 };
 
 class Agent {

@@ -22,8 +22,8 @@ v1::NodeResult FailedResult(v1::ErrorCode code, std::string message) {
 
 }  // namespace
 
-SlotPool::SlotPool(int slots, RunFn run, DoneFn done)
-    : run_(std::move(run)), done_(std::move(done)) {
+SlotPool::SlotPool(int slots, RunFn run, DoneFn done, metrics::WorkerMetrics* metrics)
+    : run_(std::move(run)), done_(std::move(done)), metrics_(metrics) {
   threads_.reserve(slots);
   for (int i = 0; i < slots; ++i) threads_.emplace_back([this] { SlotLoop(); });
 }
@@ -61,7 +61,7 @@ void SlotPool::Submit(v1::Job job, uint64_t connection) {
     }
   }
   LogError(rejection);
-  done_(FinishedJob{job.job_id(), job.attempt(), connection,
+  done_(FinishedJob{job.job_id(), job.attempt(), connection, job.kind(), job.language(),
                     FailedResult(v1::INTERNAL, std::move(rejection))});
 }
 
@@ -113,6 +113,8 @@ void SlotPool::SlotLoop() {
       entry = std::move(queue_.front());
       queue_.pop_front();
       cancelled_before_start = entry->cancelled;
+      ++running_;
+      if (metrics_ != nullptr) metrics_->SlotsBusy(running_);
     }
     v1::NodeResult result =
         cancelled_before_start ? FailedResult(v1::CANCELLED, "Job was cancelled.")
@@ -121,9 +123,11 @@ void SlotPool::SlotLoop() {
       absl::MutexLock lock(&mu_);
       present_.erase(entry->job.job_id());
       ++reporting_;
+      --running_;
+      if (metrics_ != nullptr) metrics_->SlotsBusy(running_);
     }
     done_(FinishedJob{entry->job.job_id(), entry->job.attempt(), entry->connection,
-                      std::move(result)});
+                      entry->job.kind(), entry->job.language(), std::move(result)});
     {
       absl::MutexLock lock(&mu_);
       --reporting_;

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
+#include "worker/metrics/worker_metrics.h"
 #include "worker/sandbox/unique_fd.h"
 
 namespace flowgrid::agent {
@@ -33,6 +34,9 @@ struct FinishedJob {
   // The stream generation the job arrived on; a result for an older
   // stream cannot be delivered.
   uint64_t connection = 0;
+  // What the job ran on (for its metrics).
+  v1::Job::Kind kind = v1::Job::RUN_CODE;
+  v1::CodeNode::Language language = v1::CodeNode::LANGUAGE_UNSPECIFIED;
   v1::NodeResult result;
 };
 
@@ -42,8 +46,9 @@ class SlotPool {
   using RunFn = std::function<v1::NodeResult(const v1::Job& job, int cancel_fd)>;
   using DoneFn = std::function<void(FinishedJob finished)>;
 
-  // Starts `slots` threads (>= 1).
-  SlotPool(int slots, RunFn run, DoneFn done);
+  // Starts `slots` threads (>= 1). With `metrics`, its slot gauges follow
+  // the slots running a job.
+  SlotPool(int slots, RunFn run, DoneFn done, metrics::WorkerMetrics* metrics = nullptr);
   // Cancels every job, waits for their `done` calls and joins the threads.
   ~SlotPool();
   SlotPool(const SlotPool&) = delete;
@@ -83,6 +88,7 @@ class SlotPool {
 
   const RunFn run_;
   const DoneFn done_;
+  metrics::WorkerMetrics* const metrics_;
   mutable absl::Mutex mu_;
   std::deque<std::shared_ptr<Entry>> queue_ ABSL_GUARDED_BY(mu_);
   // Queued and running jobs by id.
@@ -91,6 +97,8 @@ class SlotPool {
   // hold a credit (a job the scheduler sends for the freed slot is not
   // "beyond the credits"), but WaitIdle waits for them.
   int reporting_ ABSL_GUARDED_BY(mu_) = 0;
+  // Slot threads running a job (cancelled-before-start ones included).
+  int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };

@@ -222,7 +222,17 @@ absl::Status JobRunner::PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* c
   return absl::OkStatus();
 }
 
+v1::NodeResult JobRunner::Finish(const v1::Job& job, absl::Time started,
+                                 sandbox::SupervisedOutcome outcome) const {
+  if (options_.metrics != nullptr) {
+    options_.metrics->SandboxSetUp(job.kind(), job.language(),
+                                   outcome.code_handed_over - started);
+  }
+  return NodeResultFromOutcome(job, std::move(outcome), options_.max_result_bytes);
+}
+
 v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
+  const absl::Time started = sandbox::MonotonicNow();
   absl::StatusOr<sandbox::SandboxRequest> request = SandboxRequestFor(job);
   if (!request.ok()) return Failed(v1::INVALID_INPUT, std::string(request.status().message()));
   request->limits.wall_timeout = JobTimeout(job);
@@ -252,9 +262,7 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
                                     ? &to_reaper
                                     : nullptr);
     if (!pooled.ok()) return sandbox_failure("node pool failure", pooled.status());
-    if (pooled->has_value()) {
-      return NodeResultFromOutcome(job, **std::move(pooled), options_.max_result_bytes);
-    }
+    if (pooled->has_value()) return Finish(job, started, **std::move(pooled));
     // None waiting: a fresh node in a slot, as without the pool.
   }
 
@@ -307,7 +315,7 @@ v1::NodeResult JobRunner::Run(const v1::Job& job, int cancel_fd) const {
     outcome->cgroup_usage.peak_memory_bytes =
         std::max<int64_t>(0, outcome->cgroup_usage.peak_memory_bytes - zygote_charge);
   }
-  return NodeResultFromOutcome(job, *std::move(outcome), options_.max_result_bytes);
+  return Finish(job, started, *std::move(outcome));
 }
 
 }  // namespace flowgrid::job

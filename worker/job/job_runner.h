@@ -20,6 +20,7 @@
 #include "flowgrid/v1/worker.pb.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "worker/job/reaper.h"
+#include "worker/metrics/worker_metrics.h"
 #include "worker/runtimes/python/zygote_client.h"
 #include "worker/runtimes/node/node_pool.h"
 #include "worker/sandbox/sandbox.h"
@@ -48,6 +49,9 @@ struct JobRunnerOptions {
   // per job); with `cgroups`, it must have cgroups of its own (its jobs run
   // there, not in a slot's). Must outlive the runner's jobs.
   runtimes::node::NodePool* node_pool = nullptr;
+  // Records each job's sandbox setup: from Run's start to its process
+  // being handed the code (nullptr: not recorded). Must outlive the runner.
+  metrics::WorkerMetrics* metrics = nullptr;
 };
 
 // A code check compiles and never runs user code: it needs far less than a
@@ -92,6 +96,10 @@ class JobRunner {
   // and reported in `zygote_charge`.
   absl::Status PrepareCgroup(const v1::Job& job, sandbox::SlotCgroup* cgroup,
                              bool shared_with_zygote, int64_t* zygote_charge) const;
+  // The NodeResult of `job`'s supervised `outcome`; its setup (from
+  // `started`) goes to the metrics.
+  v1::NodeResult Finish(const v1::Job& job, absl::Time started,
+                        sandbox::SupervisedOutcome outcome) const;
 
   JobRunnerOptions options_;
 };

@@ -130,6 +130,7 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
                      output->result_write.get()},
             lease->identity(), RlimitsForJob(request.limits.wall_timeout));
   if (!process.ok()) return process.status();
+  const absl::Time handed_over = MonotonicNow();
   // The worker's copies of the child's ends must go now: EOF on a pipe
   // means every writer is gone, and the worker must not count as one.
   output->CloseWriteEnds();
@@ -138,6 +139,7 @@ absl::StatusOr<SupervisedOutcome> RunContainedJob(const SandboxRequest& request,
   absl::StatusOr<SupervisedOutcome> outcome =
       Supervise(**process, std::move(output->read_ends), request.limits, cancel_fd, started,
                 request.cgroup, finish_later != nullptr);
+  if (outcome.ok()) outcome->code_handed_over = handed_over;
   if (outcome.ok() && outcome->answered_before_exit) {
     // The uid stays leased until the process is reaped.
     auto job = std::make_shared<std::pair<std::unique_ptr<JobProcess>, IdentityLease>>(

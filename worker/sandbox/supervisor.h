@@ -60,6 +60,11 @@ struct SupervisedOutcome {
   std::string result;
   bool result_too_large = false;
   absl::Duration wall;
+  // When the job's process was handed its code (a MonotonicNow time), set
+  // by whoever started it: a fresh process exec'd, a zygote's child
+  // forked, a waiting process's input written. User code starts after the
+  // runtime's own remaining start-up, which the worker does not see.
+  absl::Time code_handed_over;
   absl::Duration cpu;  // user + system of the child
   int64_t peak_rss_bytes = 0;
   // From the slot cgroup when the job ran in one: the whole job's

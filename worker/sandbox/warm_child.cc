@@ -246,6 +246,7 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
   // EOF for the harness. When the deadline passed first, Supervise reports
   // the timeout at once.
   input_.Reset();
+  const absl::Time handed_over = MonotonicNow();
 
   // Reap() also empties the slot cgroup of what escaped the process group.
   auto process = std::make_unique<OwnChild>(std::move(child_), cgroup_);
@@ -254,6 +255,7 @@ absl::StatusOr<SupervisedOutcome> WarmChild::Run(const SandboxRequest& request, 
       Supervise(*process, std::move(streams_), request.limits, cancel_fd, started, cgroup_,
                 finish_later != nullptr);
   if (!outcome.ok()) return outcome;
+  outcome->code_handed_over = handed_over;
   if (outcome->answered_before_exit) {
     // The uid stays leased until the process is reaped. The job's CPU is
     // its cgroup's (the exit fields, cpu included, are unset).

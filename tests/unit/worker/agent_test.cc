@@ -11,6 +11,7 @@
 #include "flowgrid/v1/worker.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/unit/worker/metrics_testing.h"
 
 namespace flowgrid::agent {
 namespace {
@@ -229,6 +230,84 @@ TEST(AgentTest, ADrainHeartbeatsAndHandsBackJobsStillRunningAtTheGraceEnd) {
     if (draining && m.has_heartbeat()) ++heartbeats_while_draining;
   }
   EXPECT_GE(heartbeats_while_draining, 2);
+  server->Shutdown();
+}
+
+// The states on_state_change reported, consecutive repeats folded.
+class StateLog {
+ public:
+  void Record(const AgentState& state) {
+    absl::MutexLock lock(&mu_);
+    const std::pair<bool, bool> entry = {state.connected, state.draining};
+    if (states_.empty() || states_.back() != entry) states_.push_back(entry);
+  }
+  // Waits until `count` states were reported; all of them.
+  std::vector<std::pair<bool, bool>> WaitFor(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return states_.size() >= count; };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
+    return states_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::pair<bool, bool>> states_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(AgentTest, ReportsItsStateAndRecordsItsMetrics) {
+  FakeScheduler scheduler;
+  AgentOptions options;
+  std::unique_ptr<grpc::Server> server = Serve(scheduler, options);
+  ASSERT_NE(server, nullptr);
+  options.worker_id = "observed-worker";
+  options.slots = 2;
+  options.heartbeat_interval = absl::Milliseconds(50);
+  options.drain_grace = absl::Milliseconds(300);
+  options.reconnect_initial = absl::Milliseconds(20);
+  options.reconnect_max = absl::Milliseconds(100);
+  prometheus::Registry registry;
+  metrics::WorkerMetrics worker_metrics(registry, options.slots);
+  options.metrics = &worker_metrics;
+  StateLog states;
+  options.on_state_change = [&states](const AgentState& state) { states.Record(state); };
+  Agent agent(options, FakeRun);
+  absl::Status run_status = absl::UnknownError("not returned");
+  std::thread runner([&] { run_status = agent.Run(); });
+
+  // {connected, draining}: first disconnected, then connected.
+  using States = std::vector<std::pair<bool, bool>>;
+  EXPECT_EQ(states.WaitFor(2), (States{{false, false}, {true, false}}));
+  EXPECT_EQ(metrics::GaugeValue(registry, "flowgrid_worker_connected"), 1);
+  scheduler.Send(JobMessage("job-a", 1));
+  ASSERT_TRUE(scheduler.WaitFor(0, ResultFor("job-a")));
+  EXPECT_EQ(metrics::CounterValue(registry, "flowgrid_worker_jobs_total",
+                                  {{"language", "python3"}, {"verdict", "ok"}}),
+            1);
+
+  // A break, then a reconnect.
+  scheduler.BreakStream();
+  EXPECT_EQ(states.WaitFor(4),
+            (States{{false, false}, {true, false}, {false, false}, {true, false}}));
+  EXPECT_GE(metrics::CounterValue(registry, "flowgrid_worker_reconnects_total"), 1);
+
+  // A drain whose grace ends with a job still running: it is reported (and
+  // counted) WORKER_LOST; the stream closes while draining.
+  scheduler.Send(JobMessage("block-1", 1));
+  // Running before the drain (a job arriving while draining never runs).
+  ASSERT_TRUE(scheduler.WaitFor(1, [](const v1::WorkerMessage& m) {
+    return m.has_heartbeat() && m.heartbeat().running_jobs() == 1;
+  }));
+  agent.RequestDrain();
+  EXPECT_EQ(states.WaitFor(5).back(), (std::pair{true, true}));
+  EXPECT_EQ(metrics::GaugeValue(registry, "flowgrid_worker_draining"), 1);
+  ASSERT_TRUE(scheduler.WaitFor(1, ResultFor("block-1")));
+  runner.join();
+  EXPECT_TRUE(run_status.ok()) << run_status;
+  EXPECT_EQ(states.WaitFor(6).back(), (std::pair{false, true}));
+  EXPECT_EQ(metrics::GaugeValue(registry, "flowgrid_worker_connected"), 0);
+  EXPECT_EQ(metrics::CounterValue(registry, "flowgrid_worker_jobs_total",
+                                  {{"language", "python3"}, {"verdict", "worker_lost"}}),
+            1);
   server->Shutdown();
 }
 
