@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,8 +20,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/metrics/metrics_endpoint.h"
+#include "nlohmann/json.hpp"
 #include "worker/agent/agent.h"
+#include "worker/agent/health_server.h"
 #include "worker/job/job_runner.h"
+#include "worker/metrics/worker_metrics.h"
 #include "worker/runtimes/node/node_pool.h"
 #include "worker/runtimes/node/node_runtime.h"
 #include "worker/sandbox/cgroup.h"
@@ -71,6 +76,16 @@ ABSL_FLAG(int, sandbox_uid_base, 60000,
 ABSL_FLAG(int, node_pool_size, -1,
           "Pre-spawned, sandboxed node processes kept waiting for JavaScript jobs; -1: the "
           "number of slots, 0: none (every job starts a fresh node)");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "Serve Prometheus metrics on GET /metrics at HOST:PORT (port 0: any free port); "
+          "empty: off");
+ABSL_FLAG(std::string, health_addr, "",
+          "Serve the gRPC health service (grpc.health.v1) at HOST:PORT (port 0: any free "
+          "port): \"\" is SERVING while connected to the scheduler and not draining; empty: off");
+ABSL_FLAG(std::string, ready_file, "",
+          "Once the metrics and health endpoints listen, write "
+          "{\"metrics_addr\":..,\"health_addr\":..} (those that are on, real ports) here, "
+          "atomically");
 
 namespace {
 
@@ -122,6 +137,28 @@ absl::Status WarmZygotes(flowgrid::runtimes::python::PythonZygotes& zygotes,
         zygotes.Acquire(cgroups != nullptr ? slot_cgroups.back()->get() : nullptr);
     if (!zygote.ok()) return zygote.status();
     warm.push_back(*std::move(zygote));
+  }
+  return absl::OkStatus();
+}
+
+// Writes --ready_file through a temporary file and a rename, so that a
+// reader never sees it half-written.
+absl::Status WriteReadyFile(const std::string& path, const flowgrid::MetricsEndpoint* metrics,
+                            const flowgrid::agent::HealthServer* health) {
+  nlohmann::json ready = nlohmann::json::object();
+  if (metrics != nullptr) ready["metrics_addr"] = metrics->bound_address();
+  if (health != nullptr) ready["health_addr"] = health->bound_address();
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << ready.dump() << "\n";
+    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code error;
+  std::filesystem::rename(tmp, path, error);
+  if (error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot rename ", tmp, " to ", path, ": ", error.message()));
   }
   return absl::OkStatus();
 }
@@ -212,6 +249,42 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The endpoints start threads, so after the signal mask; both before the
+  // slow set-up below, so that /metrics answers (liveness) meanwhile.
+  std::unique_ptr<flowgrid::MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<flowgrid::metrics::WorkerMetrics> metrics;
+  if (const std::string addr = absl::GetFlag(FLAGS_metrics_addr); !addr.empty()) {
+    absl::StatusOr<std::unique_ptr<flowgrid::MetricsEndpoint>> started =
+        flowgrid::MetricsEndpoint::Start(addr, "worker");
+    if (!started.ok()) {
+      flowgrid::LogError(absl::StrCat("--metrics_addr: ", started.status().ToString()));
+      return 2;
+    }
+    metrics_endpoint = *std::move(started);
+    metrics = std::make_unique<flowgrid::metrics::WorkerMetrics>(*metrics_endpoint->registry(),
+                                                                 slots);
+    flowgrid::LogInfo(absl::StrCat("metrics on http://", metrics_endpoint->bound_address(),
+                                   "/metrics"));
+  }
+  std::unique_ptr<flowgrid::agent::HealthServer> health;
+  if (const std::string addr = absl::GetFlag(FLAGS_health_addr); !addr.empty()) {
+    absl::StatusOr<std::unique_ptr<flowgrid::agent::HealthServer>> started =
+        flowgrid::agent::HealthServer::Start(addr);
+    if (!started.ok()) {
+      flowgrid::LogError(absl::StrCat("--health_addr: ", started.status().ToString()));
+      return 2;
+    }
+    health = *std::move(started);
+    flowgrid::LogInfo(absl::StrCat("gRPC health service on ", health->bound_address()));
+  }
+  if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
+    if (absl::Status written = WriteReadyFile(path, metrics_endpoint.get(), health.get());
+        !written.ok()) {
+      flowgrid::LogError(absl::StrCat("--ready_file: ", written.ToString()));
+      return 1;
+    }
+  }
+
   flowgrid::agent::AgentOptions options;
   options.scheduler_address = absl::GetFlag(FLAGS_scheduler);
   options.worker_id = absl::GetFlag(FLAGS_worker_id);
@@ -221,6 +294,12 @@ int main(int argc, char** argv) {
   options.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   options.drain_grace = absl::GetFlag(FLAGS_drain_grace);
   options.reconnect_max = absl::GetFlag(FLAGS_reconnect_max_backoff);
+  options.metrics = metrics.get();
+  if (health != nullptr) {
+    options.on_state_change = [&health](const flowgrid::agent::AgentState& state) {
+      health->Report(state);
+    };
+  }
 
   // One cgroup per slot, made once; removed when `cgroups` goes out of
   // scope after the agent stops.
@@ -308,6 +387,7 @@ int main(int argc, char** argv) {
   runner_options.python_path = python;
   runner_options.node_path = node;
   runner_options.max_result_bytes = static_cast<size_t>(max_result_bytes);
+  runner_options.metrics = metrics.get();
   const flowgrid::job::JobRunner runner(runner_options);
   options.runtimes = runner.Runtimes();
 
