@@ -8,16 +8,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "client/sdk/client.h"
 #include "common/value_json.h"
@@ -76,33 +72,6 @@ v1::Workflow SlowWorkflow() {
     edge->set_target(target);
   }
   return workflow;
-}
-
-// The pid of this process's child started with --worker_id=`worker_id`
-// (LocalCluster names its workers worker-1, worker-2...); 0 if none.
-pid_t WorkerPid(const std::string& worker_id) {
-  const std::string wanted = "--worker_id=" + worker_id;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    // "pid (comm) state ppid ...": comm may hold spaces, so parse after ')'.
-    const size_t close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 1));
-    std::string state;
-    pid_t ppid = 0;
-    rest >> state >> ppid;
-    if (ppid != ::getpid()) continue;
-    std::ifstream cmdline(entry.path() / "cmdline");
-    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    for (absl::string_view arg : absl::StrSplit(args, '\0')) {
-      if (arg == wanted) return static_cast<pid_t>(std::stoi(name));
-    }
-  }
-  return 0;
 }
 
 // Runs a flowgridctl command line; returns its exit status and stdout.
@@ -232,7 +201,7 @@ class DrainTest : public ::testing::Test {
 
 TEST_F(DrainTest, SigtermDrainsABusyWorkerWithoutLosingAJob) {
   DrainBusyWorker([&] {
-    const pid_t pid = WorkerPid(kDrained);
+    const pid_t pid = e2e::WorkerPid(kDrained);
     ASSERT_GT(pid, 0) << "no child process runs " << kDrained;
     ASSERT_EQ(::kill(pid, SIGTERM), 0);
   });

@@ -4,12 +4,17 @@
 #define FLOWGRID_TESTS_E2E_E2E_SUPPORT_H_
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 
+#include "absl/strings/str_split.h"
 #include "deploy/local/local_cluster.h"
 #include "gtest/gtest.h"
 
@@ -56,6 +61,33 @@ inline void StopAndCleanUp(std::unique_ptr<LocalCluster>& cluster, const std::st
   } else {
     std::cerr << what << ": keeping process logs in " << work_dir << "/logs\n";
   }
+}
+
+// The pid of this process's child started with --worker_id=`worker_id`
+// (LocalCluster names its workers worker-1, worker-2...); 0 if none.
+inline pid_t WorkerPid(const std::string& worker_id) {
+  const std::string wanted = "--worker_id=" + worker_id;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) state ppid ...": comm may hold spaces, so parse after ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid != ::getpid()) continue;
+    std::ifstream cmdline(entry.path() / "cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    for (absl::string_view arg : absl::StrSplit(args, '\0')) {
+      if (arg == wanted) return static_cast<pid_t>(std::stoi(name));
+    }
+  }
+  return 0;
 }
 
 }  // namespace flowgrid::e2e
