@@ -17,6 +17,10 @@ absl::StatusOr<std::unique_ptr<HealthServer>> HealthServer::Start(const std::str
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &port);
+  // gRPC sets SO_REUSEPORT by default: a second worker given the same
+  // address would share the port (and answer for the first) instead of
+  // failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.RegisterCallbackGenericService(&health->unknown_methods_);
   health->server_ = builder.BuildAndStart();
   if (health->server_ == nullptr || port == 0) {

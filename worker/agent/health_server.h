@@ -22,7 +22,8 @@ namespace flowgrid::agent {
 class HealthServer {
  public:
   // Listens on `addr` ("HOST:PORT", port 0 = any free port), NOT_SERVING
-  // until the first Report. An address that cannot be listened on is
+  // until the first Report. An address that cannot be listened on
+  // (malformed, not local, or taken: the port is not shared) is
   // InvalidArgument, naming it. Enables gRPC's default health service for
   // the whole process (grpc::EnableDefaultHealthCheckService).
   static absl::StatusOr<std::unique_ptr<HealthServer>> Start(const std::string& addr);
