@@ -14,6 +14,17 @@ v1::CodeNode::Language RequiredRuntime(const v1::Job& job) {
   return job.kind() == v1::Job::RENDER_TEMPLATE ? v1::CodeNode::PYTHON3 : job.language();
 }
 
+// The outcome of a job dropped without a result of its own.
+const v1::NodeResult& CancelledResult() {
+  static const v1::NodeResult* const kResult = [] {
+    auto* result = new v1::NodeResult();
+    result->set_status(v1::NODE_FAILED);
+    result->mutable_error()->set_code(v1::CANCELLED);
+    return result;
+  }();
+  return *kResult;
+}
+
 }  // namespace
 
 bool Dispatcher::Worker::Runs(v1::CodeNode::Language runtime) const {
@@ -21,8 +32,9 @@ bool Dispatcher::Worker::Runs(v1::CodeNode::Language runtime) const {
          connection.runtimes.end();
 }
 
-Dispatcher::Dispatcher(ResultHandler on_result, DispatcherOptions options)
-    : on_result_(std::move(on_result)), options_(std::move(options)) {
+Dispatcher::Dispatcher(ResultHandler on_result, DispatcherOptions options,
+                       metrics::SchedulerMetrics* metrics)
+    : on_result_(std::move(on_result)), options_(std::move(options)), metrics_(metrics) {
   if (options_.sweep_interval > absl::ZeroDuration()) {
     sweeper_ = std::thread([this] { SweepLoop(); });
   }
@@ -43,8 +55,8 @@ void Dispatcher::Enqueue(const JobKey& key, v1::Job job) {
   const absl::Time now = options_.now();
   absl::MutexLock lock(&mu_);
   v1::CodeNode::Language runtime = RequiredRuntime(job);
-  queues_[runtime].jobs.Push(
-      {key, 1, std::move(job), /*cancelled=*/false, next_order_++, /*queued_at=*/now});
+  queues_[runtime].jobs.Push({key, 1, std::move(job), /*cancelled=*/false, next_order_++,
+                              /*queued_at=*/now, /*enqueued_at=*/now});
   PumpLocked();
 }
 
@@ -102,6 +114,9 @@ void Dispatcher::LoseLocked(int64_t handle, std::vector<Delivery>& lost) {
   Worker& worker = it->second;
   UnindexLocked(handle, worker);
   worker.connection.close();
+  if (metrics_ != nullptr && (!worker.draining || !worker.running.empty())) {
+    metrics_->WorkerLost();
+  }
   for (auto& [job_id, held] : worker.running) {
     RequeueOrFailLocked(std::move(held), worker.connection.worker_id, lost);
   }
@@ -112,7 +127,10 @@ void Dispatcher::LoseLocked(int64_t handle, std::vector<Delivery>& lost) {
 
 void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_id,
                                      std::vector<Delivery>& lost) {
-  if (held.cancelled) return;
+  if (held.cancelled) {
+    RecordFinishedLocked(held, CancelledResult());
+    return;
+  }
   if (held.delivery >= options_.max_attempts) {
     v1::NodeResult result;
     result.set_status(v1::NODE_FAILED);
@@ -120,9 +138,11 @@ void Dispatcher::RequeueOrFailLocked(QueuedJob held, const std::string& worker_i
     result.mutable_error()->set_message(
         absl::StrCat("the worker running this job was lost ", held.delivery,
                      " times (last: ", worker_id, "); giving up"));
+    RecordFinishedLocked(held, result);
     lost.push_back({held.key, std::move(result)});
     return;
   }
+  if (metrics_ != nullptr) metrics_->JobRequeued();
   LogWarning(absl::StrCat("job ", held.job.job_id(), " delivery ", held.delivery,
                           " was lost with worker ", worker_id, "; requeued as delivery ",
                           held.delivery + 1));
@@ -165,8 +185,9 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
     if (result.result().status() == v1::NODE_FAILED &&
         result.result().error().code() == v1::WORKER_LOST) {
       RequeueOrFailLocked(std::move(held), worker->connection.worker_id, done);
-    } else if (!held.cancelled) {
-      done.push_back({std::move(held.key), result.result()});
+    } else {
+      RecordFinishedLocked(held, result.result());
+      if (!held.cancelled) done.push_back({std::move(held.key), result.result()});
     }
     PumpLocked();
   }
@@ -224,7 +245,11 @@ void Dispatcher::CancelJob(const JobKey& key) {
 
 void Dispatcher::CancelLocked(const std::function<bool(const JobKey&)>& matches) {
   for (auto& [runtime, queue] : queues_) {
-    queue.jobs.EraseIf([&](const QueuedJob& q) { return matches(q.key); });
+    queue.jobs.EraseIf([&](const QueuedJob& q) {
+      if (!matches(q.key)) return false;
+      RecordFinishedLocked(q, CancelledResult());
+      return true;
+    });
   }
   for (auto& [handle, worker] : workers_) {
     for (auto& [job_id, held] : worker.running) {
@@ -283,6 +308,7 @@ void Dispatcher::ExpireQueueWaitsLocked(absl::Time now, std::vector<Delivery>& e
           "the job waited ", absl::FormatDuration(now - job.queued_at),
           " for a worker running ", runtime_name, " (the limit is ",
           absl::FormatDuration(options_.max_queue_wait), "): ", workers));
+      RecordFinishedLocked(job, result);
       expired.push_back({std::move(job.key), std::move(result)});
     }
     LogWarning(absl::StrCat(overdue.size(), " job(s) for ", runtime_name,
@@ -317,11 +343,20 @@ std::vector<WorkerInfo> Dispatcher::ListWorkers() const {
 Dispatcher::Stats Dispatcher::stats() const {
   absl::MutexLock lock(&mu_);
   Stats s;
-  for (const auto& [runtime, queue] : queues_) s.queued += static_cast<int>(queue.jobs.size());
+  absl::Time oldest = absl::InfiniteFuture();
+  for (const auto& [runtime, queue] : queues_) {
+    s.queued += static_cast<int>(queue.jobs.size());
+    s.queued_by_runtime[runtime] = static_cast<int>(queue.jobs.size());
+    oldest = std::min(oldest, queue.jobs.OldestQueuedAt());
+  }
+  if (oldest != absl::InfiniteFuture()) s.oldest_wait = options_.now() - oldest;
   s.workers = static_cast<int>(workers_.size());
   for (const auto& [handle, worker] : workers_) {
     s.running += static_cast<int>(worker.running.size());
-    if (worker.draining) continue;
+    if (worker.draining) {
+      ++s.draining_workers;
+      continue;
+    }
     s.free_slots += std::max(0, worker.free());
   }
   return s;
@@ -354,6 +389,7 @@ void Dispatcher::PumpLocked() {
     v1::SchedulerMessage message;
     *message.mutable_job() = job.job;
     best.connection.sink(message);
+    if (metrics_ != nullptr) metrics_->JobDispatched(RequiredRuntime(job.job));
     std::string job_id = job.job.job_id();
     best.running.emplace(std::move(job_id), std::move(job));
     IndexLocked(handle, best);
@@ -377,6 +413,11 @@ void Dispatcher::IndexLocked(int64_t handle, Worker& worker) {
     free_[runtime].insert({-free, handle});
   }
   worker.indexed_free = free;
+}
+
+void Dispatcher::RecordFinishedLocked(const QueuedJob& job, const v1::NodeResult& result) {
+  if (metrics_ == nullptr) return;
+  metrics_->JobFinished(RequiredRuntime(job.job), result, options_.now() - job.enqueued_at);
 }
 
 void Dispatcher::Deliver(std::vector<Delivery> deliveries) {

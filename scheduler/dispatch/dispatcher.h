@@ -25,6 +25,13 @@
 // Queue wait: a job waiting longer than `max_queue_wait` for a worker
 // finishes with QUEUE_TIMEOUT (Sweep).
 //
+// Metrics (when given a SchedulerMetrics): deliveries, job outcomes (each
+// job that leaves the dispatcher counts once: its result, WORKER_LOST,
+// QUEUE_TIMEOUT, or CANCELLED when it is dropped without one), requeues
+// and lost workers. A draining worker that leaves holding no job finished
+// its drain and is not lost. The state gauges are read from stats() when
+// scraped (dispatcher_gauges.h).
+//
 // Thread-safe. With a non-zero `sweep_interval` a thread of its own calls
 // Sweep(); tests call it themselves with a fake clock.
 #ifndef FLOWGRID_SCHEDULER_DISPATCH_DISPATCHER_H_
@@ -47,6 +54,7 @@
 #include "absl/time/time.h"
 #include "flowgrid/v1/worker.pb.h"
 #include "scheduler/dispatch/fair_queue.h"
+#include "scheduler/metrics/scheduler_metrics.h"
 
 namespace flowgrid::dispatch {
 
@@ -105,7 +113,9 @@ struct WorkerInfo {
 
 class Dispatcher {
  public:
-  Dispatcher(ResultHandler on_result, DispatcherOptions options = {});
+  // `metrics` (not owned) may be null: nothing is recorded.
+  Dispatcher(ResultHandler on_result, DispatcherOptions options = {},
+             metrics::SchedulerMetrics* metrics = nullptr);
   ~Dispatcher();
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -160,9 +170,15 @@ class Dispatcher {
 
   struct Stats {
     int queued = 0;
-    int running = 0;
+    // Queued jobs by the runtime they need (templates: PYTHON3); runtimes
+    // never queued for are absent.
+    std::map<v1::CodeNode::Language, int> queued_by_runtime;
+    // How long the job waiting longest has waited (zero when none waits).
+    absl::Duration oldest_wait;
+    int running = 0;  // jobs held by workers: their busy slots
     int workers = 0;
-    int free_slots = 0;
+    int draining_workers = 0;
+    int free_slots = 0;  // of workers that are not draining
   };
   Stats stats() const;
 
@@ -211,10 +227,14 @@ class Dispatcher {
   void CancelLocked(const std::function<bool(const JobKey&)>& matches)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(std::vector<Delivery> deliveries);
+  // Records that `job` left the dispatcher with `result`.
+  void RecordFinishedLocked(const QueuedJob& job, const v1::NodeResult& result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SweepLoop();
 
   const ResultHandler on_result_;
   const DispatcherOptions options_;
+  metrics::SchedulerMetrics* const metrics_;
   mutable absl::Mutex mu_;
   // Waiting jobs, one queue per runtime, with when each was last served
   // (in jobs handed out; 0: never).

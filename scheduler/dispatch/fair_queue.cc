@@ -84,6 +84,14 @@ std::vector<QueuedJob> FairQueue::TakeQueuedUpTo(absl::Time cutoff) {
   return taken;
 }
 
+absl::Time FairQueue::OldestQueuedAt() const {
+  // As in TakeQueuedUpTo, each deque's front is its oldest job.
+  absl::Time oldest = absl::InfiniteFuture();
+  if (!requeued_.empty()) oldest = requeued_.front().queued_at;
+  for (const std::deque<QueuedJob>* run : turns_) oldest = std::min(oldest, run->front().queued_at);
+  return oldest;
+}
+
 void FairQueue::DropEmptyRuns() {
   std::erase_if(turns_, [](const std::deque<QueuedJob>* run) { return run->empty(); });
   absl::erase_if(runs_, [](const auto& entry) { return entry.second.empty(); });

@@ -6,8 +6,9 @@
 // then round-robin over the runs with waiting jobs (one job of a run, then
 // one of the next run...), each run's own jobs in the order they were
 // pushed. A run joins the round at its back when its first job arrives.
-// Push, Front and PopFront are O(1) (one hash lookup for Push); EraseIf
-// and TakeQueuedUpTo are linear (cancellations and sweeps, not the hot path).
+// Push, Front and PopFront are O(1) (one hash lookup for Push); EraseIf,
+// TakeQueuedUpTo and OldestQueuedAt are linear (cancellations, sweeps and
+// scrapes, not the hot path).
 // Not thread-safe: the Dispatcher's lock guards it.
 #ifndef FLOWGRID_SCHEDULER_DISPATCH_FAIR_QUEUE_H_
 #define FLOWGRID_SCHEDULER_DISPATCH_FAIR_QUEUE_H_
@@ -48,6 +49,9 @@ struct QueuedJob {
   // When it entered the queue (again, for a requeued job): the start of
   // its queue wait.
   absl::Time queued_at;
+  // When it was first queued (kept across requeues): the start of its
+  // duration as the scheduler sees it.
+  absl::Time enqueued_at;
 };
 
 class FairQueue {
@@ -73,6 +77,10 @@ class FairQueue {
   // Removes and returns every job queued at or before `cutoff`, oldest of
   // each run first.
   std::vector<QueuedJob> TakeQueuedUpTo(absl::Time cutoff);
+
+  // The earliest queued_at of the waiting jobs (InfiniteFuture when
+  // empty). Linear in the runs waiting.
+  absl::Time OldestQueuedAt() const;
 
  private:
   // Rebuilds turns_ without the runs that have no job left (after a

@@ -53,14 +53,16 @@ EngineOptions DefaultEngineOptions() {
   return o;
 }
 
-RunEngine::RunEngine(store::RunStore* store, EngineOptions options)
+RunEngine::RunEngine(store::RunStore* store, EngineOptions options,
+                     metrics::SchedulerMetrics* metrics)
     : store_(store),
       options_(std::move(options)),
+      metrics_(metrics),
       dispatcher_(
           [this](const dispatch::JobKey& key, v1::NodeResult result) {
             if (!waiter_.OnResult(key, result)) OnJobResult(key, std::move(result));
           },
-          options_.dispatch),
+          options_.dispatch, metrics),
       node_runner_(&waiter_, options_.jobs, options_.node_run_queue_wait) {}
 
 Validation RunEngine::Validate(const v1::Workflow& workflow) {
@@ -153,6 +155,7 @@ absl::Status RunEngine::ResumeRun(const std::string& run_id,
     run.log = std::make_shared<RunEventLog>();
     run.log->Append(history);
     run.next_sequence = last_sequence + 1;
+    run.created_at = record->created_at;
     {
       absl::MutexLock published(&published_mu_);
       logs_[run_id] = run.log;
@@ -176,6 +179,11 @@ absl::StatusOr<std::optional<std::string>> RunEngine::FindRunByKey(const std::st
   return store_->FindRunByIdempotencyKey(key);
 }
 
+absl::Status RunEngine::Refused(metrics::Rejection why, absl::Status refusal) {
+  if (metrics_ != nullptr) metrics_->SubmissionRejected(why);
+  return refusal;
+}
+
 absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap inputs,
                                                ValueMap system, std::string idempotency_key) {
   // Before paying for compilation and code checks: a known key returns its
@@ -188,14 +196,19 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   }
   {
     absl::MutexLock lock(&mu_);
-    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) return s;
+    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) {
+      return Refused(metrics::Rejection::kOverloaded, std::move(s));
+    }
   }
   std::string canonical = CanonicalBytes(workflow);
   std::shared_ptr<const graph::Plan> plan = plans_.Find(canonical);
   const bool cached = plan != nullptr;
   if (!cached) {
     graph::CompileResult compiled = graph::Plan::Compile(std::move(workflow));
-    if (!compiled.diagnostics.empty()) return graph::DiagnosticsToStatus(compiled.diagnostics);
+    if (!compiled.diagnostics.empty()) {
+      return Refused(metrics::Rejection::kInvalid,
+                     graph::DiagnosticsToStatus(compiled.diagnostics));
+    }
     plan = std::move(compiled.plan);
     plans_.Insert(canonical, plan);
   }
@@ -204,7 +217,9 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
   std::vector<graph::Diagnostic> code = code_checks_.Check(*plan, options_.code_check_budget);
   problems.insert(problems.end(), code.begin(), code.end());
   problems.insert(problems.end(), checked.diagnostics.begin(), checked.diagnostics.end());
-  if (!problems.empty()) return graph::DiagnosticsToStatus(problems);
+  if (!problems.empty()) {
+    return Refused(metrics::Rejection::kInvalid, graph::DiagnosticsToStatus(problems));
+  }
 
   std::string run_id;
   absl::Notification recorded;
@@ -216,7 +231,9 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
       if (!existing.ok()) return existing.status();
       if (existing->has_value()) return SubmitResult{**existing, true};
     }
-    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) return s;
+    if (absl::Status s = AdmitRun(options_.admission, active_.size()); !s.ok()) {
+      return Refused(metrics::Rejection::kOverloaded, std::move(s));
+    }
     store::NewRun record;
     record.run_id = NewRunId();
     record.idempotency_key = std::move(idempotency_key);
@@ -237,6 +254,8 @@ absl::StatusOr<SubmitResult> RunEngine::Submit(v1::Workflow workflow, ValueMap i
     run.execution = std::make_unique<run::Execution>(std::move(plan), std::move(checked.values),
                                                      std::move(system), options_.execution);
     run.log = std::make_shared<RunEventLog>();
+    run.created_at = record.created_at;
+    if (metrics_ != nullptr) metrics_->RunSubmitted();
     {
       absl::MutexLock published(&published_mu_);
       logs_[run_id] = run.log;
@@ -339,6 +358,11 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
     event.set_run_id(run_id);
     event.set_sequence(run.next_sequence++);
     *event.mutable_time() = now;
+    if (metrics_ == nullptr) continue;
+    if (event.has_node_retry()) metrics_->NodeRetried();
+    if (event.has_run_finished()) {
+      metrics_->RunFinished(event.run_finished().status(), absl::Now() - run.created_at);
+    }
   }
   if (!step.events.empty() || create.has_value()) {
     const bool finishes = run.execution->finished();
@@ -379,6 +403,7 @@ void RunEngine::ApplyLocked(const std::string& run_id, ActiveRun& run, run::Step
     timers_.Cancel(run.deadline);
     active_.erase(run_id);
   }
+  if (metrics_ != nullptr) metrics_->SetRunsActive(active_.size());
 }
 
 }  // namespace flowgrid::engine

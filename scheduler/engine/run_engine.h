@@ -9,6 +9,10 @@
 // it is released (StoreWriter: group commit); jobs are dispatched without
 // waiting for them. Submit returns once the run's record is durable, Cancel
 // once the cancellation is.
+// Metrics (when given a SchedulerMetrics): runs submitted, finished (by
+// status, with their duration from submission), active, refused
+// submissions and node retries are recorded here; the dispatcher and the
+// store writer record theirs.
 // Thread-safe: gRPC handlers and the dispatcher call in concurrently.
 #ifndef FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
 #define FLOWGRID_SCHEDULER_ENGINE_RUN_ENGINE_H_
@@ -32,6 +36,7 @@
 #include "scheduler/engine/store_writer.h"
 #include "scheduler/engine/timer_queue.h"
 #include "scheduler/graph/plan.h"
+#include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/run/execution.h"
 #include "scheduler/store/run_store.h"
 
@@ -69,7 +74,9 @@ struct SubmitResult {
 
 class RunEngine {
  public:
-  RunEngine(store::RunStore* store, EngineOptions options);
+  // `metrics` (not owned) may be null: nothing is recorded.
+  RunEngine(store::RunStore* store, EngineOptions options,
+            metrics::SchedulerMetrics* metrics = nullptr);
 
   dispatch::Dispatcher& dispatcher() { return dispatcher_; }
 
@@ -119,6 +126,8 @@ class RunEngine {
     std::unique_ptr<run::Execution> execution;
     std::shared_ptr<RunEventLog> log;
     int64_t next_sequence = 1;
+    // When it was submitted (before a restart, for a resumed run).
+    absl::Time created_at;
     // The max_run_time timer, cancelled when the run ends.
     TimerQueue::TimerId deadline;
   };
@@ -132,6 +141,8 @@ class RunEngine {
   void OnJobResult(const dispatch::JobKey& key, v1::NodeResult result);
   void OnTimer(const std::string& run_id, int timer);
   void OnDeadline(const std::string& run_id);
+  // Counts a refused submission and returns `refusal`.
+  absl::Status Refused(metrics::Rejection why, absl::Status refusal);
   // Dispatches one step of `run` and queues its events (after `create`, the
   // run's record, if given) for the store; they are published once durable,
   // then `durable` (if any) is called. Forgets the run once it has finished.
@@ -143,6 +154,7 @@ class RunEngine {
 
   store::RunStore* const store_;
   const EngineOptions options_;
+  metrics::SchedulerMetrics* const metrics_;
   // What is published: logs of runs whose run_finished is not yet durable,
   // and idempotency keys of runs whose record is not yet durable. Declared
   // before writer_, whose callbacks use them.
@@ -150,7 +162,7 @@ class RunEngine {
   absl::flat_hash_map<std::string, std::shared_ptr<RunEventLog>> logs_
       ABSL_GUARDED_BY(published_mu_);
   absl::flat_hash_map<std::string, std::string> pending_keys_ ABSL_GUARDED_BY(published_mu_);
-  StoreWriter writer_{store_};
+  StoreWriter writer_{store_, metrics_};
   dispatch::Dispatcher dispatcher_;
   JobWaiter waiter_{&dispatcher_};
   CodeChecks code_checks_{&waiter_, &dispatcher_};

@@ -1,5 +1,9 @@
 #include "scheduler/engine/store_writer.h"
 
+#include <algorithm>
+
+#include "absl/time/clock.h"
+
 namespace flowgrid::engine {
 
 void StoreWriter::Write(store::RunWrite write, DurableFn durable) {
@@ -22,7 +26,13 @@ void StoreWriter::Drain() {
     mu_.Unlock();
     writes.clear();
     for (Pending& pending : batch) writes.push_back(std::move(pending.write));
+    const absl::Time started = absl::Now();
     std::vector<absl::Status> statuses = store_->Write(writes);
+    if (metrics_ != nullptr) {
+      metrics_->StoreWritten(absl::Now() - started,
+                             std::count_if(statuses.begin(), statuses.end(),
+                                           [](const absl::Status& s) { return !s.ok(); }));
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].durable) batch[i].durable(std::move(statuses[i]), std::move(writes[i].events));
     }

@@ -23,6 +23,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/store/run_store.h"
 
 namespace flowgrid::engine {
@@ -34,7 +35,10 @@ class StoreWriter {
   // At most this many writes go into one transaction.
   static constexpr size_t kMaxBatch = 256;
 
-  explicit StoreWriter(store::RunStore* store) : store_(store) {}
+  // `metrics` (not owned) may be null; otherwise each transaction's
+  // duration and failed writes are recorded.
+  explicit StoreWriter(store::RunStore* store, metrics::SchedulerMetrics* metrics = nullptr)
+      : store_(store), metrics_(metrics) {}
   // Commits what is still queued.
   ~StoreWriter() { Flush(); }
   StoreWriter(const StoreWriter&) = delete;
@@ -61,6 +65,7 @@ class StoreWriter {
   };
 
   store::RunStore* const store_;
+  metrics::SchedulerMetrics* const metrics_;
   mutable absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   // A thread is committing (the only one that may).

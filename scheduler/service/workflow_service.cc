@@ -43,6 +43,7 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext* context,
                                             const v1::SubmitRunRequest* request,
                                             v1::SubmitRunResponse* response) {
   if (!request->has_workflow()) {
+    if (metrics_ != nullptr) metrics_->SubmissionRejected(metrics::Rejection::kInvalid);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "workflow is required");
   }
   absl::StatusOr<engine::SubmitResult> submitted =
@@ -68,7 +69,9 @@ grpc::Status WorkflowServiceImpl::WatchRun(grpc::ServerContext* context,
                        options_.watch_retry_delay),
         context);
   }
+  if (metrics_ != nullptr) metrics_->WatchStreamOpened();
   grpc::Status status = WatchAdmitted(context, request, writer);
+  if (metrics_ != nullptr) metrics_->WatchStreamClosed();
   watch_streams_.fetch_sub(1);
   return status;
 }

@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "scheduler/engine/run_engine.h"
+#include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/store/run_store.h"
 
 namespace flowgrid::service {
@@ -27,9 +28,13 @@ struct WorkflowServiceOptions {
 
 class WorkflowServiceImpl final : public v1::WorkflowService::Service {
  public:
+  // `metrics` (not owned) may be null; otherwise the open WatchRun
+  // streams are recorded, and a SubmitRun refused here (no workflow) as an
+  // invalid submission (the engine records its own refusals).
   WorkflowServiceImpl(engine::RunEngine* engine, store::RunStore* store,
-                      WorkflowServiceOptions options = {})
-      : engine_(engine), store_(store), options_(options) {}
+                      WorkflowServiceOptions options = {},
+                      metrics::SchedulerMetrics* metrics = nullptr)
+      : engine_(engine), store_(store), options_(options), metrics_(metrics) {}
 
   grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest* request,
                          v1::SubmitRunResponse* response) override;
@@ -55,6 +60,7 @@ class WorkflowServiceImpl final : public v1::WorkflowService::Service {
   engine::RunEngine* const engine_;
   store::RunStore* const store_;
   const WorkflowServiceOptions options_;
+  metrics::SchedulerMetrics* const metrics_;
   std::atomic<int> watch_streams_{0};
 };
 

@@ -1,10 +1,18 @@
 #include "scheduler/dispatch/dispatcher.h"
 
+#include <map>
+#include <string>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "scheduler/dispatch/dispatcher_gauges.h"
+#include "tests/unit/scheduler/metric_value.h"
 
 namespace flowgrid::dispatch {
 namespace {
+
+using flowgrid::testing::MetricValue;
 
 struct Delivered {
   JobKey key;
@@ -30,7 +38,7 @@ class DispatcherTest : public ::testing::Test {
             [this](const JobKey& key, v1::NodeResult result) {
               delivered_.push_back({key, std::move(result)});
             },
-            TestOptions(&now_)) {}
+            TestOptions(&now_), &metrics_) {}
 
   // Registers a worker whose received messages land in `inbox`; `closed`,
   // if given, counts the times the dispatcher closed its stream.
@@ -74,9 +82,21 @@ class DispatcherTest : public ::testing::Test {
     return ids;
   }
 
+  // The value of a series recorded by the dispatcher or read from it.
+  double Metric(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
+    double recorded = MetricValue(registry_, name, labels);
+    return recorded >= 0 ? recorded : MetricValue(gauges_, name, labels);
+  }
+  double JobsFinished(const std::string& language, const std::string& verdict) {
+    return Metric("flowgrid_jobs_finished_total", {{"language", language}, {"verdict", verdict}});
+  }
+
   absl::Time now_ = absl::FromUnixSeconds(1'000'000);
   std::vector<Delivered> delivered_;
+  prometheus::Registry registry_;
+  metrics::SchedulerMetrics metrics_{registry_};
   Dispatcher dispatcher_;
+  DispatcherGauges gauges_{&dispatcher_};
 };
 
 TEST_F(DispatcherTest, NeverSendsMoreJobsThanFreeSlots) {
@@ -461,6 +481,100 @@ TEST_F(DispatcherTest, ListWorkersReportsEachWorker) {
   EXPECT_THAT(workers[1].running_jobs, ::testing::ElementsAre("r/1/1", "r/2/1"));
   EXPECT_EQ(workers[1].free_slots, 0);
   EXPECT_EQ(workers[0].free_slots, 1);
+}
+
+TEST_F(DispatcherTest, GaugesFollowTheQueueAndTheWorkers) {
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "python3"}}), 0);
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "javascript"}}), 0);
+  EXPECT_EQ(Metric("flowgrid_queue_oldest_age_seconds"), 0);
+  Enqueue("a", 1);
+  now_ += absl::Seconds(3);
+  Enqueue("a", 2);
+  Enqueue("b", 1);
+  Enqueue("c", 1, v1::CodeNode::JAVASCRIPT);
+  now_ += absl::Seconds(2);
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "python3"}}), 3);
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "javascript"}}), 1);
+  EXPECT_EQ(Metric("flowgrid_queue_oldest_age_seconds"), 5);
+  EXPECT_EQ(Metric("flowgrid_workers_connected"), 0);
+
+  std::vector<v1::SchedulerMessage> inbox, other;
+  int64_t w = AddWorker("w", 3, &inbox);
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "python3"}}), 0);
+  EXPECT_EQ(Metric("flowgrid_queue_oldest_age_seconds"), 2);  // the javascript job
+  EXPECT_EQ(Metric("flowgrid_jobs_dispatched_total", {{"language", "python3"}}), 3);
+  EXPECT_EQ(Metric("flowgrid_jobs_dispatched_total", {{"language", "javascript"}}), 0);
+  EXPECT_EQ(Metric("flowgrid_slots", {{"state", "busy"}}), 3);
+  EXPECT_EQ(Metric("flowgrid_slots", {{"state", "free"}}), 0);
+  AddWorker("other", 2, &other);
+  EXPECT_EQ(Metric("flowgrid_workers_connected"), 2);
+  EXPECT_EQ(Metric("flowgrid_slots", {{"state", "free"}}), 2);
+  dispatcher_.SetDraining(w);
+  EXPECT_EQ(Metric("flowgrid_workers_draining"), 1);
+  EXPECT_EQ(Metric("flowgrid_slots", {{"state", "busy"}}), 3);
+}
+
+TEST_F(DispatcherTest, EachJobOutcomeIsCountedOnceByLanguageAndVerdict) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 2, &inbox);
+  Enqueue("r", 1);
+  Enqueue("r", 2);
+  now_ += absl::Seconds(2);
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  v1::JobResult timed_out = ResultFor(inbox[1]);
+  timed_out.mutable_result()->set_status(v1::NODE_FAILED);
+  timed_out.mutable_result()->mutable_error()->set_code(v1::TIMEOUT);
+  dispatcher_.OnResult(w, timed_out);
+  EXPECT_EQ(JobsFinished("python3", "ok"), 1);
+  EXPECT_EQ(JobsFinished("python3", "timeout"), 1);
+  EXPECT_EQ(Metric("flowgrid_job_duration_seconds", {{"language", "python3"}}), 2);
+  EXPECT_EQ(MetricValue(registry_, "flowgrid_job_duration_seconds", {{"language", "python3"}},
+                        /*sum=*/true),
+            4);
+
+  // Dropped without a result: a queued job of a cancelled run.
+  dispatcher_.SetDraining(w);
+  Enqueue("doomed", 1);
+  dispatcher_.CancelRun("doomed");
+  EXPECT_EQ(JobsFinished("python3", "cancelled"), 1);
+  // Waited too long for a JavaScript worker.
+  Enqueue("r", 3, v1::CodeNode::JAVASCRIPT);
+  now_ += absl::Minutes(10);
+  dispatcher_.Heartbeat(w);
+  dispatcher_.Sweep();
+  EXPECT_EQ(JobsFinished("javascript", "queue_timeout"), 1);
+  // Templates render in Python.
+  Enqueue("t", 1, v1::CodeNode::LANGUAGE_UNSPECIFIED, v1::Job::RENDER_TEMPLATE);
+  dispatcher_.CancelRun("t");
+  EXPECT_EQ(JobsFinished("python3", "cancelled"), 2);
+  EXPECT_EQ(Metric("flowgrid_job_duration_seconds", {{"language", "javascript"}}), 1);
+}
+
+TEST_F(DispatcherTest, LostWorkersAndRequeuesAreCountedButAFinishedDrainIsNotALoss) {
+  std::vector<v1::SchedulerMessage> first, second, third;
+  int64_t w1 = AddWorker("w1", 1, &first);
+  Enqueue("r", 1);
+  dispatcher_.RemoveWorker(w1);
+  EXPECT_EQ(Metric("flowgrid_workers_lost_total"), 1);
+  EXPECT_EQ(Metric("flowgrid_job_requeues_total"), 1);
+  EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "python3"}}), 1);
+
+  int64_t w2 = AddWorker("w2", 1, &second);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(Metric("flowgrid_jobs_dispatched_total", {{"language", "python3"}}), 2);
+  dispatcher_.OnResult(w2, ResultFor(second[0]));
+  dispatcher_.SetDraining(w2);
+  dispatcher_.RemoveWorker(w2);
+  EXPECT_EQ(Metric("flowgrid_workers_lost_total"), 1);
+  EXPECT_EQ(JobsFinished("python3", "ok"), 1);
+
+  // Draining, but gone with a job in hand: lost.
+  int64_t w3 = AddWorker("w3", 1, &third);
+  Enqueue("r", 2);
+  dispatcher_.SetDraining(w3);
+  dispatcher_.RemoveWorker(w3);
+  EXPECT_EQ(Metric("flowgrid_workers_lost_total"), 2);
+  EXPECT_EQ(Metric("flowgrid_job_requeues_total"), 2);
 }
 
 }  // namespace

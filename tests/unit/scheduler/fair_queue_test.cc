@@ -84,5 +84,19 @@ TEST(FairQueueTest, TakeQueuedUpToTakesOnlyTheOverdueJobs) {
   EXPECT_TRUE(queue.TakeQueuedUpTo(kStart + absl::Hours(1)).empty());
 }
 
+TEST(FairQueueTest, OldestQueuedAtIsTheEarliestWaitingJob) {
+  FairQueue queue;
+  EXPECT_EQ(queue.OldestQueuedAt(), absl::InfiniteFuture());
+  queue.Push(Job("a", 0, kStart + absl::Seconds(2)));
+  queue.Push(Job("b", 0, kStart + absl::Seconds(1)));
+  queue.PushRequeued(Job("c", 0, kStart + absl::Seconds(3)));
+  EXPECT_EQ(queue.OldestQueuedAt(), kStart + absl::Seconds(1));
+  queue.EraseIf([](const QueuedJob& job) { return job.key.run_id == "b"; });
+  EXPECT_EQ(queue.OldestQueuedAt(), kStart + absl::Seconds(2));
+  queue.PopFront();  // c: requeued jobs go first
+  queue.PopFront();
+  EXPECT_EQ(queue.OldestQueuedAt(), absl::InfiniteFuture());
+}
+
 }  // namespace
 }  // namespace flowgrid::dispatch

@@ -7,8 +7,10 @@
 #include "common/value_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "scheduler/store/sqlite_run_store.h"
 #include "tests/unit/scheduler/gated_store.h"
+#include "tests/unit/scheduler/metric_value.h"
 #include "tests/unit/scheduler/run_driver.h"
 #include "tests/unit/scheduler/workflow_builder.h"
 
@@ -17,6 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using flowgrid::testing::Json;
+using flowgrid::testing::MetricValue;
 using flowgrid::testing::WorkflowBuilder;
 
 // A worker registered straight with the engine's dispatcher: it records
@@ -162,6 +165,54 @@ TEST_F(RunEngineTest, RunGoesThroughTheDispatcherAndIsStored) {
   EXPECT_EQ(run.nodes_size(), 3);
   engine->Flush();  // the log is forgotten once run_finished is published
   EXPECT_EQ(engine->ActiveLog(submitted->run_id), nullptr);
+}
+
+TEST_F(RunEngineTest, RunsAndRetriesAreCountedFromSubmissionToTheirFinalStatus) {
+  prometheus::Registry registry;
+  metrics::SchedulerMetrics metrics(registry);
+  RunEngine engine(store_.get(), DefaultEngineOptions(), &metrics);
+  FakeWorker worker(engine, 1);
+  auto submitted = engine.Submit(OneCode(1, 0), Json(R"({"name":"a"})"), {}, "key");
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  ASSERT_TRUE(engine.Submit(OneCode(1, 0), Json(R"({"name":"a"})"), {}, "key").ok());
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_submitted_total"), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_active"), 1);
+  worker.Fail(worker.NextJob(), v1::RUNTIME_ERROR, "first");
+  worker.Succeed(worker.NextJob(), R"({"greeting":"ok"})");
+  EXPECT_EQ(AwaitFinished(submitted->run_id).status(), v1::RUN_SUCCEEDED);
+  engine.Flush();
+  EXPECT_EQ(MetricValue(registry, "flowgrid_node_retries_total"), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_finished_total", {{"status", "succeeded"}}), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_finished_total", {{"status", "failed"}}), 0);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_run_duration_seconds"), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_active"), 0);
+  EXPECT_GE(MetricValue(registry, "flowgrid_store_write_duration_seconds"), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_store_write_errors_total"), 0);
+}
+
+TEST_F(RunEngineTest, RefusedSubmissionsAreCountedByReason) {
+  prometheus::Registry registry;
+  metrics::SchedulerMetrics metrics(registry);
+  EngineOptions options = DefaultEngineOptions();
+  options.admission.max_active_runs = 1;
+  RunEngine engine(store_.get(), options, &metrics);
+  // No worker: the run waits for one, and code checks are skipped.
+  auto first = engine.Submit(OneCode(), Json(R"({"name":"a"})"), {}, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(engine.Submit(OneCode(), Json(R"({"name":"b"})"), {}, "").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  ASSERT_TRUE(engine.Cancel(first->run_id).ok());
+  EXPECT_EQ(engine.Submit(v1::Workflow(), {}, {}, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine.Submit(OneCode(), Json(R"({"other":"c"})"), {}, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_submissions_rejected_total",
+                        {{"reason", "overloaded"}}),
+            1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_submissions_rejected_total", {{"reason", "invalid"}}),
+            2);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_submitted_total"), 1);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_finished_total", {{"status", "cancelled"}}), 1);
 }
 
 TEST(RunEngineDurability, RunFinishedIsPublishedOnlyOnceDurable) {

@@ -9,7 +9,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "tests/unit/scheduler/gated_store.h"
+#include "tests/unit/scheduler/metric_value.h"
 
 namespace flowgrid::engine {
 namespace {
@@ -124,6 +126,20 @@ TEST(StoreWriter, AFailedWriteIsReportedToItsOwnCallbackOnly) {
   EXPECT_EQ(codes, (std::vector<absl::StatusCode>{absl::StatusCode::kOk,
                                                   absl::StatusCode::kAlreadyExists,
                                                   absl::StatusCode::kOk}));
+}
+
+TEST(StoreWriter, RecordsEachTransactionAndItsFailedWrites) {
+  std::unique_ptr<GatedStore> store = GatedStore::Open();
+  prometheus::Registry registry;
+  metrics::SchedulerMetrics metrics(registry);
+  StoreWriter writer(store.get(), &metrics);
+  writer.Write(Create("r1"), nullptr);
+  writer.Write(Create("r1"), nullptr);  // the same run id again: fails alone
+  writer.Write(Create("r2"), nullptr);
+  writer.Drain();
+  EXPECT_EQ(writer.transactions(), 1);
+  EXPECT_EQ(flowgrid::testing::MetricValue(registry, "flowgrid_store_write_duration_seconds"), 1);
+  EXPECT_EQ(flowgrid::testing::MetricValue(registry, "flowgrid_store_write_errors_total"), 1);
 }
 
 TEST(StoreWriter, FlushWaitsForTheCommitInProgress) {
