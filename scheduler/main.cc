@@ -7,17 +7,25 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/metrics/metrics_endpoint.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "scheduler/dispatch/dispatcher_gauges.h"
 #include "scheduler/engine/run_engine.h"
+#include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/service/cluster_service.h"
 #include "scheduler/service/worker_service.h"
 #include "scheduler/service/workflow_service.h"
@@ -26,8 +34,11 @@
 ABSL_FLAG(std::string, client_addr, "127.0.0.1:7070", "Address of the client API (port 0: any).");
 ABSL_FLAG(std::string, worker_addr, "127.0.0.1:7071", "Address of the worker port (port 0: any).");
 ABSL_FLAG(std::string, data_dir, "./flowgrid-data", "Directory of the run history store.");
+ABSL_FLAG(std::string, metrics_addr, "",
+          "Address of the Prometheus /metrics HTTP endpoint (port 0: any; empty: off).");
 ABSL_FLAG(std::string, ready_file, "",
-          "Once serving, write {\"client_addr\":..,\"worker_addr\":..} here (atomically).");
+          "Once serving, write {\"client_addr\":..,\"worker_addr\":..,\"metrics_addr\":..} "
+          "here (atomically; metrics_addr only when on).");
 ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
 ABSL_FLAG(int, max_job_attempts, 3, "Deliveries of a job whose worker is lost before WORKER_LOST.");
 ABSL_FLAG(absl::Duration, worker_lease, absl::Seconds(15),
@@ -66,13 +77,19 @@ namespace {
 // few MiB plus its capped stdout and stderr (gRPC's default is 4 MiB).
 constexpr int kMaxMessageBytes = 64 << 20;
 
-absl::Status WriteReadyFile(const std::string& path, const std::string& client_addr,
-                            const std::string& worker_addr) {
+// Writes {"key":"address",...} for each of `addresses` (addresses need no
+// JSON escaping: HOST:PORT).
+absl::Status WriteReadyFile(const std::string& path,
+                            const std::vector<std::pair<std::string, std::string>>& addresses) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << "{\"client_addr\":\"" << client_addr << "\",\"worker_addr\":\"" << worker_addr
-        << "\"}\n";
+    out << "{"
+        << absl::StrJoin(addresses, ",",
+                         [](std::string* json, const std::pair<std::string, std::string>& entry) {
+                           absl::StrAppend(json, "\"", entry.first, "\":\"", entry.second, "\"");
+                         })
+        << "}\n";
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
   }
   std::error_code ec;
@@ -80,6 +97,19 @@ absl::Status WriteReadyFile(const std::string& path, const std::string& client_a
   if (ec) return absl::UnavailableError(absl::StrCat("cannot rename to ", path, ": ", ec.message()));
   return absl::OkStatus();
 }
+
+// Leaves gRPC server reflection out of one ServerBuilder: linking
+// grpc++_reflection registers its plugin for every server built in the
+// process, and reflection belongs on the client port only.
+class WithoutReflection : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    std::erase_if(*plugins, [](const std::unique_ptr<grpc::ServerBuilderPlugin>& plugin) {
+      return dynamic_cast<grpc::reflection::ProtoServerReflectionPlugin*>(plugin.get()) != nullptr;
+    });
+  }
+};
 
 // Replaces the port of "host:port" with `port`.
 std::string WithPort(const std::string& addr, int port) {
@@ -137,14 +167,35 @@ int Main() {
                           ") larger than --max_watch_streams"));
     return 1;
   }
-  engine::RunEngine engine(store->get(), options);
+  // Metrics: the registry outlives the engine that records into it; the
+  // endpoint stops serving before the engine (read by scrapes) goes away.
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<metrics::SchedulerMetrics> scheduler_metrics;
+  if (const std::string addr = absl::GetFlag(FLAGS_metrics_addr); !addr.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
+        MetricsEndpoint::Start(addr, "scheduler");
+    if (!started.ok()) {
+      LogError(started.status().ToString());
+      return 1;
+    }
+    metrics_endpoint = *std::move(started);
+    registry = metrics_endpoint->registry();
+    scheduler_metrics = std::make_unique<metrics::SchedulerMetrics>(*registry);
+  }
+  engine::RunEngine engine(store->get(), options, scheduler_metrics.get());
+  auto dispatcher_gauges = std::make_shared<dispatch::DispatcherGauges>(&engine.dispatcher());
+  if (metrics_endpoint != nullptr) metrics_endpoint->RegisterCollectable(dispatcher_gauges);
+  absl::Cleanup stop_metrics_first = [&metrics_endpoint] { metrics_endpoint.reset(); };
   if (absl::Status s = engine.RecoverUnfinishedRuns(); !s.ok()) {
     LogError(absl::StrCat("cannot recover unfinished runs: ", s.ToString()));
     return 1;
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  service::WorkflowServiceImpl workflow_service(&engine, store->get(), service_options);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  service::WorkflowServiceImpl workflow_service(&engine, store->get(), service_options,
+                                                scheduler_metrics.get());
   service::WorkerServiceImpl worker_service(&engine.dispatcher());
   service::ClusterServiceImpl cluster_service(&engine.dispatcher());
 
@@ -167,6 +218,7 @@ int Main() {
                                   grpc::InsecureServerCredentials(), &worker_port);
   worker_builder.RegisterService(&worker_service);
   worker_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  worker_builder.SetOption(std::make_unique<WithoutReflection>());
   std::unique_ptr<grpc::Server> worker_server = worker_builder.BuildAndStart();
 
   if (!client_server || !worker_server || client_port == 0 || worker_port == 0) {
@@ -174,13 +226,26 @@ int Main() {
                           absl::GetFlag(FLAGS_worker_addr)));
     return 1;
   }
+  // Health: "" (SERVING from the start) and each port's own service.
+  grpc::HealthCheckServiceInterface* client_health = client_server->GetHealthCheckService();
+  grpc::HealthCheckServiceInterface* worker_health = worker_server->GetHealthCheckService();
+  client_health->SetServingStatus(v1::WorkflowService::service_full_name(), true);
+  worker_health->SetServingStatus(v1::WorkerService::service_full_name(), true);
+
   std::string client_addr = WithPort(absl::GetFlag(FLAGS_client_addr), client_port);
   std::string worker_addr = WithPort(absl::GetFlag(FLAGS_worker_addr), worker_port);
+  std::vector<std::pair<std::string, std::string>> addresses = {{"client_addr", client_addr},
+                                                                {"worker_addr", worker_addr}};
+  if (metrics_endpoint != nullptr) {
+    addresses.emplace_back("metrics_addr", metrics_endpoint->bound_address());
+  }
   LogInfo(absl::StrCat("serving clients on ", client_addr, ", workers on ", worker_addr,
+                       metrics_endpoint == nullptr
+                           ? ""
+                           : absl::StrCat(", metrics on ", metrics_endpoint->bound_address()),
                        ", store ", data_dir, "/flowgrid.db"));
   if (!absl::GetFlag(FLAGS_ready_file).empty()) {
-    if (absl::Status s = WriteReadyFile(absl::GetFlag(FLAGS_ready_file), client_addr, worker_addr);
-        !s.ok()) {
+    if (absl::Status s = WriteReadyFile(absl::GetFlag(FLAGS_ready_file), addresses); !s.ok()) {
       LogError(s.ToString());
       return 1;
     }
@@ -189,6 +254,9 @@ int Main() {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogInfo(absl::StrCat("received signal ", signal_number, "; shutting down"));
+  // Every service NOT_SERVING (and staying so) before the servers stop.
+  client_health->Shutdown();
+  worker_health->Shutdown();
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
   client_server->Shutdown(deadline);
   worker_server->Shutdown(deadline);
@@ -201,7 +269,7 @@ int Main() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "flowgrid-scheduler [--client_addr=HOST:PORT] [--worker_addr=HOST:PORT] "
-      "[--data_dir=DIR] [--ready_file=PATH]");
+      "[--metrics_addr=HOST:PORT] [--data_dir=DIR] [--ready_file=PATH]");
   absl::ParseCommandLine(argc, argv);
   return flowgrid::Main();
 }

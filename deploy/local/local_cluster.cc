@@ -24,9 +24,16 @@ constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 
 std::string ErrnoText(int err) { return std::strerror(err); }
 
-// Parses the scheduler's ready file; both addresses must be present.
-absl::StatusOr<std::pair<std::string, std::string>> ParseReadyFile(
-    const std::string& path, const std::string& text) {
+struct ReadyAddresses {
+  std::string client;
+  std::string worker;
+  std::string metrics;  // "" when metrics are off
+};
+
+// Parses the scheduler's ready file; the client and worker addresses must
+// be present, and the metrics address when `with_metrics`.
+absl::StatusOr<ReadyAddresses> ParseReadyFile(const std::string& path, const std::string& text,
+                                              bool with_metrics) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::InternalError(absl::StrCat(
@@ -45,7 +52,13 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseReadyFile(
   if (!client.ok()) return client.status();
   absl::StatusOr<std::string> worker = field("worker_addr");
   if (!worker.ok()) return worker.status();
-  return std::make_pair(*client, *worker);
+  ReadyAddresses addresses{*std::move(client), *std::move(worker), ""};
+  if (with_metrics) {
+    absl::StatusOr<std::string> metrics = field("metrics_addr");
+    if (!metrics.ok()) return metrics.status();
+    addresses.metrics = *std::move(metrics);
+  }
+  return addresses;
 }
 
 }  // namespace
@@ -129,6 +142,9 @@ absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
       children_.empty() ? "scheduler" : absl::StrCat("scheduler-restart-", ++restarts_);
   std::vector<std::string> args = {"--client_addr=" + client_addr, "--worker_addr=" + worker_addr,
                                    "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file};
+  if (!options_.scheduler_metrics_addr.empty()) {
+    args.push_back("--metrics_addr=" + options_.scheduler_metrics_addr);
+  }
   args.insert(args.end(), options_.extra_scheduler_args.begin(),
               options_.extra_scheduler_args.end());
   absl::StatusOr<Child> scheduler =
@@ -246,11 +262,12 @@ absl::Status LocalCluster::WaitForSchedulerReady(const std::string& ready_file) 
     if (::access(ready_file.c_str(), F_OK) == 0) {
       absl::StatusOr<std::string> text = ReadFile(ready_file);
       if (!text.ok()) return text.status();
-      absl::StatusOr<std::pair<std::string, std::string>> addresses =
-          ParseReadyFile(ready_file, *text);
+      absl::StatusOr<ReadyAddresses> addresses =
+          ParseReadyFile(ready_file, *text, !options_.scheduler_metrics_addr.empty());
       if (!addresses.ok()) return addresses.status();
-      client_address_ = addresses->first;
-      worker_address_ = addresses->second;
+      client_address_ = addresses->client;
+      worker_address_ = addresses->worker;
+      scheduler_metrics_address_ = addresses->metrics;
       return absl::OkStatus();
     }
     if (absl::Now() >= deadline) {

@@ -4,7 +4,8 @@
 // a user would start them.
 //
 // Readiness: the scheduler is started with --ready_file and writes it (JSON
-// {"client_addr": ..., "worker_addr": ...}) once both of its servers listen,
+// {"client_addr": ..., "worker_addr": ..., "metrics_addr": ... when on})
+// once its servers listen,
 // which is how port 0 (a port picked at runtime) is learned. Workers have no
 // readiness signal: they connect and reconnect by themselves, and a run
 // submitted before any worker is connected waits in the scheduler's queue.
@@ -43,6 +44,8 @@ struct LocalClusterOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string client_addr = "127.0.0.1:0";
   std::string worker_addr = "127.0.0.1:0";
+  // The scheduler's --metrics_addr (HOST:PORT, port 0: any); empty: off.
+  std::string scheduler_metrics_addr;
   int workers = 1;
   int slots_per_worker = 2;
   // Appended to the scheduler's command line (e.g. --max_active_runs).
@@ -84,6 +87,8 @@ class LocalCluster {
   // The addresses the scheduler reported in its ready file.
   const std::string& client_address() const { return client_address_; }
   const std::string& worker_address() const { return worker_address_; }
+  // "" when scheduler_metrics_addr is off.
+  const std::string& scheduler_metrics_address() const { return scheduler_metrics_address_; }
   const LocalClusterOptions& options() const { return options_; }
 
   // Returns a child that exited since the last call (non-blocking), reaping
@@ -148,6 +153,7 @@ class LocalCluster {
   int restarts_ = 0;
   std::string client_address_;
   std::string worker_address_;
+  std::string scheduler_metrics_address_;
 };
 
 // "exited with status N" / "killed by signal N (name)" for a waitpid status.

@@ -2,16 +2,15 @@
 
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <string>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/string_view.h"
 #include "common/metrics/latency_buckets.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/counter.h"
 #include "tests/unit/common/http_get.h"
+#include "tests/unit/common/prometheus_samples.h"
 
 namespace flowgrid {
 namespace {
@@ -19,15 +18,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// The value of the sample line that starts with `series` ("name{labels}"
-// or "name"), or -1 when there is none.
-double SampleValue(const std::string& exposition, absl::string_view series) {
-  for (absl::string_view line : absl::StrSplit(exposition, '\n')) {
-    if (!absl::ConsumePrefix(&line, series) || !absl::ConsumePrefix(&line, " ")) continue;
-    double value;
-    if (absl::SimpleAtod(line, &value)) return value;
-  }
-  return -1;
+// The value of `series` ("name{labels}" or "name") in a scrape, or -1.
+double SampleValue(const std::string& exposition, const std::string& series) {
+  std::map<std::string, double> samples = testing::ParseSamples(exposition);
+  auto it = samples.find(series);
+  return it == samples.end() ? -1 : it->second;
 }
 
 // Spends about 50 ms of CPU (bounded in iterations too), so that the
