@@ -12,6 +12,13 @@ packages=(
   prometheus  # promtool and the server the observability tests start (not its service)
 )
 
+# kubectl renders deploy/k8s in the deploy tests. Any kubectl on PATH will
+# do; without one, Debian's kubernetes-client (1.20, kustomize v2.0.3, which
+# the manifests are kept compatible with).
+if ! command -v kubectl >/dev/null 2>&1; then
+  packages+=(kubernetes-client)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
