@@ -246,6 +246,9 @@ class OverlayTest(unittest.TestCase):
                 self.assertEqual(sc["seccompProfile"]["type"], "Unconfined")
                 self.assertEqual(sc["appArmorProfile"]["type"], "Unconfined")
                 self.assertEqual(spec["securityContext"]["runAsUser"], 0)
+                # Pod Security Admission "baseline" would refuse all of this.
+                namespace = r.named("Namespace", contract.NAMESPACE)["metadata"]["labels"]
+                self.assertEqual(namespace["pod-security.kubernetes.io/enforce"], "privileged")
                 # One worker per node: job uids are the node's (no user namespace).
                 term = spec["affinity"]["podAntiAffinity"][
                     "requiredDuringSchedulingIgnoredDuringExecution"][0]
