@@ -8,7 +8,8 @@
 # The worker gets a cgroup parent made here (root-owned, 0755) in every
 # mounted hierarchy, as in a pod, where it writes below its own cgroup; a
 # host's hierarchy roots may need CAP_DAC_OVERRIDE, which pods do not get.
-# Job uids from 62000: ctest runs other test clusters (from 60000) meanwhile.
+# Job uids in a range of their own (100000 + 16 per pid mod 1000): ctest runs
+# other test clusters meanwhile (LocalCluster's from 60000, chaos's from 200000).
 #   worker_capabilities_test.sh BIN_DIR     (root, like the worker)
 set -euo pipefail
 bin="$1"
@@ -102,7 +103,7 @@ start() {
   setpriv --bounding-set="$set" -- "$bin/flowgridctl" dev --workers 1 --slots 2 \
     --data "$work/data" --client_addr 127.0.0.1:0 --worker_addr 127.0.0.1:0 \
     --worker_arg=--cgroup_parent=/"$parent" \
-    --worker_arg=--sandbox_uid_base=62000 >"$work/dev.log" 2>&1 &
+    --worker_arg=--sandbox_uid_base=$((100000 + $$ % 1000 * 16)) >"$work/dev.log" 2>&1 &
   dev_pid=$!
   for _ in $(seq 1 300); do
     grep -q "refusing to start" "$work/dev.log" && return 0
