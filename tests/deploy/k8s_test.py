@@ -414,6 +414,23 @@ class OverlayTest(unittest.TestCase):
 
 
 class AutoscalingAlternativesTest(unittest.TestCase):
+    def test_prod_with_keda_instead_of_the_hpa(self):
+        # What OPERATIONS.md says: swap one line of the prod overlay.
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = os.path.join(tmp, "k8s")
+            shutil.copytree(K8S_DIR, copy)
+            path = os.path.join(copy, "overlays", "prod", "kustomization.yaml")
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            self.assertEqual(text.count("- ../../autoscaling/hpa\n"), 1)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text.replace("- ../../autoscaling/hpa\n", "- ../../autoscaling/keda\n"))
+            r = Rendered(_render(os.path.dirname(path)))
+            self.assertEqual(r.of_kind("HorizontalPodAutoscaler"), [])
+            [scaled] = r.of_kind("ScaledObject")
+            self.assertEqual(scaled["metadata"]["namespace"], contract.NAMESPACE)
+            self.assertNotIn("replicas", r.deployment("worker")["spec"])
+
     def test_recording_rule_exists(self):
         records = [rule.get("record") for g in rules_groups() for rule in g["rules"]]
         self.assertIn(contract.RECORDING_RULE, records)
@@ -429,6 +446,8 @@ class AutoscalingAlternativesTest(unittest.TestCase):
         [hpa] = render(os.path.join(K8S_DIR, "autoscaling", "hpa"))
         target = hpa["spec"]["metrics"][0]["external"]["target"]["value"]
         self.assertEqual(float(trigger["metadata"]["threshold"]), float(target))
+        self.assertEqual((scaled["spec"]["minReplicaCount"], scaled["spec"]["maxReplicaCount"]),
+                         (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]))
 
     def test_adapter_rules_serve_the_hpa_metric(self):
         path = os.path.join(K8S_DIR, "autoscaling", "hpa", "prometheus-adapter-rules.yaml")
