@@ -105,6 +105,13 @@ absl::Status RunEngine::RecoverUnfinishedRuns() {
         "the scheduler restarted while this run was in progress and cannot resume it: ",
         resumed.message()));
     if (absl::Status s = store_->AppendEvents(run_id, {event}); !s.ok()) return s;
+    if (metrics_ != nullptr) {
+      absl::StatusOr<v1::Run> run = store_->GetRun(run_id);
+      if (!run.ok()) return run.status();
+      const absl::Time created = absl::FromUnixNanos(
+          google::protobuf::util::TimeUtil::TimestampToNanoseconds(run->created_at()));
+      metrics_->RunFinished(v1::RUN_FAILED, absl::Now() - created);
+    }
     LogWarning(absl::StrCat("run ", run_id, " cannot be resumed; marked FAILED: ",
                             resumed.message()));
   }

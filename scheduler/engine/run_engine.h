@@ -10,7 +10,8 @@
 // waiting for them. Submit returns once the run's record is durable, Cancel
 // once the cancellation is.
 // Metrics (when given a SchedulerMetrics): runs submitted, finished (by
-// status, with their duration from submission), active, refused
+// status, with their duration from submission; also a run that cannot be
+// resumed after a restart), active, refused
 // submissions and node retries are recorded here; the dispatcher and the
 // store writer record theirs.
 // Thread-safe: gRPC handlers and the dispatcher call in concurrently.

@@ -507,13 +507,18 @@ TEST_F(RunEngineTest, RunThatCannotBeRebuiltFailsSayingWhy) {
   broken.run_id = "broken";
   broken.workflow = OneCode();
   broken.workflow.mutable_edges(0)->set_target("nowhere");
-  broken.created_at = absl::Now();
+  broken.created_at = absl::Now() - absl::Minutes(1);
   ASSERT_TRUE(store_->CreateRun(broken).ok());
-  auto engine = MakeEngine();
-  ASSERT_TRUE(engine->RecoverUnfinishedRuns().ok());
+  prometheus::Registry registry;
+  metrics::SchedulerMetrics metrics(registry);
+  RunEngine engine(store_.get(), DefaultEngineOptions(), &metrics);
+  ASSERT_TRUE(engine.RecoverUnfinishedRuns().ok());
   absl::StatusOr<v1::Run> run = store_->GetRun("broken");
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->status(), v1::RUN_FAILED);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_finished_total", {{"status", "failed"}}), 1);
+  EXPECT_GE(MetricValue(registry, "flowgrid_run_duration_seconds", {}, /*sum=*/true), 60);
+  EXPECT_EQ(MetricValue(registry, "flowgrid_runs_active"), 0);
   EXPECT_THAT(run->error().message(), HasSubstr("cannot resume it: its workflow no longer compiles"));
   EXPECT_THAT(run->error().message(), HasSubstr("nowhere"));
 }
