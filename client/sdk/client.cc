@@ -133,67 +133,136 @@ absl::StatusOr<std::string> Client::Submit(const v1::Workflow& workflow,
   return response->run_id();
 }
 
-absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
-                                              int64_t after_sequence,
-                                              const EventCallback& on_event) {
-  const ClientOptions& options = impl_->options;
-  const absl::Time deadline = options.watch_timeout == absl::InfiniteDuration()
-                                  ? absl::InfiniteFuture()
-                                  : absl::Now() + options.watch_timeout;
-  int64_t last_sequence = after_sequence;
-  int failures_without_progress = 0;
-  absl::Duration backoff = options.watch_initial_backoff;
-  while (true) {
-    grpc::ClientContext context;
-    if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
+// One watch: the stream open now, and what carries over to the next one
+// when it breaks (the last sequence delivered, the failures in a row).
+struct RunEventStream::State {
+  State(Client::Impl& client, std::string run_id, int64_t after_sequence)
+      : client(client),
+        run_id(std::move(run_id)),
+        deadline(client.options.watch_timeout == absl::InfiniteDuration()
+                     ? absl::InfiniteFuture()
+                     : absl::Now() + client.options.watch_timeout),
+        last_sequence(after_sequence) {
+    backoff.initial_backoff = client.options.watch_initial_backoff;
+    backoff.max_backoff = client.options.watch_max_backoff;
+  }
+  ~State() { CancelStream(); }
+
+  void OpenStream() {
+    context = std::make_unique<grpc::ClientContext>();
+    if (deadline != absl::InfiniteFuture()) context->set_deadline(absl::ToChronoTime(deadline));
     v1::WatchRunRequest request;
     request.set_run_id(run_id);
     request.set_after_sequence(last_sequence);
-    std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader =
-        impl_->stub->WatchRun(&context, request);
-
-    bool progressed = false;
-    std::optional<v1::RunFinished> finished;
-    v1::RunEvent event;
-    while (!finished.has_value() && reader->Read(&event)) {
-      // A re-attached stream may repeat what was already delivered.
-      if (event.sequence() <= last_sequence) continue;
-      last_sequence = event.sequence();
-      progressed = true;
-      if (on_event) on_event(event);
-      if (event.has_run_finished()) finished = event.run_finished();
-    }
-    if (finished.has_value()) {
-      // The server ends the stream after run_finished; do not wait for it.
-      context.TryCancel();
-      (void)reader->Finish();
-      return *std::move(finished);
-    }
-    grpc::Status status = reader->Finish();
-    if (status.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "WatchRun stream of run ", run_id, " from ", impl_->address,
-          " ended without run_finished (last sequence received: ", last_sequence, ")"));
-    }
-    // This context is cancelled only after run_finished (above): a
-    // CANCELLED here comes from a scheduler that stopped mid-stream.
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE &&
-        status.error_code() != grpc::StatusCode::CANCELLED) {
-      return impl_->CallError("WatchRun", status);
-    }
-    if (progressed) {
-      failures_without_progress = 0;
-      backoff = options.watch_initial_backoff;
-    }
-    if (++failures_without_progress > options.watch_max_reattempts) {
-      return absl::UnavailableError(absl::StrCat(
-          "WatchRun of run ", run_id, " from ", impl_->address, " failed ",
-          failures_without_progress, " times in a row without an event (last sequence ",
-          last_sequence, "): ", status.error_message()));
-    }
-    absl::SleepFor(std::min(backoff, deadline - absl::Now()));
-    backoff = std::min(backoff * 2, options.watch_max_backoff);
+    reader = client.stub->WatchRun(context.get(), request);
   }
+
+  // The server ends the stream after run_finished; this does not wait for
+  // it. Also how a stream dropped before the end stops.
+  void CancelStream() {
+    if (reader == nullptr) return;
+    context->TryCancel();
+    (void)reader->Finish();
+    reader.reset();
+    context.reset();
+  }
+
+  // After the open stream ended without run_finished: waits before the
+  // next attempt when the failure is worth one, otherwise ends the watch
+  // with `status`.
+  void AfterStreamEnded() {
+    const grpc::Status ended = reader->Finish();
+    const absl::Status failure = FromGrpcStatus(ended, *context);
+    reader.reset();
+    context.reset();
+    if (ended.ok()) {
+      return End(absl::InternalError(absl::StrCat(
+          "WatchRun stream of run ", run_id, " from ", client.address,
+          " ended without run_finished (last sequence received: ", last_sequence, ")")));
+    }
+    // This context is cancelled only after run_finished or when the stream
+    // is dropped: a CANCELLED here comes from a scheduler that stopped
+    // mid-stream.
+    if (!IsRetryable(failure) && failure.code() != absl::StatusCode::kCancelled) {
+      return End(client.Described("WatchRun", failure));
+    }
+    if (++failures_without_progress > client.options.watch_max_reattempts) {
+      const bool refused = failure.code() == absl::StatusCode::kResourceExhausted;
+      absl::Status gave_up(
+          refused ? absl::StatusCode::kResourceExhausted : absl::StatusCode::kUnavailable,
+          absl::StrCat("WatchRun of run ", run_id, " from ", client.address, " failed ",
+                       failures_without_progress, " times in a row without an event (last sequence ",
+                       last_sequence, "): ", failure.message()));
+      std::optional<absl::Duration> retry_delay = GetRetryDelay(failure);
+      return End(retry_delay.has_value() ? WithRetryDelay(std::move(gave_up), *retry_delay)
+                                         : gave_up);
+    }
+    absl::SleepFor(std::min(RetryWait(backoff, failures_without_progress, failure),
+                            deadline - absl::Now()));
+  }
+
+  void End(absl::Status final_status) {
+    done = true;
+    status = std::move(final_status);
+  }
+
+  Client::Impl& client;
+  const std::string run_id;
+  const absl::Time deadline;
+  RetryPolicy backoff;  // only the delays: Watch counts its own attempts
+  int64_t last_sequence;
+  int failures_without_progress = 0;
+  std::unique_ptr<grpc::ClientContext> context;
+  std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader;
+  bool done = false;
+  absl::Status status;
+};
+
+RunEventStream::RunEventStream(std::unique_ptr<State> state) : state_(std::move(state)) {}
+RunEventStream::~RunEventStream() = default;
+
+bool RunEventStream::Next(v1::RunEvent* event) {
+  State& s = *state_;
+  while (!s.done) {
+    if (s.reader == nullptr) s.OpenStream();
+    v1::RunEvent read;
+    if (!s.reader->Read(&read)) {
+      s.AfterStreamEnded();
+      continue;
+    }
+    // A re-attached stream may repeat what was already delivered.
+    if (read.sequence() <= s.last_sequence) continue;
+    s.last_sequence = read.sequence();
+    s.failures_without_progress = 0;
+    if (read.has_run_finished()) {
+      s.CancelStream();
+      s.End(absl::OkStatus());
+    }
+    *event = std::move(read);
+    return true;
+  }
+  return false;
+}
+
+const absl::Status& RunEventStream::status() const { return state_->status; }
+
+std::unique_ptr<RunEventStream> Client::WatchStream(const std::string& run_id,
+                                                    int64_t after_sequence) {
+  return std::unique_ptr<RunEventStream>(
+      new RunEventStream(std::make_unique<RunEventStream::State>(*impl_, run_id, after_sequence)));
+}
+
+absl::StatusOr<v1::RunFinished> Client::Watch(const std::string& run_id,
+                                              int64_t after_sequence,
+                                              const EventCallback& on_event) {
+  std::unique_ptr<RunEventStream> events = WatchStream(run_id, after_sequence);
+  v1::RunEvent event;
+  while (events->Next(&event)) {
+    if (on_event) on_event(event);
+  }
+  // Next ends without an error only after returning run_finished.
+  if (!events->status().ok()) return events->status();
+  return event.run_finished();
 }
 
 absl::StatusOr<v1::RunFinished> Client::Run(

@@ -39,13 +39,47 @@ struct ClientOptions {
   // Overall deadline of Watch (all re-attaches included); infinite by
   // default because a run may legitimately last its full max run time.
   absl::Duration watch_timeout = absl::InfiniteDuration();
-  // Watch re-attaches after a broken stream at most this many times in a
-  // row without receiving an event; the delay doubles from the initial
-  // backoff up to the maximum. The defaults ride out about 40 s without a
+  // Watch re-attaches after a broken stream (UNAVAILABLE, or CANCELLED by a
+  // stopping scheduler) or a refused one (RESOURCE_EXHAUSTED: the
+  // scheduler's cap on watch streams) at most this many times in a row
+  // without receiving an event. The wait before each re-attach is the
+  // scheduler's retry delay when it sent one, else doubles from the initial
+  // backoff up to the maximum; either is stretched by a random factor in
+  // [1, 1.5) (retry.h). The defaults ride out about 40 s without a
   // scheduler (a restart).
   int watch_max_reattempts = 12;
   absl::Duration watch_initial_backoff = absl::Milliseconds(200);
   absl::Duration watch_max_backoff = absl::Seconds(5);
+};
+
+class Client;
+
+// The events of one watched run, pulled one at a time (Client::WatchStream).
+// It re-attaches exactly as Client::Watch does (the callback form is built
+// on it): events come in sequence order, each sequence number at most once,
+// across broken streams and scheduler restarts, and the last one is
+// run_finished. Used by one thread at a time; the Client that opened it
+// must outlive it. Destroying it before the end cancels the stream.
+class RunEventStream {
+ public:
+  ~RunEventStream();
+  RunEventStream(const RunEventStream&) = delete;
+  RunEventStream& operator=(const RunEventStream&) = delete;
+
+  // Waits for the next event and stores it in `event`: true when there is
+  // one. False once run_finished has been returned (status() is OK) or when
+  // watching failed (status() says why); `event` is then left untouched.
+  bool Next(v1::RunEvent* event);
+
+  // OK while events come and after run_finished; after Next returned false
+  // without run_finished, the error, as Client::Watch returns it.
+  const absl::Status& status() const;
+
+ private:
+  friend class Client;
+  struct State;
+  explicit RunEventStream(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 class Client {
@@ -86,12 +120,24 @@ class Client {
   // stream breaks (UNAVAILABLE: the scheduler is unreachable, e.g.
   // restarting; CANCELLED by the scheduler: it stopped), re-attaches after
   // the last sequence delivered (bounded, with backoff), so that every event
-  // is delivered once across a scheduler restart. A stream that ends cleanly without
+  // is delivered once across a scheduler restart; a stream the scheduler
+  // refuses for now (RESOURCE_EXHAUSTED) is retried after the delay it asks
+  // for. Giving up keeps the last failure's code (UNAVAILABLE, or
+  // RESOURCE_EXHAUSTED with its retry delay). A stream that ends cleanly without
   // run_finished is a broken server contract: INTERNAL naming the run and
   // the last sequence received.
   absl::StatusOr<v1::RunFinished> Watch(const std::string& run_id,
                                         int64_t after_sequence,
                                         const EventCallback& on_event);
+
+  // Watch as an iterator: the same events, re-attaches and errors, pulled
+  // with RunEventStream::Next. Nothing is sent before the first Next.
+  //   std::unique_ptr<RunEventStream> events = client->WatchStream(run_id);
+  //   v1::RunEvent event;
+  //   while (events->Next(&event)) { ... }
+  //   if (!events->status().ok()) { ... }
+  std::unique_ptr<RunEventStream> WatchStream(const std::string& run_id,
+                                              int64_t after_sequence = 0);
 
   // Submit + Watch from the first event. The run id is passed to
   // `on_submitted` (when set) before watching starts.
@@ -133,6 +179,7 @@ class Client {
   absl::Status DrainWorker(const std::string& worker_id);
 
  private:
+  friend class RunEventStream;
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -46,6 +46,10 @@ absl::Duration BackoffDelay(const RetryPolicy& policy, int retry, const absl::St
   return base * (1.0 + std::clamp(jitter, 0.0, 1.0) / 2);
 }
 
+absl::Duration RetryWait(const RetryPolicy& policy, int retry, const absl::Status& failure) {
+  return BackoffDelay(policy, retry, failure, RandomJitter());
+}
+
 absl::Status CallWithRetries(const RetryPolicy& policy, absl::Time deadline,
                              absl::FunctionRef<absl::Status()> attempt) {
   for (int attempts = 1;; ++attempts) {
@@ -54,7 +58,7 @@ absl::Status CallWithRetries(const RetryPolicy& policy, absl::Time deadline,
     if (attempts >= policy.max_attempts) {
       return attempts > 1 ? GaveUp(status, attempts) : status;
     }
-    absl::Duration wait = BackoffDelay(policy, attempts, status, RandomJitter());
+    absl::Duration wait = RetryWait(policy, attempts, status);
     if (absl::Now() + wait >= deadline) return attempts > 1 ? GaveUp(status, attempts) : status;
     absl::SleepFor(wait);
   }

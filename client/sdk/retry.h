@@ -36,10 +36,14 @@ bool IsRetryable(const absl::Status& failure);
 absl::Duration BackoffDelay(const RetryPolicy& policy, int retry, const absl::Status& failure,
                             double jitter);
 
+// BackoffDelay with a random jitter: the wait before an actual retry (the
+// unary calls' and Watch's re-attaches).
+absl::Duration RetryWait(const RetryPolicy& policy, int retry, const absl::Status& failure);
+
 // Calls `attempt` until it succeeds, fails with a status that is not
 // retryable, has been made max_attempts times, or the next wait would end
 // at or past `deadline` (an attempt is pointless without time left). Waits
-// BackoffDelay with a random jitter between attempts. Returns the last
+// RetryWait between attempts. Returns the last
 // attempt's status; when it gives up on a retryable failure after more than
 // one attempt, the message ends with how many were made (the code and the
 // retry delay are kept).

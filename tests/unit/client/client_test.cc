@@ -1,6 +1,7 @@
 // flowgrid::Client against an in-process fake WorkflowService: the watch
 // re-attach rules (resume after the last sequence, drop repeats, bounded
-// retries, a real server stopping and another taking its port), error
+// retries, a real server stopping and another taking its port, streams
+// refused for now by the watch-stream cap), the iterator form, error
 // passing, and connection failure.
 #include "client/sdk/client.h"
 
@@ -10,6 +11,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/grpc_status.h"
+#include "common/retry_delay.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -48,7 +52,13 @@ enum class Behavior {
   kTwoThenHoldUntilStopped,
   // Every event after the requested sequence.
   kServeAfterRequested,
+  // 1st and 2nd: RESOURCE_EXHAUSTED asking for kRefusalRetryDelay (the
+  // scheduler's cap on watch streams); 3rd: every event.
+  kRefuseTwiceThenServe,
+  kAlwaysRefuse,
 };
+
+constexpr absl::Duration kRefusalRetryDelay = absl::Milliseconds(60);
 
 class FakeWorkflowService final : public v1::WorkflowService::Service {
  public:
@@ -66,6 +76,7 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
     {
       absl::MutexLock lock(&mu_);
       after_sequences_.push_back(request->after_sequence());
+      attempt_times_.push_back(absl::Now());
       attempt = static_cast<int>(after_sequences_.size());
     }
     const std::vector<v1::RunEvent> events = RunEvents();
@@ -99,8 +110,22 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
         for (int i = 0; i < 1000 && !context->IsCancelled(); ++i) {
           absl::SleepFor(absl::Milliseconds(10));
         }
+        {
+          absl::MutexLock lock(&mu_);
+          client_cancelled_ = context->IsCancelled();
+        }
         return grpc::Status::CANCELLED;
       }
+      case Behavior::kRefuseTwiceThenServe:
+      case Behavior::kAlwaysRefuse:
+        if (attempt <= 2 || behavior_ == Behavior::kAlwaysRefuse) {
+          return ToGrpcStatus(WithRetryDelay(absl::ResourceExhaustedError(
+                                                 "at its limit of 1 WatchRun streams"),
+                                             kRefusalRetryDelay),
+                              context);
+        }
+        for (const v1::RunEvent& event : events) writer->Write(event);
+        return grpc::Status::OK;
       case Behavior::kServeAfterRequested:
         for (const v1::RunEvent& event : events) {
           if (event.sequence() > request->after_sequence()) writer->Write(event);
@@ -115,17 +140,31 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
     return after_sequences_;
   }
 
+  // When each WatchRun attempt arrived.
+  std::vector<absl::Time> attempt_times() {
+    absl::MutexLock lock(&mu_);
+    return attempt_times_;
+  }
+
   // Waits (bounded) until a kTwoThenHoldUntilStopped stream is held.
   bool AwaitHeld() {
     absl::MutexLock lock(&mu_);
     return mu_.AwaitWithTimeout(absl::Condition(&held_), absl::Seconds(10));
   }
 
+  // Waits (bounded) until the client cancels a held stream.
+  bool AwaitClientCancelled() {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&client_cancelled_), absl::Seconds(10));
+  }
+
  private:
   const Behavior behavior_;
   absl::Mutex mu_;
   std::vector<int64_t> after_sequences_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::Time> attempt_times_ ABSL_GUARDED_BY(mu_);
   bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool client_cancelled_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 class ClientTest : public ::testing::Test {
@@ -166,6 +205,15 @@ class ClientTest : public ::testing::Test {
     EXPECT_EQ(finished->outputs().at("greeting").string_value(), "hi");
     EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
     EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+  }
+
+  // Watches run r-1 on a fake behaving as `behavior`: how the watch ended
+  // (OK when it returned a RunFinished).
+  absl::Status WatchOutcome(Behavior behavior) {
+    Serve(behavior);
+    std::unique_ptr<Client> client = ConnectOrDie();
+    if (client == nullptr) return absl::UnknownError("not connected");
+    return client->Watch("r-1", 0, nullptr).status();
   }
 
   void TearDown() override {
@@ -218,36 +266,105 @@ TEST_F(ClientTest, WatchRidesOutAServerRestartDeliveringEveryEventOnce) {
 }
 
 TEST_F(ClientTest, WatchGivesUpAfterBoundedReattempts) {
-  Serve(Behavior::kAlwaysUnavailable);
-  std::unique_ptr<Client> client = ConnectOrDie();
-  ASSERT_NE(client, nullptr);
-  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
-  ASSERT_FALSE(finished.ok());
-  EXPECT_EQ(finished.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(finished.status().message(),
-              HasSubstr("failed 3 times in a row without an event"));
+  absl::Status outcome = WatchOutcome(Behavior::kAlwaysUnavailable);
+  EXPECT_EQ(outcome.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(outcome.message(), HasSubstr("failed 3 times in a row without an event"));
   EXPECT_EQ(service_->after_sequences().size(), 3u);
 }
 
-TEST_F(ClientTest, StreamEndingWithoutRunFinishedIsAnError) {
-  Serve(Behavior::kEndWithoutRunFinished);
+TEST_F(ClientTest, WatchRetriesAStreamRefusedByTheCapAfterTheDelayTheSchedulerAsks) {
+  Serve(Behavior::kRefuseTwiceThenServe);
+  std::unique_ptr<Client> client = ConnectOrDie();  // backoff 1 ms, 2 re-attempts
+  ASSERT_NE(client, nullptr);
+  std::vector<int64_t> delivered;
+  absl::StatusOr<v1::RunFinished> finished = client->Watch(
+      "r-1", 0, [&](const v1::RunEvent& event) { delivered.push_back(event.sequence()); });
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 0, 0));
+  // Each retry waited at least the scheduler's delay, not the 1 ms backoff.
+  std::vector<absl::Time> attempts = service_->attempt_times();
+  ASSERT_EQ(attempts.size(), 3u);
+  EXPECT_GE(attempts[1] - attempts[0], kRefusalRetryDelay);
+  EXPECT_GE(attempts[2] - attempts[1], kRefusalRetryDelay);
+}
+
+TEST_F(ClientTest, WatchGivingUpOnRefusalsKeepsTheCodeAndRetryDelay) {
+  absl::Status outcome = WatchOutcome(Behavior::kAlwaysRefuse);
+  EXPECT_EQ(outcome.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(outcome.message(),
+              HasSubstr("failed 3 times in a row without an event (last sequence 0): "
+                        "at its limit of 1 WatchRun streams"));
+  EXPECT_EQ(GetRetryDelay(outcome), kRefusalRetryDelay);
+  EXPECT_EQ(service_->after_sequences().size(), 3u);
+}
+
+TEST_F(ClientTest, WatchStreamPullsEveryEventOnceAcrossAReattachThenEnds) {
+  Serve(Behavior::kBreakAfterTwoThenResumeWithRepeat);
   std::unique_ptr<Client> client = ConnectOrDie();
   ASSERT_NE(client, nullptr);
-  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
-  ASSERT_FALSE(finished.ok());
-  EXPECT_EQ(finished.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(finished.status().message(),
+  std::unique_ptr<RunEventStream> events = client->WatchStream("r-1");
+  std::vector<int64_t> delivered;
+  v1::RunEvent event;
+  for (int i = 0; i < 10 && events->Next(&event); ++i) delivered.push_back(event.sequence());
+  EXPECT_THAT(delivered, ElementsAre(1, 2, 3, 4));
+  EXPECT_TRUE(event.has_run_finished());
+  EXPECT_TRUE(events->status().ok()) << events->status();
+  EXPECT_FALSE(events->Next(&event));
+  EXPECT_EQ(event.sequence(), 4);
+  EXPECT_THAT(service_->after_sequences(), ElementsAre(0, 2));
+}
+
+TEST_F(ClientTest, WatchStreamStartsAfterTheGivenSequence) {
+  Serve(Behavior::kServeAfterRequested);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  std::unique_ptr<RunEventStream> events = client->WatchStream("r-1", 3);
+  v1::RunEvent event;
+  ASSERT_TRUE(events->Next(&event)) << events->status();
+  EXPECT_EQ(event.sequence(), 4);
+  EXPECT_FALSE(events->Next(&event));
+  EXPECT_TRUE(events->status().ok()) << events->status();
+  EXPECT_THAT(service_->after_sequences(), ElementsAre(3));
+}
+
+TEST_F(ClientTest, WatchStreamEndsWithTheErrorWatchReturns) {
+  Serve(Behavior::kNotFound);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  std::unique_ptr<RunEventStream> events = client->WatchStream("r-1");
+  v1::RunEvent event;
+  EXPECT_FALSE(events->Next(&event));
+  EXPECT_EQ(events->status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(events->status().message(), HasSubstr("run r-1 does not exist"));
+  EXPECT_FALSE(events->Next(&event));
+  EXPECT_EQ(service_->after_sequences().size(), 1u);
+}
+
+TEST_F(ClientTest, DroppingAWatchStreamCancelsIt) {
+  Serve(Behavior::kTwoThenHoldUntilStopped);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  std::unique_ptr<RunEventStream> events = client->WatchStream("r-1");
+  v1::RunEvent event;
+  ASSERT_TRUE(events->Next(&event)) << events->status();
+  ASSERT_TRUE(events->Next(&event)) << events->status();
+  ASSERT_TRUE(service_->AwaitHeld());
+  events.reset();
+  EXPECT_TRUE(service_->AwaitClientCancelled());
+}
+
+TEST_F(ClientTest, StreamEndingWithoutRunFinishedIsAnError) {
+  absl::Status outcome = WatchOutcome(Behavior::kEndWithoutRunFinished);
+  EXPECT_EQ(outcome.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(outcome.message(),
               HasSubstr("ended without run_finished (last sequence received: 1)"));
 }
 
 TEST_F(ClientTest, OtherWatchErrorsAreNotRetried) {
-  Serve(Behavior::kNotFound);
-  std::unique_ptr<Client> client = ConnectOrDie();
-  ASSERT_NE(client, nullptr);
-  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
-  ASSERT_FALSE(finished.ok());
-  EXPECT_EQ(finished.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(finished.status().message(), HasSubstr("run r-1 does not exist"));
+  absl::Status outcome = WatchOutcome(Behavior::kNotFound);
+  EXPECT_EQ(outcome.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(outcome.message(), HasSubstr("run r-1 does not exist"));
   EXPECT_EQ(service_->after_sequences().size(), 1u);
 }
 
