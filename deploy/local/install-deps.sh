@@ -9,6 +9,7 @@ packages=(
   libabsl-dev libseccomp-dev prometheus-cpp-dev libsqlite3-dev libyaml-cpp-dev
   nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-jinja2 python3-yaml libpython3.11-dev nodejs
+  python3-grpcio python3-protobuf  # the Python client (client/python)
   prometheus  # promtool and the server the observability tests start (not its service)
 )
 

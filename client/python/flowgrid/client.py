@@ -1,0 +1,207 @@
+"""flowgrid.Client: the scheduler's client API (flowgrid.v1.WorkflowService)
+from Python, with the C++ SDK's semantics (client/sdk/client.h): unary calls
+have a deadline and are retried on UNAVAILABLE / RESOURCE_EXHAUSTED
+(flowgrid.retry), a retried submit carries an idempotency key, and watch
+re-attaches after the last event it delivered when the stream breaks."""
+
+import secrets
+import time
+
+import grpc
+
+from flowgrid.errors import Error, from_rpc_error
+from flowgrid.results import Run, RunPage, Validation, run_status_number
+from flowgrid.retry import RetryPolicy, call_with_retries
+from flowgrid.v1 import scheduler_pb2, scheduler_pb2_grpc
+from flowgrid.values import fill_value_map
+from flowgrid.workflows import load_workflow
+
+# As the C++ SDK: runs with large outputs fit, and a restarted scheduler is
+# seen again within seconds (gRPC's default reconnect backoff grows to 120 s).
+_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 << 20),
+                    ("grpc.max_reconnect_backoff_ms", 2000)]
+# A stream broken by these is re-attached: the scheduler is unreachable
+# (UNAVAILABLE) or stopped while streaming (CANCELLED; the client cancels
+# its own stream only once it is done with it).
+_REATTACH_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+
+
+class Client:
+    """A connection to the scheduler's client port at `address`
+    (HOST:PORT). The channel connects lazily; nothing answering there is an
+    Error with code UNAVAILABLE once the retries are spent.
+
+    timeout: seconds per unary call (submit, get, list, cancel, validate),
+        its retries included.
+    retries: a flowgrid.RetryPolicy, or the number of attempts per call
+        (1 turns retries off).
+    watch_reattempts, watch_initial_backoff, watch_max_backoff: watch
+        re-attaches a broken stream at most watch_reattempts times in a row
+        without receiving an event, the wait doubling from the initial to
+        the maximum backoff (seconds): the defaults ride out about 40 s
+        without a scheduler, e.g. a restart.
+
+    Use as a context manager, or call close(). Thread-safe: calls are
+    independent.
+    """
+
+    def __init__(self, address, *, timeout=30.0, retries=RetryPolicy(), watch_reattempts=12,
+                 watch_initial_backoff=0.2, watch_max_backoff=5.0):
+        self.address = address
+        self.timeout = timeout
+        self.retries = retries if isinstance(retries, RetryPolicy) else RetryPolicy(retries)
+        self.watch_reattempts = watch_reattempts
+        self.watch_initial_backoff = watch_initial_backoff
+        self.watch_max_backoff = watch_max_backoff
+        self._channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+        self._stub = scheduler_pb2_grpc.WorkflowServiceStub(self._channel)
+
+    def close(self):
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def submit(self, workflow, inputs=None, idempotency_key=None, *, system=None):
+        """Starts a run and returns its id.
+
+        workflow: a flowgrid.v1.Workflow, a dict in flowgrid's JSON form or
+            the path of a workflow .json file (flowgrid.load_workflow).
+        inputs: {name: plain Python value} for the start node's variables.
+        idempotency_key: a key the scheduler has seen before returns the run
+            it created then. With retries on and no key given, one is made
+            ("py-" and 128 random bits) and sent with every attempt, because
+            an attempt that failed with UNAVAILABLE may have been accepted.
+        system: system variables read as ["sys", name] (query, user_id, ...).
+
+        A rejected workflow or input raises Error(INVALID_ARGUMENT) listing
+        every diagnostic, one per line.
+        """
+        request = scheduler_pb2.SubmitRunRequest(workflow=load_workflow(workflow))
+        fill_value_map(request.inputs, inputs, "inputs")
+        fill_value_map(request.system, system, "system")
+        if idempotency_key:
+            request.idempotency_key = idempotency_key
+        elif self.retries.max_attempts > 1:
+            request.idempotency_key = "py-" + secrets.token_hex(16)
+        response = self._call("SubmitRun", request)
+        if not response.run_id:
+            raise Error(grpc.StatusCode.INTERNAL,
+                        f"SubmitRun to {self.address} succeeded but returned no run id")
+        return response.run_id
+
+    def watch(self, run_id, after_sequence=0, *, timeout=None):
+        """Yields the run's events (flowgrid.v1.RunEvent messages; their
+        WhichOneof("kind") is run_started, node_started, node_retry,
+        node_finished, run_resumed or run_finished) after `after_sequence`
+        (0: from the first), in order, up to and including run_finished.
+
+        When the stream breaks (the scheduler is unreachable or stopped), it
+        re-attaches after the last sequence yielded, so each event is
+        yielded once across a scheduler restart. `timeout` (seconds, None:
+        none) bounds the whole watch: Error(DEADLINE_EXCEEDED) after it.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        last_sequence = after_sequence
+        failures_without_progress = 0
+        backoff = self.watch_initial_backoff
+        while True:
+            request = scheduler_pb2.WatchRunRequest(run_id=run_id, after_sequence=last_sequence)
+            stream = self._stub.WatchRun(request, timeout=_remaining(deadline))
+            progressed = False
+            try:
+                for event in stream:
+                    # A re-attached stream may repeat what was already yielded.
+                    if event.sequence <= last_sequence:
+                        continue
+                    last_sequence = event.sequence
+                    progressed = True
+                    yield event
+                    if event.HasField("run_finished"):
+                        return
+            except grpc.RpcError as e:
+                failure = e
+            else:
+                raise Error(grpc.StatusCode.INTERNAL,
+                            f"WatchRun stream of run {run_id} from {self.address} ended without "
+                            f"run_finished (last sequence received: {last_sequence})")
+            finally:
+                # Also when the caller stops iterating early.
+                stream.cancel()
+            if failure.code() not in _REATTACH_CODES:
+                raise from_rpc_error("WatchRun", self.address, failure) from failure
+            if progressed:
+                failures_without_progress = 0
+                backoff = self.watch_initial_backoff
+            failures_without_progress += 1
+            if failures_without_progress > self.watch_reattempts:
+                raise Error(grpc.StatusCode.UNAVAILABLE,
+                            f"WatchRun of run {run_id} from {self.address} failed "
+                            f"{failures_without_progress} times in a row without an event (last "
+                            f"sequence {last_sequence}): {failure.details()}") from failure
+            remaining = _remaining(deadline)
+            time.sleep(backoff if remaining is None else min(backoff, remaining))
+            backoff = min(backoff * 2, self.watch_max_backoff)
+
+    def run(self, workflow, inputs=None, idempotency_key=None, *, system=None, on_event=None,
+            timeout=None):
+        """Submits the workflow, waits for the run to finish and returns its
+        record (flowgrid.Run: status, outputs, error, every node
+        execution). `on_event` (optional) is called with each event as
+        watch() yields it; `timeout` bounds the wait as in watch(). A run
+        that fails is a result (status "FAILED"), not an exception."""
+        run_id = self.submit(workflow, inputs, idempotency_key, system=system)
+        for event in self.watch(run_id, timeout=timeout):
+            if on_event is not None:
+                on_event(event)
+        return self.get(run_id)
+
+    def get(self, run_id):
+        """The run's current record (flowgrid.Run); Error(NOT_FOUND) for an
+        unknown id."""
+        return Run.from_proto(self._call("GetRun", scheduler_pb2.GetRunRequest(run_id=run_id)))
+
+    def list(self, status=None, page_size=0, page_token=""):
+        """One page of the run history, newest first (flowgrid.RunPage).
+        `status` ("FAILED", "RUNNING", ...; None: all) filters; page_size 0
+        is the scheduler's default; pass the page's next_page_token for the
+        next one."""
+        request = scheduler_pb2.ListRunsRequest(page_size=page_size, page_token=page_token)
+        if status is not None:
+            request.status = run_status_number(status)
+        response = self._call("ListRuns", request)
+        return RunPage([Run.from_proto(r) for r in response.runs], response.next_page_token)
+
+    def cancel(self, run_id):
+        """Cancels a run: nothing more of it starts, its running jobs are
+        killed, it ends CANCELLED. Returns its record as of the cancel.
+        Error(FAILED_PRECONDITION) when it had finished, NOT_FOUND when
+        unknown (also when a retried cancel's earlier attempt did cancel it)."""
+        return Run.from_proto(self._call("CancelRun",
+                                         scheduler_pb2.CancelRunRequest(run_id=run_id)))
+
+    def validate(self, workflow):
+        """Every problem of the workflow at once (flowgrid.Validation); an
+        invalid workflow is not an exception here."""
+        request = scheduler_pb2.ValidateWorkflowRequest(workflow=load_workflow(workflow))
+        return Validation.from_proto(self._call("ValidateWorkflow", request))
+
+    def _call(self, rpc, request):
+        """One unary call within self.timeout, retried per self.retries."""
+        deadline = time.monotonic() + self.timeout
+        method = getattr(self._stub, rpc)
+
+        def attempt():
+            try:
+                return method(request, timeout=_remaining(deadline))
+            except grpc.RpcError as e:
+                raise from_rpc_error(rpc, self.address, e) from e
+
+        return call_with_retries(self.retries, deadline, attempt)
+
+
+def _remaining(deadline):
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
