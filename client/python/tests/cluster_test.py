@@ -3,107 +3,24 @@ scheduler and one worker on 127.0.0.1, ports picked by the kernel, read
 from the scheduler's ready file) runs workflows with Python and JavaScript
 code nodes, a failing node, an invalid workflow and a cancelled run; the
 example program runs against it too. The cluster is stopped on every way
-out, a ctest timeout (SIGTERM) included, and its children get SIGTERM if
-this process dies outright.
+out (local_cluster.run_tests).
 
 usage: cluster_test.py FLOWGRIDCTL SCHEDULER WORKER SOURCE_DIR
 """
 
-import ctypes
 import json
 import os
-import signal
 import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 import grpc
 
 import flowgrid
+from local_cluster import Child, run_tests, worker_args
+from workflow_builders import code_node, workflow
 
-READY_SECONDS = 30
-STOP_SECONDS = 40  # flowgridctl dev: workers, then the scheduler, 10 s grace each
 WATCH_SECONDS = 60
-_PR_SET_PDEATHSIG = 1
-
-
-def _stop_with_parent():
-    ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-class DevCluster:
-    """`flowgridctl dev` in `work_dir`, its output in dev.log."""
-
-    def __init__(self, flowgridctl, scheduler, worker, work_dir):
-        data_dir = os.path.join(work_dir, "data")
-        self.log_path = os.path.join(work_dir, "dev.log")
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [flowgridctl, "dev", "--data", data_dir, "--client_addr", "127.0.0.1:0",
-                 "--worker_addr", "127.0.0.1:0", "--scheduler_bin", scheduler,
-                 "--worker_bin", worker, "--workers", "1", "--slots", "2",
-                 # A worker id (it names the slot cgroups) and job uids of
-                 # their own, apart from other clusters on this host.
-                 f"--worker_arg=--worker_id=python-client-{os.getpid()}",
-                 f"--worker_arg=--sandbox_uid_base={500000 + (os.getpid() % 1000) * 1024}"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                preexec_fn=_stop_with_parent)
-        try:
-            self.address = self._wait_for_address(os.path.join(data_dir, "scheduler.ready.json"))
-        except BaseException:
-            self.stop()
-            raise
-
-    def _wait_for_address(self, ready_file):
-        deadline = time.monotonic() + READY_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"flowgridctl dev exited with status "
-                                   f"{self.process.returncode}:\n{self.log_tail()}")
-            try:
-                with open(ready_file, encoding="utf-8") as f:
-                    return json.load(f)["client_addr"]
-            except (FileNotFoundError, json.JSONDecodeError, KeyError):
-                time.sleep(0.05)
-        raise RuntimeError(f"no {ready_file} within {READY_SECONDS} s:\n{self.log_tail()}")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log_tail(self, lines=40):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-
-
-def code_node(node_id, language, code, inputs, outputs, **extra):
-    return dict({"id": node_id, "code": {
-        "language": language, "code": code,
-        "inputs": [{"name": name, "selector": selector} for name, selector in inputs.items()],
-        "outputs": {name: {"kind": kind} for name, kind in outputs.items()}}}, **extra)
-
-
-def workflow(name, start_variables, nodes, end_outputs):
-    """start -> nodes (in a chain) -> end."""
-    ids = ["start"] + [n["id"] for n in nodes] + ["end"]
-    return {
-        "name": name,
-        "nodes": [{"id": "start", "start": {"variables": [
-                      {"name": v, "type": {"kind": kind}, "required": True}
-                      for v, kind in start_variables.items()]}}]
-                 + nodes
-                 + [{"id": "end", "end": {"outputs": [
-                       {"name": name, "selector": selector}
-                       for name, selector in end_outputs.items()]}}],
-        "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:])],
-    }
 
 
 MIXED = workflow(
@@ -245,29 +162,20 @@ class ClusterTest(unittest.TestCase):
 
 def main():
     flowgridctl, scheduler, worker, ClusterTest.source_dir = sys.argv[1:5]
-    work_dir = tempfile.TemporaryDirectory(prefix="flowgrid-python-client-")
-    cluster = None
 
-    def stop_and_clean_up(failed):
-        if cluster is not None:
-            cluster.stop()
-            if failed:
-                print(f"--- flowgridctl dev:\n{cluster.log_tail()}", file=sys.stderr)
-        work_dir.cleanup()
+    def start(work_dir, children):
+        data_dir = os.path.join(work_dir, "data")
+        # flowgridctl dev stops the workers, then the scheduler, 10 s grace each.
+        dev = Child("flowgridctl-dev", [
+            flowgridctl, "dev", "--data", data_dir, "--client_addr", "127.0.0.1:0",
+            "--worker_addr", "127.0.0.1:0", "--scheduler_bin", scheduler, "--worker_bin", worker,
+            "--workers", "1", "--slots", "2"] + ["--worker_arg=" + a for a in worker_args()],
+            work_dir, grace_seconds=40)
+        children.append(dev)
+        ClusterTest.address = dev.read_json_file(
+            os.path.join(data_dir, "scheduler.ready.json"), "client_addr")["client_addr"]
 
-    def on_sigterm(*_):  # ctest's timeout: unittest would catch a SystemExit
-        stop_and_clean_up(failed=True)
-        os._exit(1)
-
-    signal.signal(signal.SIGTERM, on_sigterm)
-    succeeded = False
-    try:
-        cluster = DevCluster(flowgridctl, scheduler, worker, work_dir.name)
-        ClusterTest.address = cluster.address
-        succeeded = unittest.main(argv=sys.argv[:1], exit=False).result.wasSuccessful()
-    finally:
-        stop_and_clean_up(failed=not succeeded)
-    return 0 if succeeded else 1
+    return run_tests(start)
 
 
 if __name__ == "__main__":
