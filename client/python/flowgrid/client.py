@@ -4,6 +4,7 @@ have a deadline and are retried on UNAVAILABLE / RESOURCE_EXHAUSTED
 (flowgrid.retry), a retried submit carries an idempotency key, and watch
 re-attaches after the last event it delivered when the stream breaks."""
 
+import random
 import secrets
 import time
 
@@ -11,7 +12,7 @@ import grpc
 
 from flowgrid.errors import Error, from_rpc_error
 from flowgrid.results import Run, RunPage, Validation, run_status_number
-from flowgrid.retry import RetryPolicy, call_with_retries
+from flowgrid.retry import RetryPolicy, backoff_delay, call_with_retries
 from flowgrid.v1 import scheduler_pb2, scheduler_pb2_grpc
 from flowgrid.values import fill_value_map
 from flowgrid.workflows import load_workflow
@@ -20,10 +21,12 @@ from flowgrid.workflows import load_workflow
 # seen again within seconds (gRPC's default reconnect backoff grows to 120 s).
 _CHANNEL_OPTIONS = [("grpc.max_receive_message_length", 64 << 20),
                     ("grpc.max_reconnect_backoff_ms", 2000)]
-# A stream broken by these is re-attached: the scheduler is unreachable
-# (UNAVAILABLE) or stopped while streaming (CANCELLED; the client cancels
-# its own stream only once it is done with it).
-_REATTACH_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+# A watch stream ended by these is re-attached: the scheduler is
+# unreachable (UNAVAILABLE), refuses more streams for now
+# (RESOURCE_EXHAUSTED) or stopped while streaming (CANCELLED; the client
+# cancels its own stream only once it is done with it).
+_REATTACH_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
+                   grpc.StatusCode.CANCELLED)
 
 
 class Client:
@@ -36,10 +39,10 @@ class Client:
     retries: a flowgrid.RetryPolicy, or the number of attempts per call
         (1 turns retries off).
     watch_reattempts, watch_initial_backoff, watch_max_backoff: watch
-        re-attaches a broken stream at most watch_reattempts times in a row
-        without receiving an event, the wait doubling from the initial to
-        the maximum backoff (seconds): the defaults ride out about 40 s
-        without a scheduler, e.g. a restart.
+        re-attaches a broken or refused stream at most watch_reattempts
+        times in a row without receiving an event, the wait doubling from
+        the initial to the maximum backoff (seconds): the defaults ride out
+        about 40 s without a scheduler, e.g. a restart.
 
     Use as a context manager, or call close(). Thread-safe: calls are
     independent.
@@ -99,31 +102,38 @@ class Client:
         node_finished, run_resumed or run_finished) after `after_sequence`
         (0: from the first), in order, up to and including run_finished.
 
-        When the stream breaks (the scheduler is unreachable or stopped), it
-        re-attaches after the last sequence yielded, so each event is
-        yielded once across a scheduler restart. `timeout` (seconds, None:
-        none) bounds the whole watch: Error(DEADLINE_EXCEEDED) after it.
+        When the stream breaks (UNAVAILABLE: the scheduler is unreachable;
+        CANCELLED: it stopped) or is refused for now (RESOURCE_EXHAUSTED:
+        the scheduler's cap on watch streams), it re-attaches after the last
+        sequence yielded, so each event is yielded once across a scheduler
+        restart; the wait is the scheduler's retry-after-ms when it sent
+        one, else doubles from watch_initial_backoff (stretched by a random
+        factor in [1, 1.5), as flowgrid.retry). After watch_reattempts
+        failures in a row without an event it gives up with the last
+        failure's code (UNAVAILABLE, or RESOURCE_EXHAUSTED with its
+        retry_after). `timeout` (seconds, None: none) bounds the whole
+        watch: Error(DEADLINE_EXCEEDED) after it.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        backoff = RetryPolicy(initial_backoff=self.watch_initial_backoff,
+                              max_backoff=self.watch_max_backoff)
         last_sequence = after_sequence
         failures_without_progress = 0
-        backoff = self.watch_initial_backoff
         while True:
             request = scheduler_pb2.WatchRunRequest(run_id=run_id, after_sequence=last_sequence)
             stream = self._stub.WatchRun(request, timeout=_remaining(deadline))
-            progressed = False
             try:
                 for event in stream:
                     # A re-attached stream may repeat what was already yielded.
                     if event.sequence <= last_sequence:
                         continue
                     last_sequence = event.sequence
-                    progressed = True
+                    failures_without_progress = 0
                     yield event
                     if event.HasField("run_finished"):
                         return
             except grpc.RpcError as e:
-                failure = e
+                failure = from_rpc_error("WatchRun", self.address, e)
             else:
                 raise Error(grpc.StatusCode.INTERNAL,
                             f"WatchRun stream of run {run_id} from {self.address} ended without "
@@ -131,20 +141,19 @@ class Client:
             finally:
                 # Also when the caller stops iterating early.
                 stream.cancel()
-            if failure.code() not in _REATTACH_CODES:
-                raise from_rpc_error("WatchRun", self.address, failure) from failure
-            if progressed:
-                failures_without_progress = 0
-                backoff = self.watch_initial_backoff
+            if failure.code not in _REATTACH_CODES:
+                raise failure
             failures_without_progress += 1
             if failures_without_progress > self.watch_reattempts:
-                raise Error(grpc.StatusCode.UNAVAILABLE,
-                            f"WatchRun of run {run_id} from {self.address} failed "
-                            f"{failures_without_progress} times in a row without an event (last "
-                            f"sequence {last_sequence}): {failure.details()}") from failure
+                refused = failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+                raise Error(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED if refused else grpc.StatusCode.UNAVAILABLE,
+                    f"WatchRun of run {run_id} from {self.address} failed "
+                    f"{failures_without_progress} times in a row without an event (last "
+                    f"sequence {last_sequence}): {failure.message}", failure.retry_after)
+            wait = backoff_delay(backoff, failures_without_progress, failure, random.random())
             remaining = _remaining(deadline)
-            time.sleep(backoff if remaining is None else min(backoff, remaining))
-            backoff = min(backoff * 2, self.watch_max_backoff)
+            time.sleep(wait if remaining is None else min(wait, remaining))
 
     def run(self, workflow, inputs=None, idempotency_key=None, *, system=None, on_event=None,
             timeout=None):

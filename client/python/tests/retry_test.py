@@ -102,13 +102,14 @@ class CallWithRetriesTest(unittest.TestCase):
 class ScriptedScheduler(scheduler_pb2_grpc.WorkflowServiceServicer):
     """SubmitRun: RESOURCE_EXHAUSTED with `retry-after-ms: 300` for a key
     not seen before (always without a key), then a run.
-    WatchRun: the first stream sends events 1-2 and breaks (UNAVAILABLE); a
-    re-attached one sends 2 again (a repeat the client must drop), then 3,
-    run_finished."""
+    WatchRun of run-1: the first is refused (RESOURCE_EXHAUSTED, the cap on
+    watch streams, `retry-after-ms: 200`), the next sends events 1-2 and
+    breaks (UNAVAILABLE); a re-attached one sends 2 again (a repeat the
+    client must drop), then 3, run_finished. Of run-full: always refused."""
 
     def __init__(self):
         self.submits = []  # (monotonic time, idempotency key)
-        self.watches = []  # after_sequence of each WatchRun
+        self.watches = []  # (monotonic time, after_sequence) of each WatchRun
 
     def SubmitRun(self, request, context):
         seen = any(key == request.idempotency_key for _, key in self.submits)
@@ -119,8 +120,11 @@ class ScriptedScheduler(scheduler_pb2_grpc.WorkflowServiceServicer):
         return scheduler_pb2.SubmitRunResponse(run_id="run-1")
 
     def WatchRun(self, request, context):
-        self.watches.append(request.after_sequence)
-        if len(self.watches) == 1:
+        self.watches.append((time.monotonic(), request.after_sequence))
+        if len(self.watches) == 1 or request.run_id == "run-full":
+            context.set_trailing_metadata((("retry-after-ms", "200"),))
+            context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many watch streams")
+        if len(self.watches) == 2:
             yield self.event(1, "run_started")
             yield self.event(2, "node_started")
             context.abort(grpc.StatusCode.UNAVAILABLE, "connection reset")
@@ -167,7 +171,19 @@ class ClientAgainstScriptedSchedulerTest(unittest.TestCase):
     def test_watch_reattaches_after_the_last_event_and_yields_each_once(self):
         events = [(e.sequence, e.WhichOneof("kind")) for e in self.client.watch("run-1")]
         self.assertEqual(events, [(1, "run_started"), (2, "node_started"), (3, "run_finished")])
-        self.assertEqual(self.scheduler.watches, [0, 2])
+        (refused, after_0), (second, after_0_again), (_, after_2) = self.scheduler.watches
+        self.assertEqual((after_0, after_0_again, after_2), (0, 0, 2))
+        self.assertGreaterEqual(second - refused, 0.2)
+
+    def test_watch_gives_up_keeping_the_code_and_delay(self):
+        with flowgrid.Client(self.client.address, watch_reattempts=2) as client:
+            with self.assertRaises(flowgrid.Error) as refused:
+                list(client.watch("run-full"))
+        self.assertEqual(refused.exception.code, grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertEqual(refused.exception.retry_after, 0.2)
+        self.assertIn("failed 3 times in a row without an event (last sequence 0)",
+                      refused.exception.message)
+        self.assertEqual(len(self.scheduler.watches), 3)
 
     def test_nothing_listening_is_unavailable_after_the_retries(self):
         self.server.stop(None).wait()
