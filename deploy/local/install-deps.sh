@@ -13,6 +13,12 @@ packages=(
   prometheus  # promtool and the server the observability tests start (not its service)
 )
 
+# npm installs the Node client's locked dependencies (client/node). Debian
+# packages it apart from nodejs; a nodejs that bundles npm needs no more.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
+
 # kubectl renders deploy/k8s in the deploy tests. Any kubectl on PATH will
 # do; without one, Debian's kubernetes-client (1.20, kustomize v2.0.3, which
 # the manifests are kept compatible with).

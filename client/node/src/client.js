@@ -1,0 +1,251 @@
+'use strict';
+// Client: the scheduler's WorkflowService (and ClusterService's worker list)
+// for Node.js, with the semantics of the C++ SDK (client/sdk/client.h).
+
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const grpc = require('@grpc/grpc-js');
+const { FlowgridError } = require('./errors');
+const { callWithRetries, sleep } = require('./retry');
+const { toValueMap } = require('./values');
+const { toEvent, toNodeResult, toRun } = require('./messages');
+const { loadFlowgridV1 } = require('./protos');
+
+/**
+ * @typedef {object} ClientOptions
+ * @property {number} [timeoutMs=30000]  deadline of each unary call, its
+ *   retries included
+ * @property {number} [retries=4]  retries of submit, get, list, cancel,
+ *   validate and listWorkers after UNAVAILABLE or RESOURCE_EXHAUSTED
+ *   (0 = off; runNode is never retried)
+ * @property {number} [initialBackoffMs=100]  first retry's wait when the
+ *   scheduler sends no `retry-after-ms`; doubles per retry
+ * @property {number} [maxBackoffMs=5000]
+ * @property {number} [watchReattempts=12]  re-attaches of watch in a row
+ *   without receiving an event; the wait doubles from watchInitialBackoffMs
+ *   up to watchMaxBackoffMs (the defaults ride out about 40 s without a
+ *   scheduler, i.e. a restart)
+ * @property {number} [watchInitialBackoffMs=200]
+ * @property {number} [watchMaxBackoffMs=5000]
+ * @property {string} [protoDir]  the directory holding flowgrid/v1/*.proto
+ *   (default: proto/ of the source tree this package is in)
+ */
+
+/**
+ * A workflow: an object in flowgrid's JSON form (protobuf JSON of
+ * flowgrid.v1.Workflow, lowerCamelCase names, as in examples/workflows/), or
+ * the path of a .json file holding one.
+ * @typedef {object | string} WorkflowSource
+ */
+
+class Client {
+  /**
+   * Connects lazily: nothing is sent before the first call.
+   * @param {string} address  HOST:PORT of the scheduler's client port
+   * @param {ClientOptions} [options]
+   */
+  constructor(address, options = {}) {
+    this.address = address;
+    this._options = {
+      timeoutMs: 30000, retries: 4, initialBackoffMs: 100, maxBackoffMs: 5000,
+      watchReattempts: 12, watchInitialBackoffMs: 200, watchMaxBackoffMs: 5000, ...options,
+    };
+    const v1 = loadFlowgridV1(this._options.protoDir);
+    const credentials = grpc.credentials.createInsecure();
+    this._workflows = new v1.WorkflowService(address, credentials);
+    this._cluster = new v1.ClusterService(address, credentials, {
+      channelOverride: this._workflows.getChannel(),
+    });
+  }
+
+  /**
+   * Starts a run and returns its id. A non-empty idempotency key the
+   * scheduler has seen before returns the run it created the first time.
+   * A retried submit is only safe with a key (an attempt that failed with
+   * UNAVAILABLE may have been accepted), so when retries are on and none is
+   * given, one is made ("sdk-" and 128 random bits) and sent with every
+   * attempt. INVALID_ARGUMENT lists every validation diagnostic, one per line.
+   * @param {WorkflowSource} workflow
+   * @param {object} [inputs]  the start node's inputs, plain JS values
+   * @param {{idempotencyKey?: string, system?: object}} [options]  `system`:
+   *   the system variables read as ["sys", name] (query, user_id, ...)
+   * @returns {Promise<string>} the run id
+   */
+  async submit(workflow, inputs = {}, { idempotencyKey = '', system = {} } = {}) {
+    const request = {
+      workflow: loadWorkflow(workflow),
+      inputs: toValueMap(inputs, 'inputs'),
+      system: toValueMap(system, 'system'),
+      idempotencyKey: idempotencyKey ||
+        (this._options.retries > 0 ? `sdk-${crypto.randomBytes(16).toString('hex')}` : ''),
+    };
+    const response = await this._unary(this._workflows, 'submitRun', request);
+    return response.runId;
+  }
+
+  /**
+   * The run's events after `afterSequence` (0 = from the start) until its
+   * runFinished event, which is the last one yielded. When the stream breaks
+   * (UNAVAILABLE, or CANCELLED by a scheduler that stopped) it re-attaches
+   * after the last sequence yielded, so every event comes once across a
+   * scheduler restart. Leaving the loop early ends the stream.
+   * @param {string} runId
+   * @param {{afterSequence?: number}} [options]
+   * @returns {AsyncGenerator<object>} events (messages.js toEvent)
+   */
+  async *watch(runId, { afterSequence = 0 } = {}) {
+    let last = afterSequence;
+    let failures = 0;
+    for (;;) {
+      const call = this._workflows.watchRun({ runId, afterSequence: String(last) });
+      try {
+        for await (const message of call) {
+          const event = toEvent(message);
+          if (event.sequence <= last) continue;
+          last = event.sequence;
+          failures = 0;
+          yield event;
+          if (event.kind === 'runFinished') return;
+        }
+        throw new FlowgridError(grpc.status.INTERNAL,
+          `the event stream of run ${runId} ended after sequence ${last} without run_finished`);
+      } catch (thrown) {
+        const error = FlowgridError.fromGrpc(thrown);
+        const broken = error instanceof FlowgridError &&
+          (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.CANCELLED);
+        if (!broken || failures >= this._options.watchReattempts) throw error;
+        ++failures;
+        await sleep(Math.min(this._options.watchMaxBackoffMs,
+          this._options.watchInitialBackoffMs * 2 ** (failures - 1)));
+      } finally {
+        call.cancel();
+      }
+    }
+  }
+
+  /**
+   * Submits and watches a run to its end.
+   * @param {WorkflowSource} workflow
+   * @param {object} [inputs]
+   * @param {{idempotencyKey?: string, system?: object,
+   *          onSubmitted?: (runId: string) => void,
+   *          onEvent?: (event: object) => void}} [options]
+   * @returns {Promise<{runId: string, status: string, outputs: object,
+   *   error: object | null, failedNodeId: string, nodes: object[]}>}
+   *   `nodes`: every nodeFinished event's payload, in order
+   */
+  async run(workflow, inputs = {}, options = {}) {
+    const runId = await this.submit(workflow, inputs, options);
+    options.onSubmitted?.(runId);
+    const nodes = [];
+    let finished;  // watch's last event
+    for await (const event of this.watch(runId)) {
+      options.onEvent?.(event);
+      if (event.kind === 'nodeFinished') nodes.push(event.nodeFinished);
+      if (event.kind === 'runFinished') finished = event.runFinished;
+    }
+    return { runId, ...finished, nodes };
+  }
+
+  /**
+   * The run's record: status, inputs, outputs, every node execution so far.
+   * @param {string} runId
+   */
+  async get(runId) {
+    return toRun(await this._unary(this._workflows, 'getRun', { runId }));
+  }
+
+  /**
+   * One page of the run history, newest first.
+   * @param {{pageSize?: number, pageToken?: string, status?: string}} [options]
+   *   status: "RUN_SUCCEEDED", "RUN_FAILED", ... (default: every status)
+   * @returns {Promise<{runs: object[], nextPageToken: string}>}
+   *   nextPageToken is "" on the last page
+   */
+  async list({ pageSize = 0, pageToken = '', status = 'RUN_STATUS_UNSPECIFIED' } = {}) {
+    const response = await this._unary(this._workflows, 'listRuns', { pageSize, pageToken, status });
+    return { runs: response.runs.map(toRun), nextPageToken: response.nextPageToken };
+  }
+
+  /**
+   * Cancels a run: nothing more of it starts, its running jobs are killed,
+   * it ends RUN_CANCELLED. Returns its record as of the cancel.
+   * FAILED_PRECONDITION when it has already finished, NOT_FOUND when unknown.
+   * @param {string} runId
+   */
+  async cancel(runId) {
+    return toRun(await this._unary(this._workflows, 'cancelRun', { runId }));
+  }
+
+  /**
+   * Every problem of a workflow at once; an invalid workflow is not an error.
+   * @param {WorkflowSource} workflow
+   * @returns {Promise<{valid: boolean, diagnostics: {nodeId: string,
+   *   field: string, message: string}[], order: string[]}>}
+   */
+  async validate(workflow) {
+    const response = await this._unary(this._workflows, 'validateWorkflow',
+      { workflow: loadWorkflow(workflow) });
+    return { valid: response.valid, diagnostics: response.diagnostics, order: response.order };
+  }
+
+  /**
+   * Runs one node of `workflow` alone (Dify's "Run This Node"); a failure of
+   * its code is data in `result`, not an error. Not retried.
+   * @param {WorkflowSource} workflow
+   * @param {string} nodeId
+   * @param {object} [inputs]
+   * @returns {Promise<{result: object, branch: string}>}
+   */
+  async runNode(workflow, nodeId, inputs = {}) {
+    const response = await this._unary(this._workflows, 'runNode',
+      { workflow: loadWorkflow(workflow), nodeId, inputs: toValueMap(inputs, 'inputs') },
+      { retries: 0 });
+    return { result: toNodeResult(response.result), branch: response.branch };
+  }
+
+  /**
+   * The connected workers (ClusterService).
+   * @returns {Promise<object[]>} {workerId, state, slots, freeSlots, runtimes, ...}
+   */
+  async listWorkers() {
+    return (await this._unary(this._cluster, 'listWorkers', {})).workers;
+  }
+
+  /** Closes the channel; calls in flight fail with CANCELLED. */
+  close() {
+    this._workflows.close();
+  }
+
+  _unary(stub, method, request, { retries = this._options.retries } = {}) {
+    const policy = { ...this._options, retries };
+    return callWithRetries(policy, Date.now() + this._options.timeoutMs, (deadline) =>
+      new Promise((resolve, reject) => {
+        stub[method](request, { deadline: new Date(deadline) },
+          (error, response) => (error ? reject(error) : resolve(response)));
+      }));
+  }
+}
+
+/**
+ * @param {WorkflowSource} workflow
+ * @returns {object} flowgrid.v1.Workflow in proto-loader's object form
+ */
+function loadWorkflow(workflow) {
+  if (typeof workflow !== 'string') return workflow;
+  let text;
+  try {
+    text = fs.readFileSync(workflow, 'utf8');
+  } catch (error) {
+    throw new FlowgridError(grpc.status.INVALID_ARGUMENT,
+      `cannot read workflow file ${workflow}: ${error.message}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new FlowgridError(grpc.status.INVALID_ARGUMENT,
+      `workflow file ${workflow} is not JSON: ${error.message}`, { cause: error });
+  }
+}
+
+module.exports = { Client };

@@ -1,0 +1,132 @@
+'use strict';
+// A scheduler and workers on 127.0.0.1 for the tests, as
+// deploy/local/local_cluster.cc starts them: the scheduler on port 0 with
+// --ready_file (which reports the addresses it got), then the workers
+// pointed at its worker address. Every child runs under
+// `setpriv --pdeathsig TERM`, so it dies with the test process even when
+// that is killed outright; stop() ends them in order (workers, then the
+// scheduler: SIGTERM, SIGKILL after a grace period).
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Client } = require('../src');
+
+const READY_TIMEOUT_MS = 30000;
+const STOP_GRACE_MS = 10000;
+
+class LocalCluster {
+  /**
+   * @param {{schedulerBin: string, workerBin: string, workers?: number,
+   *          slots?: number}} options
+   */
+  static async start({ schedulerBin, workerBin, workers = 1, slots = 2 }) {
+    const cluster = new LocalCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'flowgrid-node-')));
+    try {
+      const readyFile = path.join(cluster.dir, 'scheduler.ready.json');
+      const scheduler = cluster._spawn('scheduler', schedulerBin, [
+        '--client_addr=127.0.0.1:0', '--worker_addr=127.0.0.1:0',
+        `--data_dir=${path.join(cluster.dir, 'store')}`, `--ready_file=${readyFile}`]);
+      const ready = await waitForReadyFile(readyFile, scheduler);
+      cluster.clientAddress = ready.client_addr;
+      // Job uids of their own, apart from other tests' clusters on this host.
+      const uidBase = 500000 + (process.pid % 1000) * workers * 1024;
+      for (let i = 0; i < workers; ++i) {
+        cluster._spawn(`worker-${i}`, workerBin, [
+          `--scheduler=${ready.worker_addr}`, `--slots=${slots}`,
+          `--worker_id=node-client-${process.pid}-${i}`, `--sandbox_uid_base=${uidBase + i * 1024}`,
+          '--drain_grace=2s']);
+      }
+      await cluster._waitForWorkers(workers);
+      return cluster;
+    } catch (error) {
+      await cluster.stop();
+      throw new Error(`${error.message}\n${cluster.logs()}`, { cause: error });
+    }
+  }
+
+  constructor(dir) {
+    this.dir = dir;
+    this.clientAddress = '';
+    /** @type {{name: string, process: import('node:child_process').ChildProcess, log: string}[]} */
+    this.children = [];
+    this._killOnExit = () => {
+      for (const child of this.children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+    };
+    process.on('exit', this._killOnExit);
+  }
+
+  /** The last lines of every child's log. */
+  logs() {
+    return this.children.map(({ name, log }) => {
+      const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+      return `--- ${name} (${log}):\n${text.split('\n').slice(-30).join('\n')}`;
+    }).join('\n');
+  }
+
+  /** Workers first, then the scheduler; removes the directory. */
+  async stop() {
+    const workers = this.children.filter((c) => c.name !== 'scheduler');
+    await Promise.all(workers.map(stopChild));
+    await Promise.all(this.children.filter((c) => c.name === 'scheduler').map(stopChild));
+    process.off('exit', this._killOnExit);
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  _spawn(name, binary, args) {
+    const log = path.join(this.dir, `${name}.log`);
+    const fd = fs.openSync(log, 'a');
+    const child = spawn('setpriv', ['--pdeathsig', 'TERM', binary, ...args],
+      { stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    const entry = { name, process: child, log };
+    child.exited = new Promise((resolve) => child.once('exit', resolve));
+    this.children.push(entry);
+    return child;
+  }
+
+  async _waitForWorkers(count) {
+    const client = new Client(this.clientAddress);
+    try {
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      while ((await client.listWorkers()).length < count) {
+        if (Date.now() > deadline) throw new Error(`${count} workers did not connect in time`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      client.close();
+    }
+  }
+}
+
+async function waitForReadyFile(file, child) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the scheduler exited (${child.exitCode ?? child.signalCode}) before writing ${file}`);
+    }
+    try {
+      const ready = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (ready.client_addr && ready.worker_addr) return ready;
+    } catch {
+      // Not written yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the scheduler wrote no ${file} within ${READY_TIMEOUT_MS} ms`);
+}
+
+async function stopChild({ process: child }) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  let timer;
+  const killed = new Promise((resolve) => {
+    timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, STOP_GRACE_MS);
+  });
+  await Promise.race([child.exited, killed]);
+  clearTimeout(timer);
+  await child.exited;
+}
+
+module.exports = { LocalCluster };
