@@ -5,7 +5,8 @@
 //   node examples/run-workflow.js HOST:PORT WORKFLOW.json ['{"input": "value"}']
 //
 // Progress goes to stderr, the outputs to stdout as one JSON object.
-// Exit status: 0 the run succeeded, 1 it did not, 2 the call failed.
+// Exit status: 0 the run succeeded (or partially), 1 it did not, 2 a call
+// failed.
 
 const { Client, FlowgridError } = require('..');
 
@@ -23,14 +24,15 @@ async function main([address, workflowFile, inputsJson = '{}']) {
         if (!finished) return;
         const { status, error, stdout } = finished.result;
         if (stdout) console.error(stdout.trimEnd());
-        console.error(`[${finished.nodeId}] ${status === 'NODE_SUCCEEDED' ? 'succeeded'
+        console.error(`[${finished.nodeId}] ${status === 'SUCCEEDED' ? 'succeeded'
           : `${status}: ${error?.message ?? ''}`}`);
       },
     });
     // Integers beyond 2^53 arrive as bigint, which JSON.stringify refuses.
     console.log(JSON.stringify(result.outputs,
       (_, value) => (typeof value === 'bigint' ? value.toString() : value), 2));
-    if (result.status !== 'RUN_SUCCEEDED') {
+    // PARTIAL_SUCCEEDED: some node failures were handled by their error strategy.
+    if (result.status !== 'SUCCEEDED' && result.status !== 'PARTIAL_SUCCEEDED') {
       console.error(`run ${result.status}: ${result.error?.message ?? ''}`);
       return 1;
     }

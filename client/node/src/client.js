@@ -6,9 +6,9 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const grpc = require('@grpc/grpc-js');
 const { FlowgridError } = require('./errors');
-const { callWithRetries, sleep } = require('./retry');
+const { backoffDelayMs, callWithRetries, isRetryable, sleep } = require('./retry');
 const { toValueMap } = require('./values');
-const { toEvent, toNodeResult, toRun } = require('./messages');
+const { toEvent, toNodeResult, toRun, runStatusEnum } = require('./messages');
 const { loadFlowgridV1 } = require('./protos');
 
 /**
@@ -86,14 +86,21 @@ class Client {
   /**
    * The run's events after `afterSequence` (0 = from the start) until its
    * runFinished event, which is the last one yielded. When the stream breaks
-   * (UNAVAILABLE, or CANCELLED by a scheduler that stopped) it re-attaches
-   * after the last sequence yielded, so every event comes once across a
-   * scheduler restart. Leaving the loop early ends the stream.
+   * (UNAVAILABLE; CANCELLED by a scheduler that stopped) or is refused for
+   * now (RESOURCE_EXHAUSTED: the scheduler's cap on watch streams), it
+   * re-attaches after the last sequence yielded, so every event comes once
+   * across a scheduler restart; the wait is the scheduler's retry-after-ms
+   * when it sends one, else doubles from watchInitialBackoffMs, stretched by
+   * a random factor in [1, 1.5). After watchReattempts failures in a row
+   * without an event it gives up with the last failure's code (UNAVAILABLE
+   * for CANCELLED) and retry delay. Leaving the loop early ends the stream.
    * @param {string} runId
    * @param {{afterSequence?: number}} [options]
    * @returns {AsyncGenerator<object>} events (messages.js toEvent)
    */
   async *watch(runId, { afterSequence = 0 } = {}) {
+    const backoff = { initialBackoffMs: this._options.watchInitialBackoffMs,
+      maxBackoffMs: this._options.watchMaxBackoffMs };
     let last = afterSequence;
     let failures = 0;
     for (;;) {
@@ -111,12 +118,17 @@ class Client {
           `the event stream of run ${runId} ended after sequence ${last} without run_finished`);
       } catch (thrown) {
         const error = FlowgridError.fromGrpc(thrown);
-        const broken = error instanceof FlowgridError &&
-          (error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.CANCELLED);
-        if (!broken || failures >= this._options.watchReattempts) throw error;
-        ++failures;
-        await sleep(Math.min(this._options.watchMaxBackoffMs,
-          this._options.watchInitialBackoffMs * 2 ** (failures - 1)));
+        // Our own cancel() comes only after runFinished or when the caller
+        // left: a CANCELLED seen here is a scheduler that stopped.
+        if (!isRetryable(error) && error?.code !== grpc.status.CANCELLED) throw error;
+        if (++failures > this._options.watchReattempts) {
+          throw new FlowgridError(
+            error.code === grpc.status.CANCELLED ? grpc.status.UNAVAILABLE : error.code,
+            `WatchRun of run ${runId} from ${this.address} failed ${failures} times in a row ` +
+            `without an event (last sequence ${last}): ${error.details}`,
+            { retryAfterMs: error.retryAfterMs, cause: error });
+        }
+        await sleep(backoffDelayMs(backoff, failures, error, Math.random()));
       } finally {
         call.cancel();
       }
@@ -158,18 +170,19 @@ class Client {
   /**
    * One page of the run history, newest first.
    * @param {{pageSize?: number, pageToken?: string, status?: string}} [options]
-   *   status: "RUN_SUCCEEDED", "RUN_FAILED", ... (default: every status)
+   *   status: "SUCCEEDED", "failed", ... (any case; default: every status)
    * @returns {Promise<{runs: object[], nextPageToken: string}>}
    *   nextPageToken is "" on the last page
    */
-  async list({ pageSize = 0, pageToken = '', status = 'RUN_STATUS_UNSPECIFIED' } = {}) {
-    const response = await this._unary(this._workflows, 'listRuns', { pageSize, pageToken, status });
+  async list({ pageSize = 0, pageToken = '', status } = {}) {
+    const response = await this._unary(this._workflows, 'listRuns', { pageSize, pageToken,
+      status: status === undefined ? 'RUN_STATUS_UNSPECIFIED' : runStatusEnum(status) });
     return { runs: response.runs.map(toRun), nextPageToken: response.nextPageToken };
   }
 
   /**
    * Cancels a run: nothing more of it starts, its running jobs are killed,
-   * it ends RUN_CANCELLED. Returns its record as of the cancel.
+   * it ends CANCELLED. Returns its record as of the cancel.
    * FAILED_PRECONDITION when it has already finished, NOT_FOUND when unknown.
    * @param {string} runId
    */

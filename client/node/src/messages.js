@@ -1,10 +1,36 @@
 'use strict';
 // Responses and events as the client returns them: Value maps as plain JS
 // values (values.js), Timestamps as Dates, int64 counters as numbers. Field
-// names are proto-loader's camelCase; enums keep their proto names
-// ("RUN_SUCCEEDED", "NODE_FAILED", "RUNTIME_ERROR").
+// names are proto-loader's camelCase. Run and node statuses lose their enum
+// prefix ("SUCCEEDED", "FAILED", "SKIPPED"; as the Python client has them);
+// error codes keep their names ("RUNTIME_ERROR", "TIMEOUT").
 
 const { fromValueMap } = require('./values');
+
+const RUN_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'PARTIAL_SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** "RUN_SUCCEEDED" -> "SUCCEEDED" */
+function runStatus(name) {
+  return name.replace(/^RUN_/, '');
+}
+
+/** "NODE_FAILED" -> "FAILED" */
+function nodeStatus(name) {
+  return name.replace(/^NODE_/, '');
+}
+
+/**
+ * The RunStatus enum name of "FAILED", "running", ... (a TypeError naming
+ * the valid ones otherwise).
+ * @param {string} name
+ */
+function runStatusEnum(name) {
+  const upper = String(name).toUpperCase();
+  if (!RUN_STATUSES.includes(upper)) {
+    throw new TypeError(`unknown run status "${name}"; one of ${RUN_STATUSES.join(', ')}`);
+  }
+  return `RUN_${upper}`;
+}
 
 /** @param {{seconds: string, nanos: number} | null | undefined} timestamp */
 function toDate(timestamp) {
@@ -23,7 +49,7 @@ function toNodeResult(result) {
   if (!result) return null;
   const usage = result.usage ?? {};
   return {
-    status: result.status,
+    status: nodeStatus(result.status),
     outputs: fromValueMap(result.outputs),
     error: toNodeError(result.error),
     warnings: result.warnings,
@@ -49,7 +75,7 @@ function toRun(run) {
   return {
     runId: run.runId,
     workflowName: run.workflowName,
-    status: run.status,
+    status: runStatus(run.status),
     inputs: fromValueMap(run.inputs),
     outputs: fromValueMap(run.outputs),
     error: toNodeError(run.error),
@@ -92,7 +118,7 @@ function toEvent(event) {
         scope: toScope(payload.scope), branch: payload.branch };
       break;
     case 'runFinished':
-      converted = { status: payload.status, outputs: fromValueMap(payload.outputs),
+      converted = { status: runStatus(payload.status), outputs: fromValueMap(payload.outputs),
         error: toNodeError(payload.error), failedNodeId: payload.failedNodeId };
       break;
     case 'runResumed':
@@ -107,4 +133,4 @@ function toEvent(event) {
   };
 }
 
-module.exports = { toDate, toNodeResult, toRun, toEvent };
+module.exports = { toDate, toNodeResult, toRun, toEvent, runStatusEnum };

@@ -89,7 +89,7 @@ test('a workflow with Python and JavaScript nodes streams its events and returns
     const events = [];
     const result = await client.run(MIXED, { name: 'Ada', count: 4 },
       { onEvent: (e) => events.push(e) });
-    assert.equal(result.status, 'RUN_SUCCEEDED', JSON.stringify(result.error));
+    assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
     assert.deepEqual(result.outputs, {
       greeting: 'Hello, Ada!', total: 14, shout: 'HELLO, ADA!', info: { n: 4, ok: true }, echo: 4,
     });
@@ -98,7 +98,7 @@ test('a workflow with Python and JavaScript nodes streams its events and returns
     assert.deepEqual(events[0].runStarted.inputs, { name: 'Ada', count: 4 });
     assert.equal(events.at(-1).kind, 'runFinished');
     const py = result.nodes.find((n) => n.nodeId === 'py');
-    assert.equal(py.result.status, 'NODE_SUCCEEDED');
+    assert.equal(py.result.status, 'SUCCEEDED');
     assert.deepEqual(py.result.outputs.squares, [0, 1, 4, 9]);
     assert.equal(py.result.stdout, 'python saw Ada\n');
     assert.ok(py.result.usage.wallUs > 0);
@@ -106,19 +106,22 @@ test('a workflow with Python and JavaScript nodes streams its events and returns
 
     // The same run, read back and found in the history.
     const record = await client.get(result.runId);
-    assert.equal(record.status, 'RUN_SUCCEEDED');
+    assert.equal(record.status, 'SUCCEEDED');
     assert.equal(record.workflowName, 'node_client_mixed');
     assert.deepEqual(record.outputs, result.outputs);
     assert.ok(record.finishedAt instanceof Date && record.finishedAt >= record.createdAt);
-    const page = await client.list({ pageSize: 50, status: 'RUN_SUCCEEDED' });
+    const page = await client.list({ pageSize: 50, status: 'succeeded' });
     assert.ok(page.runs.some((r) => r.runId === result.runId));
+    assert.ok(page.runs.every((r) => r.status === 'SUCCEEDED'));
+    await assert.rejects(client.list({ status: 'DONE' }),
+      /unknown run status "DONE"; one of PENDING, RUNNING, SUCCEEDED/);
   });
 
 test('64-bit integers pass through a Python node exactly', { timeout: TEST_TIMEOUT_MS }, async () => {
   const result = await client.run(oneNode('int64', 'PYTHON3',
     'def main(v: int) -> dict:\n    return {"out": [v + 1, -v - 2]}\n', { v: 'NUMBER' }),
   { v: 9007199254740992n });
-  assert.equal(result.status, 'RUN_SUCCEEDED', JSON.stringify(result.error));
+  assert.equal(result.status, 'SUCCEEDED', JSON.stringify(result.error));
   assert.deepEqual(result.outputs.out, [9007199254740993n, -9007199254740994n]);
 });
 
@@ -126,17 +129,17 @@ test('a failing node fails the run with its error and traceback', { timeout: TES
   async () => {
     const result = await client.run(oneNode('failing', 'PYTHON3',
       'def main() -> dict:\n    raise ValueError("no such customer")\n'));
-    assert.equal(result.status, 'RUN_FAILED');
+    assert.equal(result.status, 'FAILED');
     assert.equal(result.failedNodeId, 'body');
     assert.equal(result.error.code, 'RUNTIME_ERROR');
     assert.match(result.error.message, /no such customer/);
     const body = result.nodes.find((n) => n.nodeId === 'body');
-    assert.equal(body.result.status, 'NODE_FAILED');
+    assert.equal(body.result.status, 'FAILED');
     assert.match(body.result.error.traceback, /ValueError: no such customer/);
 
     const js = await client.run(oneNode('failing_js', 'JAVASCRIPT',
       'function main() {\n  throw new TypeError("bad order");\n}\n'));
-    assert.equal(js.status, 'RUN_FAILED');
+    assert.equal(js.status, 'FAILED');
     assert.equal(js.error.code, 'RUNTIME_ERROR');
     assert.match(js.error.message, /bad order/);
   });
@@ -173,11 +176,11 @@ test('cancel stops a running run', { timeout: TEST_TIMEOUT_MS }, async () => {
       assert.equal(record.runId, runId);
     }
     if (event.kind === 'runFinished') {
-      assert.equal(event.runFinished.status, 'RUN_CANCELLED');
+      assert.equal(event.runFinished.status, 'CANCELLED');
     }
   }
   assert.equal(seen.at(-1), 'runFinished');
-  assert.equal((await client.get(runId)).status, 'RUN_CANCELLED');
+  assert.equal((await client.get(runId)).status, 'CANCELLED');
   await assert.rejects(client.cancel(runId), { code: status.FAILED_PRECONDITION });
 });
 

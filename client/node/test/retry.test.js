@@ -176,18 +176,51 @@ test('watch re-attaches after the last event it yielded when the stream breaks',
   assert.deepEqual(received.map((r) => r.request.afterSequence), ['0', '2', '2']);
 });
 
-test('watch gives up after watchReattempts breaks in a row', async () => {
+test('watch gives up after watchReattempts breaks in a row, saying so', async () => {
   reset();
   watchHandlers = Array(3).fill((call) => call.emit('error', failure(status.UNAVAILABLE, 'down')));
   const client = new Client(address, { watchReattempts: 2, watchInitialBackoffMs: 1 });
   try {
     await assert.rejects(async () => {
       for await (const e of client.watch('r1', { afterSequence: 7 })) assert.fail(`got ${e.kind}`);
-    }, { code: status.UNAVAILABLE, details: 'down' });
+    }, { code: status.UNAVAILABLE, details: `WatchRun of run r1 from ${address} failed 3 times ` +
+      'in a row without an event (last sequence 7): down' });
   } finally {
     client.close();
   }
   assert.deepEqual(received.map((r) => r.request.afterSequence), ['7', '7', '7']);
+});
+
+test('watch refused for now (RESOURCE_EXHAUSTED) comes back after retry-after-ms', async () => {
+  reset();
+  const refused = (call) => call.emit('error',
+    failure(status.RESOURCE_EXHAUSTED, 'too many watch streams', 250));
+  watchHandlers = [
+    refused,
+    (call) => {
+      call.write(event(1, 'runFinished', { status: 'RUN_CANCELLED' }));
+      call.end();
+    },
+    refused, refused,
+  ];
+  const client = new Client(address, { watchReattempts: 1, watchInitialBackoffMs: 1 });
+  try {
+    const events = [];
+    for await (const e of client.watch('r1')) events.push(e);
+    assert.deepEqual(events.map((e) => e.runFinished.status), ['CANCELLED']);
+    assert.ok(received[1].at - received[0].at >= 250, `waited ${received[1].at - received[0].at} ms`);
+    // Giving up keeps the code and the scheduler's delay.
+    await assert.rejects(async () => {
+      for await (const e of client.watch('r1')) assert.fail(`got ${e.kind}`);
+    }, (error) => {
+      assert.equal(error.code, status.RESOURCE_EXHAUSTED);
+      assert.equal(error.retryAfterMs, 250);
+      assert.match(error.details, /failed 2 times in a row .*: too many watch streams$/);
+      return true;
+    });
+  } finally {
+    client.close();
+  }
 });
 
 test('a stream that ends without run_finished is INTERNAL, naming the run and sequence', async () => {
