@@ -22,37 +22,38 @@ class LocalCluster {
    *          slots?: number}} options
    */
   static async start({ schedulerBin, workerBin, workers = 1, slots = 2 }) {
-    const cluster = new LocalCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'flowgrid-node-')));
+    const cluster = new LocalCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'flowgrid-node-')),
+      schedulerBin);
     try {
-      const readyFile = path.join(cluster.dir, 'scheduler.ready.json');
-      const scheduler = cluster._spawn('scheduler', schedulerBin, [
-        '--client_addr=127.0.0.1:0', '--worker_addr=127.0.0.1:0',
-        `--data_dir=${path.join(cluster.dir, 'store')}`, `--ready_file=${readyFile}`]);
-      const ready = await waitForReadyFile(readyFile, scheduler);
-      cluster.clientAddress = ready.client_addr;
-      // Job uids of their own, apart from other tests' clusters on this host.
-      const uidBase = 500000 + (process.pid % 1000) * workers * 1024;
+      await cluster._startScheduler('127.0.0.1:0', '127.0.0.1:0');
+      // Job uids of their own, apart from other tests' clusters on this host
+      // (the C++, Python and observability tests use 60000 to about 3.3M).
+      const uidBase = 4000000 + (process.pid % 1000) * workers * 1024;
       for (let i = 0; i < workers; ++i) {
         cluster._spawn(`worker-${i}`, workerBin, [
-          `--scheduler=${ready.worker_addr}`, `--slots=${slots}`,
+          `--scheduler=${cluster.workerAddress}`, `--slots=${slots}`,
           `--worker_id=node-client-${process.pid}-${i}`, `--sandbox_uid_base=${uidBase + i * 1024}`,
           '--drain_grace=2s']);
       }
       await cluster._waitForWorkers(workers);
       return cluster;
     } catch (error) {
+      const logs = cluster.logs();
       await cluster.stop();
-      throw new Error(`${error.message}\n${cluster.logs()}`, { cause: error });
+      throw new Error(`${error.message}\n${logs}`, { cause: error });
     }
   }
 
-  constructor(dir) {
+  constructor(dir, schedulerBin) {
     this.dir = dir;
+    this.schedulerBin = schedulerBin;
     this.clientAddress = '';
+    this.workerAddress = '';
+    this.schedulerStarts = 0;
     /** @type {{name: string, process: import('node:child_process').ChildProcess, log: string}[]} */
     this.children = [];
     this._killOnExit = () => {
-      for (const child of this.children) if (child.process.exitCode === null) child.process.kill('SIGKILL');
+      for (const child of this.children) if (isRunning(child.process)) child.process.kill('SIGKILL');
     };
     process.on('exit', this._killOnExit);
   }
@@ -65,13 +66,34 @@ class LocalCluster {
     }).join('\n');
   }
 
+  /**
+   * Kills the scheduler (SIGKILL: a crash) and starts another on the same
+   * ports and store; the workers reconnect by themselves.
+   */
+  async restartScheduler() {
+    const scheduler = this.children.find((c) => isScheduler(c) && isRunning(c.process));
+    scheduler.process.kill('SIGKILL');
+    await scheduler.process.exited;
+    await this._startScheduler(this.clientAddress, this.workerAddress);
+  }
+
   /** Workers first, then the scheduler; removes the directory. */
   async stop() {
-    const workers = this.children.filter((c) => c.name !== 'scheduler');
-    await Promise.all(workers.map(stopChild));
-    await Promise.all(this.children.filter((c) => c.name === 'scheduler').map(stopChild));
+    await Promise.all(this.children.filter((c) => !isScheduler(c)).map(stopChild));
+    await Promise.all(this.children.filter(isScheduler).map(stopChild));
     process.off('exit', this._killOnExit);
     fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async _startScheduler(clientAddr, workerAddr) {
+    const name = `scheduler-${++this.schedulerStarts}`;
+    const readyFile = path.join(this.dir, `${name}.ready.json`);
+    const scheduler = this._spawn(name, this.schedulerBin, [
+      `--client_addr=${clientAddr}`, `--worker_addr=${workerAddr}`,
+      `--data_dir=${path.join(this.dir, 'store')}`, `--ready_file=${readyFile}`]);
+    const ready = await waitForReadyFile(readyFile, scheduler);
+    this.clientAddress = ready.client_addr;
+    this.workerAddress = ready.worker_addr;
   }
 
   _spawn(name, binary, args) {
@@ -103,7 +125,7 @@ class LocalCluster {
 async function waitForReadyFile(file, child) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
+    if (!isRunning(child)) {
       throw new Error(`the scheduler exited (${child.exitCode ?? child.signalCode}) before writing ${file}`);
     }
     try {
@@ -117,8 +139,16 @@ async function waitForReadyFile(file, child) {
   throw new Error(`the scheduler wrote no ${file} within ${READY_TIMEOUT_MS} ms`);
 }
 
+function isScheduler(child) {
+  return child.name.startsWith('scheduler-');
+}
+
+function isRunning(process) {
+  return process.exitCode === null && process.signalCode === null;
+}
+
 async function stopChild({ process: child }) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (!isRunning(child)) return;
   child.kill('SIGTERM');
   let timer;
   const killed = new Promise((resolve) => {
