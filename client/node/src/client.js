@@ -3,13 +3,13 @@
 // for Node.js, with the semantics of the C++ SDK (client/sdk/client.h).
 
 const crypto = require('node:crypto');
-const fs = require('node:fs');
 const grpc = require('@grpc/grpc-js');
 const { FlowgridError } = require('./errors');
 const { backoffDelayMs, callWithRetries, isRetryable, sleep } = require('./retry');
 const { toValueMap } = require('./values');
 const { toEvent, toNodeResult, toRun, runStatusEnum } = require('./messages');
 const { loadFlowgridV1 } = require('./protos');
+const { loadWorkflow } = require('./workflow');
 
 /**
  * @typedef {object} ClientOptions
@@ -33,8 +33,10 @@ const { loadFlowgridV1 } = require('./protos');
 
 /**
  * A workflow: an object in flowgrid's JSON form (protobuf JSON of
- * flowgrid.v1.Workflow, lowerCamelCase names, as in examples/workflows/), or
- * the path of a .json file holding one.
+ * flowgrid.v1.Workflow, as in examples/workflows/; field names in
+ * lowerCamelCase or as in the .proto), or the path of a .json file holding
+ * one. One that cannot be read or is not a workflow is an Error (SyntaxError,
+ * TypeError) naming the file or field, before any call (workflow.js).
  * @typedef {object | string} WorkflowSource
  */
 
@@ -50,7 +52,8 @@ class Client {
       timeoutMs: 30000, retries: 4, initialBackoffMs: 100, maxBackoffMs: 5000,
       watchReattempts: 12, watchInitialBackoffMs: 200, watchMaxBackoffMs: 5000, ...options,
     };
-    const v1 = loadFlowgridV1(this._options.protoDir);
+    const { v1, lookup } = loadFlowgridV1(this._options.protoDir);
+    this._lookupType = lookup;
     const credentials = grpc.credentials.createInsecure();
     this._workflows = new v1.WorkflowService(address, credentials);
     this._cluster = new v1.ClusterService(address, credentials, {
@@ -73,7 +76,7 @@ class Client {
    */
   async submit(workflow, inputs = {}, { idempotencyKey = '', system = {} } = {}) {
     const request = {
-      workflow: loadWorkflow(workflow),
+      workflow: this._workflow(workflow),
       inputs: toValueMap(inputs, 'inputs'),
       system: toValueMap(system, 'system'),
       idempotencyKey: idempotencyKey ||
@@ -198,7 +201,7 @@ class Client {
    */
   async validate(workflow) {
     const response = await this._unary(this._workflows, 'validateWorkflow',
-      { workflow: loadWorkflow(workflow) });
+      { workflow: this._workflow(workflow) });
     return { valid: response.valid, diagnostics: response.diagnostics, order: response.order };
   }
 
@@ -212,7 +215,7 @@ class Client {
    */
   async runNode(workflow, nodeId, inputs = {}) {
     const response = await this._unary(this._workflows, 'runNode',
-      { workflow: loadWorkflow(workflow), nodeId, inputs: toValueMap(inputs, 'inputs') },
+      { workflow: this._workflow(workflow), nodeId, inputs: toValueMap(inputs, 'inputs') },
       { retries: 0 });
     return { result: toNodeResult(response.result), branch: response.branch };
   }
@@ -230,6 +233,11 @@ class Client {
     this._workflows.close();
   }
 
+  /** @param {WorkflowSource} workflow */
+  _workflow(workflow) {
+    return loadWorkflow(workflow, this._lookupType);
+  }
+
   _unary(stub, method, request, { retries = this._options.retries } = {}) {
     const policy = { ...this._options, retries };
     return callWithRetries(policy, Date.now() + this._options.timeoutMs, (deadline) =>
@@ -237,27 +245,6 @@ class Client {
         stub[method](request, { deadline: new Date(deadline) },
           (error, response) => (error ? reject(error) : resolve(response)));
       }));
-  }
-}
-
-/**
- * @param {WorkflowSource} workflow
- * @returns {object} flowgrid.v1.Workflow in proto-loader's object form
- */
-function loadWorkflow(workflow) {
-  if (typeof workflow !== 'string') return workflow;
-  let text;
-  try {
-    text = fs.readFileSync(workflow, 'utf8');
-  } catch (error) {
-    throw new FlowgridError(grpc.status.INVALID_ARGUMENT,
-      `cannot read workflow file ${workflow}: ${error.message}`, { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new FlowgridError(grpc.status.INVALID_ARGUMENT,
-      `workflow file ${workflow} is not JSON: ${error.message}`, { cause: error });
   }
 }
 

@@ -20,16 +20,22 @@ const LOADER_OPTIONS = {
 const cache = new Map();
 
 /**
- * The flowgrid.v1 package (service constructors and message definitions)
- * from `protoDir`, loaded once per directory.
+ * The flowgrid.v1 package from `protoDir`, loaded once per directory:
+ * `v1` holds the service constructors; `lookup(fullName)` gives a top-level
+ * message's or enum's descriptor (DescriptorProto or EnumDescriptorProto as
+ * an object, camelCase field names).
  * @param {string} [protoDir]
+ * @returns {{v1: object, lookup: (fullName: string) => object | undefined}}
  */
 function loadFlowgridV1(protoDir = DEFAULT_PROTO_DIR) {
   if (!cache.has(protoDir)) {
     const definition = protoLoader.loadSync(
       ['flowgrid/v1/scheduler.proto', 'flowgrid/v1/cluster.proto'],
       { ...LOADER_OPTIONS, includeDirs: [protoDir] });
-    cache.set(protoDir, grpc.loadPackageDefinition(definition).flowgrid.v1);
+    cache.set(protoDir, {
+      v1: grpc.loadPackageDefinition(definition).flowgrid.v1,
+      lookup: (fullName) => definition[fullName]?.type,
+    });
   }
   return cache.get(protoDir);
 }

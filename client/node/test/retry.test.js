@@ -3,6 +3,7 @@
 // (grpc-js server on 127.0.0.1) that fails on purpose.
 
 const assert = require('node:assert/strict');
+const path = require('node:path');
 const { after, before, test } = require('node:test');
 const grpc = require('@grpc/grpc-js');
 const { Client, FlowgridError, status } = require('../src');
@@ -30,7 +31,7 @@ function event(sequence, kind, payload) {
 
 before(async () => {
   server = new grpc.Server();
-  server.addService(loadFlowgridV1().WorkflowService.service, {
+  server.addService(loadFlowgridV1().v1.WorkflowService.service, {
     submitRun(call, callback) {
       received.push({ at: Date.now(), request: call.request });
       const handler = submitHandlers.shift();
@@ -78,10 +79,12 @@ test('submit retries RESOURCE_EXHAUSTED, waiting at least retry-after-ms, with o
   assert.deepEqual(received[0].request.inputs.n, { kind: 'intValue', intValue: '1' });
 });
 
-test('the caller\'s idempotency key is sent as given', async () => {
+test('the caller\'s idempotency key is sent as given (protos from protoDir)', async () => {
   reset();
   submitHandlers = [(cb) => cb(null, { runId: 'r1' })];
-  const client = new Client(address);
+  const protoDir = path.resolve(__dirname, '..', '..', '..', 'proto');
+  assert.throws(() => new Client(address, { protoDir: __dirname }), /flowgrid\/v1\/scheduler\.proto/);
+  const client = new Client(address, { protoDir });
   try {
     await client.submit(WORKFLOW, {}, { idempotencyKey: 'order-17' });
   } finally {
