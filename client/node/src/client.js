@@ -22,9 +22,9 @@ const { loadWorkflow } = require('./workflow');
  *   scheduler sends no `retry-after-ms`; doubles per retry
  * @property {number} [maxBackoffMs=5000]
  * @property {number} [watchReattempts=12]  re-attaches of watch in a row
- *   without receiving an event; the wait doubles from watchInitialBackoffMs
- *   up to watchMaxBackoffMs (the defaults ride out about 40 s without a
- *   scheduler, i.e. a restart)
+ *   without receiving an event; the wait is the scheduler's retry-after-ms,
+ *   else doubles from watchInitialBackoffMs up to watchMaxBackoffMs (the
+ *   defaults ride out about 40 s without a scheduler, i.e. a restart)
  * @property {number} [watchInitialBackoffMs=200]
  * @property {number} [watchMaxBackoffMs=5000]
  * @property {string} [protoDir]  the directory holding flowgrid/v1/*.proto

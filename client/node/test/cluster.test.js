@@ -198,6 +198,28 @@ test('watch from a later sequence, and the same idempotency key, return what exi
     assert.deepEqual(all.at(-1).runFinished.outputs, { greeting: 'Hello, Bo!' });
   });
 
+test('system variables reach the run; runNode runs one node alone', { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const sys = await client.run({
+      name: 'sys_query',
+      nodes: [{ id: 'start', title: 'Start', start: {} },
+        { id: 'end', title: 'End', end: { outputs: [input('q', ['sys', 'query']),
+          input('user', ['sys', 'user_id'])] } }],
+      edges: [{ source: 'start', target: 'end' }],
+    }, {}, { system: { query: 'what is flowgrid?', user_id: 'u-1' } });
+    assert.equal(sys.status, 'SUCCEEDED', JSON.stringify(sys.error));
+    assert.deepEqual(sys.outputs, { q: 'what is flowgrid?', user: 'u-1' });
+
+    const node = await client.runNode(MIXED, 'js', { greeting: 'hey', squares: [1, 2] });
+    assert.equal(node.result.status, 'SUCCEEDED', JSON.stringify(node.result.error));
+    assert.deepEqual(node.result.outputs, { total: 3, shout: 'HEY', info: { n: 2, ok: true } });
+    const failed = await client.runNode(oneNode('failing', 'JAVASCRIPT',
+      'function main() {\n  throw new Error("nope");\n}\n'), 'body', {});
+    assert.equal(failed.result.status, 'FAILED');
+    assert.equal(failed.result.error.code, 'RUNTIME_ERROR');
+    assert.match(failed.result.error.message, /nope/);
+  });
+
 test('the example program runs a workflow file', { timeout: TEST_TIMEOUT_MS }, async () => {
   const example = path.join(__dirname, '..', 'examples', 'run-workflow.js');
   const { stdout, stderr } = await new Promise((resolve, reject) => execFile(process.execPath,
