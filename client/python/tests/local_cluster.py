@@ -69,9 +69,11 @@ class Child:
 
 def worker_args():
     """A worker id (it names the slot cgroups) and job uids of this test's
-    own, apart from other clusters on this host."""
+    own, apart from other clusters on this host: from 8000000, above the
+    other tests' ranges (e2e 60000, chaos 200000, observability 400000,
+    Node client 4000000; 1024 uids per worker, offset by the pid)."""
     return [f"--worker_id=python-client-{os.getpid()}",
-            f"--sandbox_uid_base={500000 + (os.getpid() % 1000) * 1024}"]
+            f"--sandbox_uid_base={8000000 + (os.getpid() % 1000) * 1024}"]
 
 
 def run_tests(start):
