@@ -7,18 +7,18 @@ stream their events and read their results (see client/python/README.md).
         print(run.status, run.outputs)
 
 The protobuf and gRPC modules generated from proto/flowgrid/v1 at build
-time are flowgrid.v1.workflow_pb2, flowgrid.v1.scheduler_pb2 and
-flowgrid.v1.scheduler_pb2_grpc.
+time are flowgrid.v1.workflow_pb2, scheduler_pb2, scheduler_pb2_grpc,
+cluster_pb2 and cluster_pb2_grpc.
 """
 
 from flowgrid.client import Client
 from flowgrid.errors import Error
-from flowgrid.results import Diagnostic, NodeError, NodeRun, Run, RunPage, Validation
+from flowgrid.results import Diagnostic, NodeError, NodeRun, Run, RunPage, Validation, Worker
 from flowgrid.retry import RetryPolicy
 from flowgrid.values import from_value, from_value_map, to_value
 from flowgrid.workflows import load_workflow
 
 __all__ = [
     "Client", "Error", "RetryPolicy", "Run", "NodeRun", "NodeError", "RunPage", "Validation",
-    "Diagnostic", "to_value", "from_value", "from_value_map", "load_workflow",
+    "Diagnostic", "Worker", "to_value", "from_value", "from_value_map", "load_workflow",
 ]

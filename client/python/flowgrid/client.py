@@ -11,9 +11,9 @@ import time
 import grpc
 
 from flowgrid.errors import Error, from_rpc_error
-from flowgrid.results import Run, RunPage, Validation, run_status_number
+from flowgrid.results import NodeRun, Run, RunPage, Validation, Worker, run_status_number
 from flowgrid.retry import RetryPolicy, backoff_delay, call_with_retries
-from flowgrid.v1 import scheduler_pb2, scheduler_pb2_grpc
+from flowgrid.v1 import cluster_pb2, cluster_pb2_grpc, scheduler_pb2, scheduler_pb2_grpc
 from flowgrid.values import fill_value_map
 from flowgrid.workflows import load_workflow
 
@@ -34,10 +34,9 @@ class Client:
     (HOST:PORT). The channel connects lazily; nothing answering there is an
     Error with code UNAVAILABLE once the retries are spent.
 
-    timeout: seconds per unary call (submit, get, list, cancel, validate),
-        its retries included.
+    timeout: seconds per unary call (all but watch), its retries included.
     retries: a flowgrid.RetryPolicy, or the number of attempts per call
-        (1 turns retries off).
+        (1 turns retries off); run_node is never retried.
     watch_reattempts, watch_initial_backoff, watch_max_backoff: watch
         re-attaches a broken or refused stream at most watch_reattempts
         times in a row without receiving an event, the wait doubling from
@@ -58,6 +57,7 @@ class Client:
         self.watch_max_backoff = watch_max_backoff
         self._channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
         self._stub = scheduler_pb2_grpc.WorkflowServiceStub(self._channel)
+        self._cluster = cluster_pb2_grpc.ClusterServiceStub(self._channel)
 
     def close(self):
         self._channel.close()
@@ -198,10 +198,38 @@ class Client:
         request = scheduler_pb2.ValidateWorkflowRequest(workflow=load_workflow(workflow))
         return Validation.from_proto(self._call("ValidateWorkflow", request))
 
-    def _call(self, rpc, request):
-        """One unary call within self.timeout, retried per self.retries."""
+    def run_node(self, workflow, node_id, inputs=None):
+        """Runs one node of `workflow` alone (Dify's "Run This Node") and
+        returns its execution (flowgrid.NodeRun, with `branch` for an
+        if-else). Inputs are the node's own input names for code and template
+        nodes, "node_id.variable" for other kinds. A failure of the node's
+        code is data in the result, not an exception. Never retried: the
+        node's code may have run."""
+        request = scheduler_pb2.RunNodeRequest(workflow=load_workflow(workflow), node_id=node_id)
+        fill_value_map(request.inputs, inputs, "inputs")
+        response = self._call("RunNode", request, RetryPolicy(max_attempts=1))
+        execution = scheduler_pb2.NodeExecution(node_id=node_id, attempt=1,
+                                                inputs=request.inputs, result=response.result)
+        return NodeRun.from_proto(execution, response.branch)
+
+    def list_workers(self):
+        """The workers connected to the scheduler (flowgrid.Worker), from
+        its cluster admin API (ClusterService, same address)."""
+        response = self._call("ListWorkers", cluster_pb2.ListWorkersRequest(), stub=self._cluster)
+        return [Worker.from_proto(w) for w in response.workers]
+
+    def drain_worker(self, worker_id):
+        """Asks a worker to drain: it takes no new job, finishes its running
+        ones within its --drain_grace and exits. Error(NOT_FOUND) for an id
+        that is not connected."""
+        self._call("DrainWorker", cluster_pb2.DrainWorkerRequest(worker_id=worker_id),
+                   stub=self._cluster)
+
+    def _call(self, rpc, request, retries=None, stub=None):
+        """One unary call within self.timeout, retried per `retries`
+        (default self.retries); `stub` defaults to the WorkflowService's."""
         deadline = time.monotonic() + self.timeout
-        method = getattr(self._stub, rpc)
+        method = getattr(stub or self._stub, rpc)
 
         def attempt():
             try:
@@ -209,7 +237,7 @@ class Client:
             except grpc.RpcError as e:
                 raise from_rpc_error(rpc, self.address, e) from e
 
-        return call_with_retries(self.retries, deadline, attempt)
+        return call_with_retries(retries or self.retries, deadline, attempt)
 
 
 def _remaining(deadline):

@@ -6,7 +6,7 @@ errors and validation reports. Values are plain Python values
 import dataclasses
 from typing import Any, Dict, List, Optional
 
-from flowgrid.v1 import workflow_pb2
+from flowgrid.v1 import cluster_pb2, workflow_pb2
 from flowgrid.values import from_value_map
 
 
@@ -28,7 +28,8 @@ class NodeError:
 
 @dataclasses.dataclass(frozen=True)
 class NodeRun:
-    """One execution (attempt) of a node."""
+    """One execution (attempt) of a node. `branch` is the if-else branch a
+    run_node() would take ("" otherwise: a run's record does not keep it)."""
     node_id: str
     attempt: int
     status: str  # "SUCCEEDED", "FAILED", "SKIPPED", "EXCEPTION", ...
@@ -38,10 +39,11 @@ class NodeRun:
     stdout: str
     stderr: str
     warnings: List[str]
-    proto: Any = dataclasses.field(repr=False, compare=False)
+    branch: str = ""
+    proto: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     @staticmethod
-    def from_proto(execution):
+    def from_proto(execution, branch=""):
         result = execution.result
         return NodeRun(
             node_id=execution.node_id, attempt=execution.attempt,
@@ -49,7 +51,7 @@ class NodeRun:
             inputs=from_value_map(execution.inputs), outputs=from_value_map(result.outputs),
             error=NodeError.from_proto(result.error, result.HasField("error")),
             stdout=result.stdout, stderr=result.stderr, warnings=list(result.warnings),
-            proto=execution)
+            branch=branch, proto=execution)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +99,29 @@ class RunPage:
     on the last page."""
     runs: List[Run]
     next_page_token: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Worker:
+    """A worker connected to the scheduler: its slots, the jobs it holds
+    ("<run id>/<task>/<attempt>"), its runtimes ("PYTHON3", "JAVASCRIPT")
+    and state ("CONNECTED", or "DRAINING": it takes no new job)."""
+    worker_id: str
+    peer: str
+    slots: int
+    free_slots: int
+    running_jobs: List[str]
+    runtimes: List[str]
+    state: str
+    proto: Any = dataclasses.field(repr=False, compare=False)
+
+    @staticmethod
+    def from_proto(worker):
+        return Worker(
+            worker_id=worker.worker_id, peer=worker.peer, slots=worker.slots,
+            free_slots=worker.free_slots, running_jobs=list(worker.running_jobs),
+            runtimes=[workflow_pb2.CodeNode.Language.Name(r) for r in worker.runtimes],
+            state=cluster_pb2.WorkerStatus.State.Name(worker.state), proto=worker)
 
 
 @dataclasses.dataclass(frozen=True)

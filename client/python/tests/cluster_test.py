@@ -1,8 +1,9 @@
 """The Python client against a real local cluster: `flowgridctl dev` (a
 scheduler and one worker on 127.0.0.1, ports picked by the kernel, read
 from the scheduler's ready file) runs workflows with Python and JavaScript
-code nodes, a failing node, an invalid workflow and a cancelled run; the
-example program runs against it too. The cluster is stopped on every way
+code nodes, a failing node, an invalid workflow and a cancelled run, runs
+single nodes and lists its workers; the example program runs against it
+too. The cluster is stopped on every way
 out (local_cluster.run_tests).
 
 usage: cluster_test.py FLOWGRIDCTL SCHEDULER WORKER SOURCE_DIR
@@ -146,6 +147,28 @@ class ClusterTest(unittest.TestCase):
     def test_an_unknown_run_is_not_found(self):
         with self.assertRaises(flowgrid.Error) as unknown:
             self.client.get("no-such-run")
+        self.assertEqual(unknown.exception.code, grpc.StatusCode.NOT_FOUND)
+
+    def test_run_node(self):
+        words = self.client.run_node(MIXED, "words", {"text": "a b", "n": 1})
+        self.assertEqual((words.node_id, words.status), ("words", "SUCCEEDED"))
+        self.assertEqual(words.outputs, {"words": ["a", "b"],
+                                         "meta": {"n": 1, "big": 2**62, "ok": True}})
+        self.assertEqual(words.stdout, "splitting 3 characters\n")
+        boom = self.client.run_node(RAISES, "boom", {"x": "time"})
+        self.assertEqual((boom.status, boom.error.code), ("FAILED", "RUNTIME_ERROR"))
+        self.assertIn("ValueError: no time", boom.error.traceback)
+        if_else = os.path.join(self.source_dir, "examples", "workflows", "if_else.json")
+        grade = self.client.run_node(if_else, "grade", {"start.score": 70, "start.tag": "x"})
+        self.assertEqual((grade.status, grade.branch), ("SUCCEEDED", "pass"))
+
+    def test_workers(self):
+        workers = self.client.list_workers()
+        self.assertEqual([w.worker_id for w in workers], [f"python-client-{os.getpid()}"])
+        self.assertEqual((workers[0].state, workers[0].slots), ("CONNECTED", 2))
+        self.assertEqual(sorted(workers[0].runtimes), ["JAVASCRIPT", "PYTHON3"])
+        with self.assertRaises(flowgrid.Error) as unknown:
+            self.client.drain_worker("no-such-worker")
         self.assertEqual(unknown.exception.code, grpc.StatusCode.NOT_FOUND)
 
     def test_example_program(self):
