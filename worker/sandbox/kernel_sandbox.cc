@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "worker/sandbox/capabilities.h"
 #include "worker/sandbox/namespaces.h"
 
 namespace flowgrid::sandbox {
@@ -54,6 +55,9 @@ absl::StatusOr<std::unique_ptr<KernelSandbox>> KernelSandbox::Create(
     const KernelSandboxOptions& options) {
   if (options.uid_base == 0 || options.uid_count <= 0) {
     return absl::InvalidArgumentError("sandbox uids must be a non-empty range above 0");
+  }
+  if (absl::Status capabilities = CheckOwnSandboxCapabilities(); !capabilities.ok()) {
+    return capabilities;
   }
   for (const auto& [executable, profile] : options.syscall_profiles) {
     if (absl::Status inside = CheckInsideJobRoot(executable); !inside.ok()) return inside;
