@@ -17,7 +17,8 @@ class Cluster:
     serving /metrics on a loopback port the kernel picks; returns once
     every worker is connected."""
 
-    def __init__(self, children, work_dir, scheduler_bin, worker_bin, workers, slots=2):
+    def __init__(self, children, work_dir, scheduler_bin, worker_bin, workers, slots=2,
+                 uid_range_start=400000):
         scheduler_ready = os.path.join(work_dir, "scheduler.ready.json")
         scheduler = children.start("scheduler", [
             scheduler_bin, "--client_addr=127.0.0.1:0", "--worker_addr=127.0.0.1:0",
@@ -28,8 +29,9 @@ class Cluster:
         self.client_addr = ready["client_addr"]
         self.scheduler_metrics = ready["metrics_addr"]
 
-        # Job uids of their own, apart from other tests' clusters on this host.
-        uid_base = 400000 + (os.getpid() % 1000) * workers * 1024
+        # Job uids of their own, apart from other tests' clusters on this host
+        # (each suite using this class passes a range start of its own).
+        uid_base = uid_range_start + (os.getpid() % 1000) * workers * 1024
         self.worker_metrics = []
         for i in range(workers):
             worker_ready = os.path.join(work_dir, f"worker-{i}.ready.json")

@@ -21,6 +21,9 @@ from processes import children_of_test_class, exit_on_sigterm  # noqa: E402
 CMAKE = os.environ["CMAKE_COMMAND"]
 STEP_SECONDS = 180
 RUN_SECONDS = 60
+# Job uids clear of the other test clusters' ranges (observability 400000,
+# Node client 4000000, Python client 8000000).
+SANDBOX_UID_RANGE_START = 12000000
 
 # What the package installs below the prefix: the SDK's headers and those
 # they include, nothing else of flowgrid.
@@ -76,7 +79,8 @@ class SdkPackageTest(unittest.TestCase):
         cls.program = os.path.join(consumer_build, "run_workflow")
 
         cls.cluster = Cluster(children, work_dir, os.environ["FLOWGRID_SCHEDULER_BIN"],
-                              os.environ["FLOWGRID_WORKER_BIN"], workers=1)
+                              os.environ["FLOWGRID_WORKER_BIN"], workers=1,
+                              uid_range_start=SANDBOX_UID_RANGE_START)
         cls.children = children
 
     def run_program(self, workflow, *inputs):
