@@ -138,6 +138,12 @@ class Agent::Impl {
     bool hello_sent = false;
     {
       absl::MutexLock lock(&write_mu_);
+      if (Finished()) {
+        // A drain that ended while this stream was being opened found no
+        // stream to close: nothing is left to tell the scheduler.
+        context.TryCancel();
+        return;
+      }
       connection = ++connection_;
       stream_ = stream.get();
       context_ = &context;

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "flowgrid/v1/worker.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/unit/worker/metrics_testing.h"
 
@@ -193,6 +194,35 @@ TEST(AgentTest, SpeaksTheStreamProtocol) {
     EXPECT_FALSE(m.has_result() && m.result().job_id() == "block-2");
   }
   server->Shutdown();
+}
+
+// A stop signal that arrives while the worker is still starting (the drain
+// may end before the first stream is open) still ends Run.
+TEST(AgentTest, ADrainRequestedBeforeTheFirstStreamEndsRun) {
+  for (int round = 0; round < 5; ++round) {
+    FakeScheduler scheduler;
+    AgentOptions options;
+    std::unique_ptr<grpc::Server> server = Serve(scheduler, options);
+    ASSERT_NE(server, nullptr);
+    options.worker_id = "early-drain";
+    options.slots = 1;
+    options.runtimes = {v1::CodeNode::PYTHON3};
+    options.heartbeat_interval = absl::Milliseconds(50);
+    Agent agent(options, FakeRun);
+    agent.RequestDrain();
+    absl::Notification returned;
+    std::thread runner([&] {
+      EXPECT_TRUE(agent.Run().ok());
+      returned.Notify();
+    });
+    EXPECT_TRUE(returned.WaitForNotificationWithTimeout(absl::Seconds(10))) << "round " << round;
+    if (!returned.HasBeenNotified()) {
+      // Let the blocked agent go so the test can end.
+      server->Shutdown(std::chrono::system_clock::now());
+    }
+    runner.join();
+    server->Shutdown();
+  }
 }
 
 TEST(AgentTest, ADrainHeartbeatsAndHandsBackJobsStillRunningAtTheGraceEnd) {
