@@ -208,6 +208,9 @@ int Main() {
   client_builder.RegisterService(&workflow_service);
   client_builder.RegisterService(&cluster_service);
   client_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  // gRPC sets SO_REUSEPORT by default, so a second scheduler given these
+  // ports would share them with the first: refuse a taken port instead.
+  client_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota client_quota("flowgrid-client-port");
   client_quota.SetMaxThreads(max_client_threads);
   client_builder.SetResourceQuota(client_quota);
@@ -218,6 +221,7 @@ int Main() {
                                   grpc::InsecureServerCredentials(), &worker_port);
   worker_builder.RegisterService(&worker_service);
   worker_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  worker_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   worker_builder.SetOption(std::make_unique<WithoutReflection>());
   std::unique_ptr<grpc::Server> worker_server = worker_builder.BuildAndStart();
 

@@ -1,6 +1,12 @@
 #include "scheduler/store/sqlite_run_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -153,9 +159,35 @@ v1::Run RunFromRow(const Statement& row) {
   return run;
 }
 
+// Takes the exclusive lock of the store at `path`: the fd holding it, or -1
+// for an in-memory store.
+absl::StatusOr<int> LockStore(const std::string& path) {
+  if (path == ":memory:") return -1;
+  const std::string lock_path = path + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open the store's lock file ", lock_path, ": ", std::strerror(errno)));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "store ", path, " is in use by another scheduler (it holds ", lock_path,
+          "); one scheduler per store: stop it first or use another --data_dir"));
+    }
+    return absl::UnavailableError(
+        absl::StrCat("cannot lock ", lock_path, ": ", std::strerror(error)));
+  }
+  return fd;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRunStore>> SqliteRunStore::Open(const std::string& path) {
+  absl::StatusOr<int> lock_fd = LockStore(path);
+  if (!lock_fd.ok()) return lock_fd.status();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -163,9 +195,10 @@ absl::StatusOr<std::unique_ptr<SqliteRunStore>> SqliteRunStore::Open(const std::
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
+    if (*lock_fd >= 0) ::close(*lock_fd);
     return absl::UnavailableError(absl::StrCat("cannot open store ", path, ": ", message));
   }
-  std::unique_ptr<SqliteRunStore> store(new SqliteRunStore(db));
+  std::unique_ptr<SqliteRunStore> store(new SqliteRunStore(db, *lock_fd));
   absl::MutexLock lock(&store->mu_);
   sqlite3_busy_timeout(db, 5000);
   // WAL: readers never block the writer; NORMAL sync is durable across a
@@ -228,6 +261,7 @@ SqliteRunStore::~SqliteRunStore() {
   absl::MutexLock lock(&mu_);
   for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 sqlite3_stmt* SqliteRunStore::Prepared(const char* sql) {

@@ -24,7 +24,10 @@ class SqliteRunStore : public RunStore {
   static constexpr int kSchemaVersion = 2;
 
   // Opens (creating if needed) the database at `path` and its schema.
-  // ":memory:" gives a private in-memory store (tests).
+  // ":memory:" gives a private in-memory store (tests). A file store is
+  // held by one process at a time (an flock on `path`.lock, released when
+  // the store closes or its process dies): a second scheduler on the same
+  // store gets FailedPrecondition instead of writing beside the first.
   static absl::StatusOr<std::unique_ptr<SqliteRunStore>> Open(const std::string& path);
   ~SqliteRunStore() override;
 
@@ -43,7 +46,7 @@ class SqliteRunStore : public RunStore {
   absl::StatusOr<std::vector<std::string>> ListUnfinishedRuns() override;
 
  private:
-  explicit SqliteRunStore(sqlite3* db) : db_(db) {}
+  SqliteRunStore(sqlite3* db, int lock_fd) : lock_fd_(lock_fd), db_(db) {}
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Creates the schema, or brings an older one up to kSchemaVersion.
   absl::Status MigrateLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -57,6 +60,8 @@ class SqliteRunStore : public RunStore {
                                                              int64_t after_sequence)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // The held lock file, or -1 (in-memory store).
+  const int lock_fd_;
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<const char*, sqlite3_stmt*> prepared_ ABSL_GUARDED_BY(mu_);

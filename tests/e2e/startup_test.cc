@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/e2e_support.h"
 
 namespace flowgrid {
 namespace {
@@ -18,11 +19,10 @@ struct Exit {
   std::string output;
 };
 
-// Runs the worker with `flags` (it never gets as far as connecting: the
-// scheduler address is a closed port) and returns its exit and its log.
-Exit RunWorker(const std::string& flags) {
-  const std::string command = absl::StrCat("timeout 60 ", FLOWGRID_WORKER_BIN,
-                                           " --scheduler=127.0.0.1:1 --slots=1 ", flags, " 2>&1");
+// Runs a daemon that is expected to refuse to start and returns its exit
+// and its log.
+Exit RunRefusedDaemon(const std::string& command_line) {
+  const std::string command = absl::StrCat("timeout 60 ", command_line, " 2>&1");
   Exit exit;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return exit;
@@ -32,6 +32,13 @@ Exit RunWorker(const std::string& flags) {
   const int status = ::pclose(pipe);
   exit.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return exit;
+}
+
+// Runs the worker with `flags` (it never gets as far as connecting: the
+// scheduler address is a closed port).
+Exit RunWorker(const std::string& flags) {
+  return RunRefusedDaemon(
+      absl::StrCat(FLOWGRID_WORKER_BIN, " --scheduler=127.0.0.1:1 --slots=1 ", flags));
 }
 
 TEST(WorkerStartupTest, RefusesToStartWhenTheSandboxCannotBeSetUp) {
@@ -46,6 +53,33 @@ TEST(WorkerStartupTest, RefusesToStartWhenThePythonZygoteCannotStart) {
   EXPECT_EQ(exit.status, 1) << exit.output;
   EXPECT_TRUE(absl::StrContains(exit.output, "cannot start the Python zygotes")) << exit.output;
   EXPECT_TRUE(absl::StrContains(exit.output, "/flowgrid-no-such-zygote")) << exit.output;
+}
+
+// Two schedulers on one store would both write its runs' events; two on one
+// port would share its connections (gRPC's default SO_REUSEPORT). The second
+// one refuses to start instead.
+TEST(SchedulerStartupTest, RefusesAStoreOrAPortAnotherSchedulerHolds) {
+  const std::string work_dir = e2e::MakeWorkDir("flowgrid-startup");
+  ASSERT_FALSE(work_dir.empty());
+  absl::StatusOr<std::unique_ptr<LocalCluster>> started =
+      LocalCluster::Start(e2e::ClusterOptions(work_dir, 1, 1));
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<LocalCluster> cluster = *std::move(started);
+
+  Exit same_store = RunRefusedDaemon(absl::StrCat(
+      FLOWGRID_SCHEDULER_BIN, " --client_addr=127.0.0.1:0 --worker_addr=127.0.0.1:0 --data_dir=",
+      work_dir, "/data"));
+  EXPECT_EQ(same_store.status, 1) << same_store.output;
+  EXPECT_TRUE(absl::StrContains(same_store.output, "in use by another scheduler"))
+      << same_store.output;
+
+  Exit same_port = RunRefusedDaemon(absl::StrCat(
+      FLOWGRID_SCHEDULER_BIN, " --client_addr=", cluster->client_address(),
+      " --worker_addr=127.0.0.1:0 --data_dir=", work_dir, "/other-data"));
+  EXPECT_EQ(same_port.status, 1) << same_port.output;
+  EXPECT_TRUE(absl::StrContains(same_port.output, "cannot listen on")) << same_port.output;
+
+  e2e::StopAndCleanUp(cluster, work_dir, HasFailure(), "SchedulerStartupTest");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "common/value_json.h"
 #include "gmock/gmock.h"
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 
 namespace flowgrid::store {
@@ -159,6 +160,23 @@ TEST(SqliteRunStore, HistorySurvivesReopening) {
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ((*reopened)->GetRun("r1")->status(), v1::RUN_SUCCEEDED);
   EXPECT_EQ((*reopened)->GetRun("nope").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SqliteRunStore, OneSchedulerHoldsAStoreAtATime) {
+  std::string path = ::testing::TempDir() + "/store_locked.db";
+  std::filesystem::remove(path);
+  {
+    auto first = SqliteRunStore::Open(path);
+    ASSERT_TRUE(first.ok()) << first.status();
+    auto second = SqliteRunStore::Open(path);
+    ASSERT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition) << second.status();
+    EXPECT_TRUE(absl::StrContains(second.status().message(), "in use by another scheduler"))
+        << second.status();
+    EXPECT_TRUE(absl::StrContains(second.status().message(), path)) << second.status();
+  }
+  // Closing the store releases it.
+  auto reopened = SqliteRunStore::Open(path);
+  EXPECT_TRUE(reopened.ok()) << reopened.status();
 }
 
 // Runs sql on the database file at `path` directly.
