@@ -86,27 +86,9 @@ std::pair<int, std::string> Flowgridctl(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-class DrainTest : public ::testing::Test {
+class DrainTest : public e2e::ClusterTest {
  protected:
-  void SetUp() override {
-    work_dir_ = e2e::MakeWorkDir("flowgrid-e2e-drain");
-    ASSERT_FALSE(work_dir_.empty());
-    absl::StatusOr<std::unique_ptr<LocalCluster>> cluster =
-        LocalCluster::Start(e2e::ClusterOptions(work_dir_, 2, 2));
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *std::move(cluster);
-    ClientOptions options;
-    options.watch_timeout = kWait;
-    absl::StatusOr<std::unique_ptr<Client>> client =
-        Client::Connect(cluster_->client_address(), options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
-  }
-
-  void TearDown() override {
-    client_.reset();
-    e2e::StopAndCleanUp(cluster_, work_dir_, HasFailure(), "e2e drain");
-  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(StartCluster("flowgrid-e2e-drain", 2, 2, kWait)); }
 
   // The drained worker's status, or nullopt once it is gone.
   std::optional<v1::WorkerStatus> Find(const std::string& worker_id) {
@@ -194,9 +176,6 @@ class DrainTest : public ::testing::Test {
   }
 
   const v1::Workflow workflow_ = SlowWorkflow();
-  std::string work_dir_;
-  std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<Client> client_;
 };
 
 TEST_F(DrainTest, SigtermDrainsABusyWorkerWithoutLosingAJob) {

@@ -12,9 +12,11 @@
 #include <iterator>
 #include <memory>
 #include <sstream>
+#include <functional>
 #include <string>
 
 #include "absl/strings/str_split.h"
+#include "client/sdk/client.h"
 #include "deploy/local/local_cluster.h"
 #include "gtest/gtest.h"
 
@@ -62,6 +64,44 @@ inline void StopAndCleanUp(std::unique_ptr<LocalCluster>& cluster, const std::st
     std::cerr << what << ": keeping process logs in " << work_dir << "/logs\n";
   }
 }
+
+// A test with a cluster of its own and a client connected to it. SetUp
+// calls StartCluster (under ASSERT_NO_FATAL_FAILURE); TearDown stops the
+// cluster and keeps its logs when the test failed.
+class ClusterTest : public ::testing::Test {
+ protected:
+  // Starts ClusterOptions(<new work dir>, workers, slots_per_worker), first
+  // adjusted by `adjust` when given, and connects client_ with
+  // `watch_timeout`. `name` names the work dir and the kept logs.
+  void StartCluster(const std::string& name, int workers, int slots_per_worker,
+                    absl::Duration watch_timeout,
+                    const std::function<void(LocalClusterOptions&)>& adjust = nullptr) {
+    name_ = name;
+    work_dir_ = MakeWorkDir(name);
+    ASSERT_FALSE(work_dir_.empty());
+    LocalClusterOptions options = ClusterOptions(work_dir_, workers, slots_per_worker);
+    if (adjust) adjust(options);
+    absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
+    ASSERT_TRUE(cluster.ok()) << cluster.status();
+    cluster_ = *std::move(cluster);
+    ClientOptions client_options;
+    client_options.watch_timeout = watch_timeout;
+    absl::StatusOr<std::unique_ptr<Client>> client =
+        Client::Connect(cluster_->client_address(), client_options);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
+  }
+
+  void TearDown() override {
+    client_.reset();
+    StopAndCleanUp(cluster_, work_dir_, HasFailure(), name_);
+  }
+
+  std::string name_;
+  std::string work_dir_;
+  std::unique_ptr<LocalCluster> cluster_;
+  std::unique_ptr<Client> client_;
+};
 
 // The pid of this process's child started with --worker_id=`worker_id`
 // (LocalCluster names its workers worker-1, worker-2...); 0 if none.

@@ -31,22 +31,12 @@ using ::testing::Not;
 
 constexpr absl::Duration kWait = absl::Seconds(60);
 
-class SchedulerObservabilityTest : public ::testing::Test {
+class SchedulerObservabilityTest : public e2e::ClusterTest {
  protected:
   void SetUp() override {
-    work_dir_ = e2e::MakeWorkDir("flowgrid-e2e-observability");
-    ASSERT_FALSE(work_dir_.empty());
-    LocalClusterOptions options = e2e::ClusterOptions(work_dir_, 1, 2);
-    options.scheduler_metrics_addr = "127.0.0.1:0";
-    absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *std::move(cluster);
-    ClientOptions client_options;
-    client_options.watch_timeout = kWait;
-    absl::StatusOr<std::unique_ptr<Client>> client =
-        Client::Connect(cluster_->client_address(), client_options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+    ASSERT_NO_FATAL_FAILURE(StartCluster(
+        "flowgrid-e2e-observability", 1, 2, kWait,
+        [](LocalClusterOptions& options) { options.scheduler_metrics_addr = "127.0.0.1:0"; }));
     // A worker stopped before it is up would die of the SIGTERM instead of
     // draining; and the gauges below count it.
     const absl::Time deadline = absl::Now() + kWait;
@@ -59,21 +49,12 @@ class SchedulerObservabilityTest : public ::testing::Test {
     }
   }
 
-  void TearDown() override {
-    client_.reset();
-    e2e::StopAndCleanUp(cluster_, work_dir_, HasFailure(), "e2e scheduler observability");
-  }
-
   std::map<std::string, double> Scrape() {
     absl::StatusOr<std::string> body =
         testing::HttpGet(cluster_->scheduler_metrics_address(), "/metrics");
     EXPECT_TRUE(body.ok()) << body.status();
     return body.ok() ? testing::ParseSamples(*body) : std::map<std::string, double>();
   }
-
-  std::string work_dir_;
-  std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<Client> client_;
 };
 
 // How much `series` grew from `before` to `after` (a missing series: -1).

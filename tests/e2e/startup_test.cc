@@ -58,13 +58,11 @@ TEST(WorkerStartupTest, RefusesToStartWhenThePythonZygoteCannotStart) {
 // Two schedulers on one store would both write its runs' events; two on one
 // port would share its connections (gRPC's default SO_REUSEPORT). The second
 // one refuses to start instead.
-TEST(SchedulerStartupTest, RefusesAStoreOrAPortAnotherSchedulerHolds) {
-  const std::string work_dir = e2e::MakeWorkDir("flowgrid-startup");
-  ASSERT_FALSE(work_dir.empty());
-  absl::StatusOr<std::unique_ptr<LocalCluster>> started =
-      LocalCluster::Start(e2e::ClusterOptions(work_dir, 1, 1));
-  ASSERT_TRUE(started.ok()) << started.status();
-  std::unique_ptr<LocalCluster> cluster = *std::move(started);
+class SchedulerStartupTest : public e2e::ClusterTest {};
+
+TEST_F(SchedulerStartupTest, RefusesAStoreOrAPortAnotherSchedulerHolds) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster("flowgrid-startup", 1, 1, absl::Seconds(60)));
+  const std::string& work_dir = work_dir_;
 
   Exit same_store = RunRefusedDaemon(absl::StrCat(
       FLOWGRID_SCHEDULER_BIN, " --client_addr=127.0.0.1:0 --worker_addr=127.0.0.1:0 --data_dir=",
@@ -74,12 +72,10 @@ TEST(SchedulerStartupTest, RefusesAStoreOrAPortAnotherSchedulerHolds) {
       << same_store.output;
 
   Exit same_port = RunRefusedDaemon(absl::StrCat(
-      FLOWGRID_SCHEDULER_BIN, " --client_addr=", cluster->client_address(),
+      FLOWGRID_SCHEDULER_BIN, " --client_addr=", cluster_->client_address(),
       " --worker_addr=127.0.0.1:0 --data_dir=", work_dir, "/other-data"));
   EXPECT_EQ(same_port.status, 1) << same_port.output;
   EXPECT_TRUE(absl::StrContains(same_port.output, "cannot listen on")) << same_port.output;
-
-  e2e::StopAndCleanUp(cluster, work_dir, HasFailure(), "SchedulerStartupTest");
 }
 
 }  // namespace

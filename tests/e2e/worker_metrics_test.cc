@@ -127,24 +127,16 @@ v1::Workflow Slow() {
     "edges": [{"source": "start", "target": "slow"}, {"source": "slow", "target": "end"}]})json");
 }
 
-class WorkerObservabilityTest : public ::testing::Test {
+class WorkerObservabilityTest : public e2e::ClusterTest {
  protected:
   void SetUp() override {
-    work_dir_ = e2e::MakeWorkDir("flowgrid-e2e-worker-metrics");
-    ASSERT_FALSE(work_dir_.empty());
-    const std::string ready_file = work_dir_ + "/worker.ready.json";
-    LocalClusterOptions options = e2e::ClusterOptions(work_dir_, 1, 2);
-    options.extra_worker_args = {"--metrics_addr=127.0.0.1:0", "--health_addr=127.0.0.1:0",
-                                 "--ready_file=" + ready_file};
-    absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
-    ASSERT_TRUE(cluster.ok()) << cluster.status();
-    cluster_ = *std::move(cluster);
-    ClientOptions client_options;
-    client_options.watch_timeout = kWait;
-    absl::StatusOr<std::unique_ptr<Client>> client =
-        Client::Connect(cluster_->client_address(), client_options);
-    ASSERT_TRUE(client.ok()) << client.status();
-    client_ = *std::move(client);
+    std::string ready_file;
+    ASSERT_NO_FATAL_FAILURE(StartCluster(
+        "flowgrid-e2e-worker-metrics", 1, 2, kWait, [&](LocalClusterOptions& options) {
+          ready_file = options.data_dir + "/worker.ready.json";
+          options.extra_worker_args = {"--metrics_addr=127.0.0.1:0", "--health_addr=127.0.0.1:0",
+                                       "--ready_file=" + ready_file};
+        }));
 
     // The ready file appears whole (tmp + rename) once both endpoints listen.
     const absl::Time deadline = absl::Now() + kWait;
@@ -159,11 +151,6 @@ class WorkerObservabilityTest : public ::testing::Test {
     ASSERT_TRUE(ready.contains("metrics_addr") && ready.contains("health_addr")) << *text;
     metrics_addr_ = ready["metrics_addr"].get<std::string>();
     health_addr_ = ready["health_addr"].get<std::string>();
-  }
-
-  void TearDown() override {
-    client_.reset();
-    e2e::StopAndCleanUp(cluster_, work_dir_, HasFailure(), "e2e worker metrics");
   }
 
   std::string Scrape() {
@@ -191,9 +178,6 @@ class WorkerObservabilityTest : public ::testing::Test {
     return false;
   }
 
-  std::string work_dir_;
-  std::unique_ptr<LocalCluster> cluster_;
-  std::unique_ptr<Client> client_;
   std::string metrics_addr_;
   std::string health_addr_;
 };
