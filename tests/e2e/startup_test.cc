@@ -62,18 +62,17 @@ class SchedulerStartupTest : public e2e::ClusterTest {};
 
 TEST_F(SchedulerStartupTest, RefusesAStoreOrAPortAnotherSchedulerHolds) {
   ASSERT_NO_FATAL_FAILURE(StartCluster("flowgrid-startup", 1, 1, absl::Seconds(60)));
-  const std::string& work_dir = work_dir_;
 
   Exit same_store = RunRefusedDaemon(absl::StrCat(
       FLOWGRID_SCHEDULER_BIN, " --client_addr=127.0.0.1:0 --worker_addr=127.0.0.1:0 --data_dir=",
-      work_dir, "/data"));
+      work_dir_, "/data"));
   EXPECT_EQ(same_store.status, 1) << same_store.output;
   EXPECT_TRUE(absl::StrContains(same_store.output, "in use by another scheduler"))
       << same_store.output;
 
   Exit same_port = RunRefusedDaemon(absl::StrCat(
       FLOWGRID_SCHEDULER_BIN, " --client_addr=", cluster_->client_address(),
-      " --worker_addr=127.0.0.1:0 --data_dir=", work_dir, "/other-data"));
+      " --worker_addr=127.0.0.1:0 --data_dir=", work_dir_, "/other-data"));
   EXPECT_EQ(same_port.status, 1) << same_port.output;
   EXPECT_TRUE(absl::StrContains(same_port.output, "cannot listen on")) << same_port.output;
 }
