@@ -308,6 +308,10 @@ TEST(AgentTest, ReportsItsStateAndRecordsItsMetrics) {
   using States = std::vector<std::pair<bool, bool>>;
   EXPECT_EQ(states.WaitFor(2), (States{{false, false}, {true, false}}));
   EXPECT_EQ(metrics::GaugeValue(registry, "flowgrid_worker_connected"), 1);
+  // The agent is connected once its Hello is written; the fake scheduler
+  // can send on the stream once it has read it.
+  auto hello = [](const v1::WorkerMessage& m) { return m.has_hello(); };
+  ASSERT_TRUE(scheduler.WaitFor(0, hello));
   scheduler.Send(JobMessage("job-a", 1));
   ASSERT_TRUE(scheduler.WaitFor(0, ResultFor("job-a")));
   EXPECT_EQ(metrics::CounterValue(registry, "flowgrid_worker_jobs_total",
@@ -319,6 +323,7 @@ TEST(AgentTest, ReportsItsStateAndRecordsItsMetrics) {
   EXPECT_EQ(states.WaitFor(4),
             (States{{false, false}, {true, false}, {false, false}, {true, false}}));
   EXPECT_GE(metrics::CounterValue(registry, "flowgrid_worker_reconnects_total"), 1);
+  ASSERT_TRUE(scheduler.WaitFor(1, hello));
 
   // A drain whose grace ends with a job still running: it is reported (and
   // counted) WORKER_LOST; the stream closes while draining.
