@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "scheduler/metrics/labels.h"
+#include "common/metrics/labels.h"
 
 namespace flowgrid::dispatch {
 namespace {

@@ -1,7 +1,7 @@
 #include "scheduler/metrics/scheduler_metrics.h"
 
 #include "common/metrics/latency_buckets.h"
-#include "scheduler/metrics/labels.h"
+#include "common/metrics/labels.h"
 
 namespace flowgrid::metrics {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "absl/strings/ascii.h"
+#include "common/metrics/labels.h"
 #include "common/metrics/latency_buckets.h"
 
 namespace flowgrid::metrics {
@@ -26,20 +26,7 @@ constexpr const char* kLanguages[] = {"python3", "javascript"};
 }  // namespace
 
 std::string LanguageLabel(v1::Job::Kind kind, v1::CodeNode::Language language) {
-  if (kind == v1::Job::RENDER_TEMPLATE) return "python3";
-  switch (language) {
-    case v1::CodeNode::PYTHON3:
-      return "python3";
-    case v1::CodeNode::JAVASCRIPT:
-      return "javascript";
-    default:
-      return "unspecified";
-  }
-}
-
-std::string VerdictLabel(const v1::NodeResult& result) {
-  if (result.status() == v1::NODE_SUCCEEDED) return "ok";
-  return absl::AsciiStrToLower(v1::ErrorCode_Name(result.error().code()));
+  return LanguageLabel(kind == v1::Job::RENDER_TEMPLATE ? v1::CodeNode::PYTHON3 : language);
 }
 
 WorkerMetrics::WorkerMetrics(prometheus::Registry& registry, int slots)
@@ -107,7 +94,7 @@ WorkerMetrics::WorkerMetrics(prometheus::Registry& registry, int slots)
 void WorkerMetrics::JobFinished(v1::Job::Kind kind, v1::CodeNode::Language language,
                                 const v1::NodeResult& result) {
   const std::string runtime = LanguageLabel(kind, language);
-  jobs_.Add({{"language", runtime}, {"verdict", VerdictLabel(result)}}).Increment();
+  jobs_.Add({{"language", runtime}, {"verdict", VerdictLabel(Verdict(result))}}).Increment();
   const v1::Usage& usage = result.usage();
   job_duration_.Add({{"language", runtime}}, LatencyBuckets())
       .Observe(static_cast<double>(usage.wall_us()) / 1e6);

@@ -25,14 +25,10 @@
 
 namespace flowgrid::metrics {
 
-// The runtime a job runs on, as a label value: RENDER_TEMPLATE is Python
-// whatever its language; a language the worker does not know is
-// "unspecified".
+// The runtime a job runs on, as a label value (common/metrics/labels.h):
+// RENDER_TEMPLATE is Python whatever its language; a language the worker
+// does not know is "unspecified".
 std::string LanguageLabel(v1::Job::Kind kind, v1::CodeNode::Language language);
-
-// "ok" for a succeeded result, else its error code's name lower-cased
-// ("timeout", "worker_lost", ...).
-std::string VerdictLabel(const v1::NodeResult& result);
 
 class WorkerMetrics {
  public:

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include "absl/synchronization/mutex.h"
+#include "common/metrics/labels.h"
 #include "gtest/gtest.h"
 #include "tests/unit/worker/metrics_testing.h"
 #include "worker/agent/slot_pool.h"
@@ -34,10 +35,10 @@ TEST(WorkerMetricsTest, LabelsAreTheCataloguesLowerCaseValues) {
   // A template runs on Python whatever its language says.
   EXPECT_EQ(LanguageLabel(v1::Job::RENDER_TEMPLATE, v1::CodeNode::JAVASCRIPT), "python3");
   EXPECT_EQ(LanguageLabel(v1::Job::RUN_CODE, v1::CodeNode::LANGUAGE_UNSPECIFIED), "unspecified");
-  EXPECT_EQ(VerdictLabel(Succeeded(0, 0, 0)), "ok");
-  EXPECT_EQ(VerdictLabel(Failed(v1::TIMEOUT)), "timeout");
-  EXPECT_EQ(VerdictLabel(Failed(v1::RESULT_TOO_LARGE)), "result_too_large");
-  EXPECT_EQ(VerdictLabel(Failed(v1::WORKER_LOST)), "worker_lost");
+  EXPECT_EQ(VerdictLabel(Verdict(Succeeded(0, 0, 0))), "ok");
+  EXPECT_EQ(VerdictLabel(Verdict(Failed(v1::TIMEOUT))), "timeout");
+  EXPECT_EQ(VerdictLabel(Verdict(Failed(v1::RESULT_TOO_LARGE))), "result_too_large");
+  EXPECT_EQ(VerdictLabel(Verdict(Failed(v1::WORKER_LOST))), "worker_lost");
 }
 
 TEST(WorkerMetricsTest, AFinishedJobIsCountedByVerdictAndItsUsageObserved) {

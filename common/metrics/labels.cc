@@ -1,4 +1,4 @@
-#include "scheduler/metrics/labels.h"
+#include "common/metrics/labels.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
@@ -7,6 +7,9 @@
 namespace flowgrid::metrics {
 
 std::string LanguageLabel(v1::CodeNode::Language language) {
+  if (language != v1::CodeNode::PYTHON3 && language != v1::CodeNode::JAVASCRIPT) {
+    return "unspecified";
+  }
   return absl::AsciiStrToLower(v1::CodeNode::Language_Name(language));
 }
 

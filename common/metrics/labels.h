@@ -1,7 +1,7 @@
-// The label values of the scheduler's metrics: lower case, from a closed
-// set, never an id (run, workflow, node, worker or job).
-#ifndef FLOWGRID_SCHEDULER_METRICS_LABELS_H_
-#define FLOWGRID_SCHEDULER_METRICS_LABELS_H_
+// The label values of the scheduler's and the worker's metrics: lower case,
+// from a closed set, never an id (run, workflow, node, worker or job).
+#ifndef FLOWGRID_COMMON_METRICS_LABELS_H_
+#define FLOWGRID_COMMON_METRICS_LABELS_H_
 
 #include <string>
 
@@ -9,7 +9,8 @@
 
 namespace flowgrid::metrics {
 
-// "python3" | "javascript" (the enum name, lower case).
+// "python3" | "javascript" (the enum name, lower case); "unspecified" for
+// a language that is not one of them.
 std::string LanguageLabel(v1::CodeNode::Language language);
 
 // A job's verdict: ERROR_CODE_UNSPECIFIED when it succeeded, else its error
@@ -25,4 +26,4 @@ std::string RunStatusLabel(v1::RunStatus status);
 
 }  // namespace flowgrid::metrics
 
-#endif  // FLOWGRID_SCHEDULER_METRICS_LABELS_H_
+#endif  // FLOWGRID_COMMON_METRICS_LABELS_H_
