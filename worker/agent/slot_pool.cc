@@ -91,6 +91,10 @@ int SlotPool::InUse() const {
   return static_cast<int>(present_.size());
 }
 
+int SlotPool::RunningLocked() const {
+  return static_cast<int>(present_.size() - queue_.size());
+}
+
 bool SlotPool::WaitIdle(absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -113,8 +117,7 @@ void SlotPool::SlotLoop() {
       entry = std::move(queue_.front());
       queue_.pop_front();
       cancelled_before_start = entry->cancelled;
-      ++running_;
-      if (metrics_ != nullptr) metrics_->SlotsBusy(running_);
+      if (metrics_ != nullptr) metrics_->SlotsBusy(RunningLocked());
     }
     v1::NodeResult result =
         cancelled_before_start ? FailedResult(v1::CANCELLED, "Job was cancelled.")
@@ -123,8 +126,7 @@ void SlotPool::SlotLoop() {
       absl::MutexLock lock(&mu_);
       present_.erase(entry->job.job_id());
       ++reporting_;
-      --running_;
-      if (metrics_ != nullptr) metrics_->SlotsBusy(running_);
+      if (metrics_ != nullptr) metrics_->SlotsBusy(RunningLocked());
     }
     done_(FinishedJob{entry->job.job_id(), entry->job.attempt(), entry->connection,
                       entry->job.kind(), entry->job.language(), std::move(result)});

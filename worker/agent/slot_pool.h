@@ -85,6 +85,9 @@ class SlotPool {
 
   void SlotLoop();
   void SignalCancel(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Slot threads running a job (cancelled-before-start ones included):
+  // present but no longer queued.
+  int RunningLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RunFn run_;
   const DoneFn done_;
@@ -97,8 +100,6 @@ class SlotPool {
   // hold a credit (a job the scheduler sends for the freed slot is not
   // "beyond the credits"), but WaitIdle waits for them.
   int reporting_ ABSL_GUARDED_BY(mu_) = 0;
-  // Slot threads running a job (cancelled-before-start ones included).
-  int running_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
