@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,8 +15,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/log.h"
+#include "common/ready_file.h"
 #include "common/metrics/metrics_endpoint.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -76,27 +75,6 @@ namespace {
 // Room for a workflow with large code and inputs, and for a job result of a
 // few MiB plus its capped stdout and stderr (gRPC's default is 4 MiB).
 constexpr int kMaxMessageBytes = 64 << 20;
-
-// Writes {"key":"address",...} for each of `addresses` (addresses need no
-// JSON escaping: HOST:PORT).
-absl::Status WriteReadyFile(const std::string& path,
-                            const std::vector<std::pair<std::string, std::string>>& addresses) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "{"
-        << absl::StrJoin(addresses, ",",
-                         [](std::string* json, const std::pair<std::string, std::string>& entry) {
-                           absl::StrAppend(json, "\"", entry.first, "\":\"", entry.second, "\"");
-                         })
-        << "}\n";
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::UnavailableError(absl::StrCat("cannot rename to ", path, ": ", ec.message()));
-  return absl::OkStatus();
-}
 
 // Leaves gRPC server reflection out of one ServerBuilder: linking
 // grpc++_reflection registers its plugin for every server built in the

@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "common/log.h"
 #include "common/metrics/metrics_endpoint.h"
-#include "nlohmann/json.hpp"
+#include "common/ready_file.h"
 #include "worker/agent/agent.h"
 #include "worker/agent/health_server.h"
 #include "worker/job/job_runner.h"
@@ -141,28 +141,6 @@ absl::Status WarmZygotes(flowgrid::runtimes::python::PythonZygotes& zygotes,
   return absl::OkStatus();
 }
 
-// Writes --ready_file through a temporary file and a rename, so that a
-// reader never sees it half-written.
-absl::Status WriteReadyFile(const std::string& path, const flowgrid::MetricsEndpoint* metrics,
-                            const flowgrid::agent::HealthServer* health) {
-  nlohmann::json ready = nlohmann::json::object();
-  if (metrics != nullptr) ready["metrics_addr"] = metrics->bound_address();
-  if (health != nullptr) ready["health_addr"] = health->bound_address();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << ready.dump() << "\n";
-    if (!out.flush()) return absl::UnavailableError(absl::StrCat("cannot write ", tmp));
-  }
-  std::error_code error;
-  std::filesystem::rename(tmp, path, error);
-  if (error) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot rename ", tmp, " to ", path, ": ", error.message()));
-  }
-  return absl::OkStatus();
-}
-
 std::string DefaultWorkerId() {
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
@@ -278,8 +256,12 @@ int main(int argc, char** argv) {
     flowgrid::LogInfo(absl::StrCat("gRPC health service on ", health->bound_address()));
   }
   if (const std::string path = absl::GetFlag(FLAGS_ready_file); !path.empty()) {
-    if (absl::Status written = WriteReadyFile(path, metrics_endpoint.get(), health.get());
-        !written.ok()) {
+    std::vector<std::pair<std::string, std::string>> addresses;
+    if (metrics_endpoint != nullptr) {
+      addresses.emplace_back("metrics_addr", metrics_endpoint->bound_address());
+    }
+    if (health != nullptr) addresses.emplace_back("health_addr", health->bound_address());
+    if (absl::Status written = flowgrid::WriteReadyFile(path, addresses); !written.ok()) {
       flowgrid::LogError(absl::StrCat("--ready_file: ", written.ToString()));
       return 1;
     }
