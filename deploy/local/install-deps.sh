@@ -11,6 +11,7 @@ packages=(
   python3 python3-jinja2 python3-yaml libpython3.11-dev nodejs
   python3-grpcio python3-protobuf  # the Python client (client/python)
   prometheus  # promtool and the server the observability tests start (not its service)
+  chromium  # headless, for the console's browser tests (tests/console)
 )
 
 # npm installs the Node client's locked dependencies (client/node). Debian
