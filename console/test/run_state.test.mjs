@@ -44,7 +44,11 @@ test('events move nodes through their states; the branch not taken is skipped', 
   assert.equal(states(state).yes, 'running');
   assert.deepEqual(edgeStates(state).slice(0, 3),
     ['start>check:taken', 'check>yes:taken', 'check>no:skipped']);
-  state.applyEvents([finished('no', 'NODE_SKIPPED'), finished('yes', 'NODE_SUCCEEDED'),
+  // The scheduler reports nothing for a skipped node: "no" is skipped because
+  // its only edge is.
+  assert.equal(states(state).no, 'skipped');
+  assert.equal(edgeStates(state)[4], 'no>join:skipped');
+  state.applyEvents([finished('yes', 'NODE_SUCCEEDED'),
     started('join'), finished('join', 'NODE_SUCCEEDED'), started('end'),
     finished('end', 'NODE_SUCCEEDED'),
     event('run_finished', { status: 'RUN_SUCCEEDED', outputs: {} })]);
@@ -53,6 +57,18 @@ test('events move nodes through their states; the branch not taken is skipped', 
   assert.deepEqual(edgeStates(state), ['start>check:taken', 'check>yes:taken', 'check>no:skipped',
     'yes>join:taken', 'no>join:skipped', 'join>end:taken']);
   assert.equal(state.run.status, 'RUN_SUCCEEDED');
+});
+
+test('a skip runs down a chain; a node with another taken edge is not skipped', () => {
+  const state = new RunState({ nodes: ['s', 'c', 'a', 'b', 'm', 'e'].map((id) => ({ id, code: {} })),
+    edges: [{ source: 's', target: 'c' }, { source: 'c', source_handle: 'x', target: 'a' },
+      { source: 'a', target: 'b' }, { source: 'b', target: 'm' }, { source: 's', target: 'm' },
+      { source: 'b', target: 'e' }] });
+  const changes = state.applyEvents([event('run_started', {}), started('s'), finished('s', 'NODE_SUCCEEDED'),
+    started('c'), finished('c', 'NODE_SUCCEEDED', { branch: 'false' })]);
+  assert.deepEqual(states(state), { s: 'succeeded', c: 'succeeded', a: 'skipped', b: 'skipped',
+    m: 'pending', e: 'skipped' });
+  assert.deepEqual([...changes.nodes].sort(), ['a', 'b', 'c', 'e', 'm', 's']);
 });
 
 test('a retry shows as retried, then failed or retried after success', () => {

@@ -9,8 +9,9 @@
 //   retried    waiting for a retry, or succeeded after retrying
 //   failed     failed (the run's error, unless the run goes on)
 //   exception  failed but handled by its error strategy
-//   skipped    on a branch that was not taken
-// Edge states: pending, taken, skipped.
+//   skipped    on a branch that was not taken (every edge into it skipped)
+// Edge states: pending, taken, skipped (its source skipped, or a branch of
+// its source that was not taken).
 
 const NODE_KINDS = ['start', 'code', 'if_else', 'template', 'variable_aggregator', 'end',
   'iteration', 'loop', 'assigner', 'answer'];
@@ -143,16 +144,25 @@ export class RunState {
     }
   }
 
-  /** Recomputes the states of the changed nodes and of their edges. */
+  /**
+   * Recomputes the states of the changed nodes and of their edges, and on
+   * from there: the scheduler reports no event for a skipped node, so a node
+   * that never ran is skipped once every edge into it is.
+   */
   refresh(changes) {
-    for (const id of changes.nodes) {
-      const node = this.nodes.get(id);
+    const queue = [...changes.nodes];
+    for (let next = 0; next < queue.length; ++next) {
+      const node = this.nodes.get(queue[next]);
       node.state = this.nodeState(node);
-      for (const index of this.edgesOf.get(id)) changes.edges.add(index);
-    }
-    for (const index of changes.edges) {
-      const edge = this.edges[index];
-      edge.state = this.edgeState(edge);
+      changes.nodes.add(node.id);
+      for (const index of this.edgesOf.get(node.id)) {
+        const edge = this.edges[index];
+        const state = this.edgeState(edge);
+        changes.edges.add(index);
+        if (state === edge.state) continue;
+        edge.state = state;
+        if (edge.target !== node.id) queue.push(edge.target);
+      }
     }
   }
 
@@ -160,7 +170,12 @@ export class RunState {
     const executions = [...node.executions.values()];
     if (executions.some((e) => !e.result || e.result.status === 'NODE_RUNNING')) return 'running';
     if (node.waitingRetry) return 'retried';
-    if (executions.length === 0) return 'pending';
+    if (executions.length === 0) {
+      const incoming = this.edgesOf.get(node.id).map((i) => this.edges[i])
+        .filter((edge) => edge.target === node.id);
+      return incoming.length > 0 && incoming.every((edge) => edge.state === 'skipped')
+        ? 'skipped' : 'pending';
+    }
     if (executions.some((e) => e.result.status === 'NODE_FAILED')) {
       // Failed attempts followed by a successful one are a retry.
       const latest = executions.reduce((a, b) => (b.attempt >= a.attempt ? b : a));
@@ -177,7 +192,7 @@ export class RunState {
     const source = this.nodes.get(edge.source);
     const target = this.nodes.get(edge.target);
     if (!source || !target) return 'pending';
-    if (source.state === 'skipped' || target.state === 'skipped') return 'skipped';
+    if (source.state === 'skipped') return 'skipped';
     if (!this.handleTaken(source, edge.handle)) return 'skipped';
     if (RAN.has(target.state)) return 'taken';
     if (DONE.has(source.state)) return 'taken';
