@@ -2,9 +2,10 @@
 // A stand-in for the scheduler's console gateway: serves the built console
 // (index.html for every path outside /api/, as the scheduler does) and
 // GET /api/v1/runs/{id} and /events for fixed runs, streaming the events
-// at a chosen pace. The large-run test feeds a 1,000-node run through it
-// at a rate no cluster on this machine reaches; every other console test
-// runs against the real scheduler.
+// at a chosen pace, optionally behind an API key. The large-run test feeds
+// a 1,000-node run through it at a rate no cluster on this machine reaches;
+// the API key test checks the page's key prompt against it. The acceptance
+// tests (browser.test.js) run against the real scheduler.
 
 const fs = require('node:fs');
 const { createServer } = require('node:http');
@@ -14,10 +15,13 @@ const TYPES = { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/htm
 
 /**
  * @param {{distDir: string, runs: {run: object, events: object[]}[],
- *          eventsPerTick: number, tickMs: number}} options
- * @returns {Promise<{url: string, close: () => Promise<void>}>}
+ *          eventsPerTick: number, tickMs: number, apiKey?: string}} options
+ *   apiKey: when set, /api/ answers 401 unless `Authorization: Bearer <apiKey>`
+ * @returns {Promise<{url: string, close: () => Promise<void>, authorizations: string[]}>}
+ *   authorizations: the Authorization header of every /api/ request
  */
-async function startFakeApi({ distDir, runs, eventsPerTick, tickMs }) {
+async function startFakeApi({ distDir, runs, eventsPerTick, tickMs, apiKey = '' }) {
+  const authorizations = [];
   const byId = new Map(runs.map((entry) => [entry.run.run_id, entry]));
   const timers = new Set();
   const server = createServer((request, response) => {
@@ -28,6 +32,13 @@ async function startFakeApi({ distDir, runs, eventsPerTick, tickMs }) {
         ? file : path.join(distDir, 'index.html');
       response.writeHead(200, { 'Content-Type': TYPES[path.extname(served)] ?? 'application/octet-stream' });
       fs.createReadStream(served).pipe(response);
+      return;
+    }
+    authorizations.push(request.headers.authorization ?? '');
+    if (apiKey && request.headers.authorization !== `Bearer ${apiKey}`) {
+      response.writeHead(401, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ code: 'UNAUTHENTICATED',
+        message: request.headers.authorization ? 'unknown API key' : 'missing API key' }));
       return;
     }
     const match = url.pathname.match(/^\/api\/v1\/runs\/([^/]+)(\/events)?$/);
@@ -64,6 +75,7 @@ async function startFakeApi({ distDir, runs, eventsPerTick, tickMs }) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${server.address().port}`,
+    authorizations,
     close: () => new Promise((resolve) => {
       for (const timer of timers) clearInterval(timer);
       server.closeAllConnections();

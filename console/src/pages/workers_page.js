@@ -4,6 +4,7 @@ import { formatTime } from '../lib/format.js';
 import { html } from '../lib/html.js';
 import { listWorkers } from '../lib/api.js';
 import { usePoll } from '../lib/poll.js';
+import { Link } from '../lib/router.js';
 import { ErrorNote } from './error_note.js';
 
 const REFRESH_MS = 2000;
@@ -19,6 +20,13 @@ function Verdicts({ verdicts }) {
   if (entries.length === 0) return html`<span class="muted">–</span>`;
   return html`${entries.map(([name, count]) =>
     html`<span class="verdict" title=${name}>${name}: ${count}</span> `)}`;
+}
+
+// Job ids are "<run id>/<task>/<attempt>": each links to its run.
+function RunningJobs({ jobs }) {
+  if (jobs.length === 0) return html`<span class="muted">–</span>`;
+  return jobs.map((job) => html`<div key=${job}>
+    <${Link} href=${`/runs/${encodeURIComponent(job.split('/')[0])}`}>${job}<//></div>`);
 }
 
 function SlotBar({ slots, free }) {
@@ -50,7 +58,7 @@ export function WorkersPage() {
                 ${worker.state === 'DRAINING' ? 'draining' : 'connected'}</span></td>
               <td><${SlotBar} slots=${worker.slots ?? 0} free=${worker.free_slots ?? 0} /></td>
               <td>${(worker.runtimes ?? []).map(runtimeLabel).join(', ')}</td>
-              <td class="mono small">${(worker.running_jobs ?? []).join('\n') || html`<span class="muted">–</span>`}</td>
+              <td class="mono small"><${RunningJobs} jobs=${worker.running_jobs ?? []} /></td>
               <td><${Verdicts} verdicts=${worker.verdicts} /></td>
               <td>${formatTime(worker.connected_at)}</td>
               <td>${formatTime(worker.last_seen)}</td>
