@@ -8,6 +8,9 @@ import { SseParser } from './sse.js';
 const KEY_STORAGE = 'flowgrid.api_key';
 // Prompts before giving up on one request (each a key the server refused).
 const MAX_KEY_PROMPTS = 3;
+// gRPC codes of a broken event stream that opening it again may cure.
+const RETRIED_STREAM_ERRORS = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED',
+  'ABORTED', 'CANCELLED', 'INTERNAL', 'UNKNOWN']);
 
 export class ApiError extends Error {
   constructor(httpStatus, code, message) {
@@ -110,25 +113,32 @@ export function listWorkers(signal) {
 /**
  * Streams a run's events (RunEvent objects) after `afterSequence` to
  * `onEvent` until run_finished or `signal` aborts. A stream that breaks
- * before run_finished is opened again after the last sequence seen, with a
- * growing pause (at most `maxPauseMs`).
+ * before run_finished (the connection, a 5xx, or an `event: error` with a
+ * transient code) is opened again after the last sequence seen, with a
+ * growing pause (at most `maxPauseMs`); other errors reject.
  */
 export async function watchRun(runId, afterSequence, onEvent, signal, maxPauseMs = 5000) {
   let last = Number(afterSequence);
   let pauseMs = 250;
   while (!signal.aborted) {
     let finished = false;
+    let reader;
     try {
       const response = await apiFetch(
         `/api/v1/runs/${encodeURIComponent(runId)}/events?after_sequence=${last}`,
         { signal, headers: { Accept: 'text/event-stream' } });
-      const parser = new SseParser(({ data }) => {
+      const parser = new SseParser(({ type, data }) => {
+        if (type === 'error') {
+          // The stream broke after it started (the server's last event).
+          const { code, message } = JSON.parse(data);
+          throw new ApiError(RETRIED_STREAM_ERRORS.has(code) ? 503 : 400, code, message);
+        }
         const event = JSON.parse(data);
         last = Math.max(last, Number(event.sequence));
         if (event.run_finished) finished = true;
         onEvent(event);
       });
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -138,6 +148,8 @@ export async function watchRun(runId, afterSequence, onEvent, signal, maxPauseMs
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof ApiError && error.httpStatus < 500) throw error;
+    } finally {
+      reader?.cancel().catch(() => {});
     }
     if (finished) return;
     await new Promise((resolve) => setTimeout(resolve, pauseMs));

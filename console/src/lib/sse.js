@@ -1,13 +1,14 @@
 // A text/event-stream parser for streams read with fetch() (EventSource
-// cannot send the Authorization header the API needs). Only `id` and `data`
-// matter here; comments and other fields are ignored.
+// cannot send the Authorization header the API needs). Only `event`, `id`
+// and `data` matter here; comments and other fields are ignored.
 
 export class SseParser {
-  /** @param {(event: {id: string, data: string}) => void} onEvent */
+  /** @param {(event: {type: string, id: string, data: string}) => void} onEvent */
   constructor(onEvent) {
     this.onEvent = onEvent;
     this.buffer = '';
     this.id = '';
+    this.type = '';
     this.data = [];
   }
 
@@ -27,8 +28,11 @@ export class SseParser {
 
   line(line) {
     if (line === '') {
-      if (this.data.length > 0) this.onEvent({ id: this.id, data: this.data.join('\n') });
+      if (this.data.length > 0) {
+        this.onEvent({ type: this.type || 'message', id: this.id, data: this.data.join('\n') });
+      }
       this.data = [];
+      this.type = '';
       return;
     }
     if (line.startsWith(':')) return;
@@ -38,5 +42,6 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') this.data.push(value);
     else if (field === 'id') this.id = value;
+    else if (field === 'event') this.type = value;
   }
 }
