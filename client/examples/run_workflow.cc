@@ -1,8 +1,14 @@
 // Runs a workflow with the flowgrid C++ SDK and prints what happens.
 //
-//   flowgrid_run_workflow ADDRESS WORKFLOW.json [NAME=VALUE]...
-//   flowgrid_run_workflow 127.0.0.1:7070 examples/workflows/hello.json name=World
+//   flowgrid_run_workflow [--tls_ca=FILE] [--tls_server_name=NAME] [--api_key_file=FILE]
+//                         ADDRESS WORKFLOW.json [NAME=VALUE]...
+//   flowgrid_run_workflow --tls_ca=.flowgrid-dev/tls/ca.pem --api_key_file=.flowgrid-dev/dev.key
+//       127.0.0.1:7070 examples/workflows/hello.json name=World
 //
+// --tls_ca turns TLS on, verifying the scheduler against that CA;
+// --api_key_file sends the key on its first line with every call. Without
+// them the CA and key file come from FLOWGRID_TLS_CA and
+// FLOWGRID_API_KEY_FILE, as `flowgridctl dev` prints them.
 // Connects to the scheduler's client address, loads the workflow file
 // (protobuf JSON, as in examples/workflows/), submits it with the inputs
 // (a value is JSON when it parses as JSON, else a string), prints every
@@ -16,13 +22,16 @@
 // CMake project against the installed SDK:
 //   find_package(flowgrid CONFIG REQUIRED)
 //   target_link_libraries(app PRIVATE flowgrid::client)
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "client/sdk/client.h"
 #include "common/value_json.h"
 #include "common/workflow_file.h"
@@ -31,6 +40,15 @@ namespace {
 
 constexpr int kRunFailed = 1;
 constexpr int kUsageOrCallError = 2;
+constexpr char kUsage[] =
+    "usage: flowgrid_run_workflow [--tls_ca=FILE] [--tls_server_name=NAME] "
+    "[--api_key_file=FILE] ADDRESS WORKFLOW.json [NAME=VALUE]...\n";
+
+// A variable's value, "" when unset.
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
 
 int Fail(const absl::Status& status) {
   std::cerr << "flowgrid_run_workflow: " << status << "\n";
@@ -66,23 +84,53 @@ void PrintEvent(const flowgrid::v1::RunEvent& event) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
-    std::cerr << "usage: flowgrid_run_workflow ADDRESS WORKFLOW.json [NAME=VALUE]...\n";
+  std::string tls_ca = Env("FLOWGRID_TLS_CA");
+  std::string tls_server_name;
+  std::string api_key_file = Env("FLOWGRID_API_KEY_FILE");
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (absl::StartsWith(arg, "--tls_ca=")) {
+      tls_ca = arg.substr(9);
+    } else if (absl::StartsWith(arg, "--tls_server_name=")) {
+      tls_server_name = arg.substr(18);
+    } else if (absl::StartsWith(arg, "--api_key_file=")) {
+      api_key_file = arg.substr(15);
+    } else if (absl::StartsWith(arg, "--")) {
+      std::cerr << "flowgrid_run_workflow: unknown flag " << arg << "\n" << kUsage;
+      return kUsageOrCallError;
+    } else {
+      positional.push_back(arg);
+    }
+  }
+  if (positional.size() < 2) {
+    std::cerr << kUsage;
     return kUsageOrCallError;
   }
-  absl::StatusOr<flowgrid::v1::Workflow> workflow = flowgrid::LoadWorkflowFile(argv[2]);
+  absl::StatusOr<flowgrid::v1::Workflow> workflow = flowgrid::LoadWorkflowFile(positional[1]);
   if (!workflow.ok()) return Fail(workflow.status());
   flowgrid::ValueMap inputs;
-  for (int i = 3; i < argc; ++i) {
+  for (size_t i = 2; i < positional.size(); ++i) {
     absl::StatusOr<std::pair<std::string, flowgrid::v1::Value>> input =
-        flowgrid::ParseNamedInput(argv[i]);
+        flowgrid::ParseNamedInput(positional[i]);
     if (!input.ok()) return Fail(input.status());
     inputs[input->first] = input->second;
   }
 
-  // Unary calls have a deadline and are retried on UNAVAILABLE and
-  // RESOURCE_EXHAUSTED (ClientOptions); watching re-attaches by itself.
-  absl::StatusOr<std::unique_ptr<flowgrid::Client>> client = flowgrid::Client::Connect(argv[1]);
+  // TLS and the API key (client/sdk/credentials.h). Unary calls have a
+  // deadline and are retried on UNAVAILABLE and RESOURCE_EXHAUSTED;
+  // watching re-attaches by itself (ClientOptions).
+  flowgrid::ClientOptions options;
+  options.tls.enabled = !tls_ca.empty();
+  options.tls.ca_file = tls_ca;
+  options.tls.server_name = tls_server_name;
+  if (!api_key_file.empty()) {
+    absl::StatusOr<std::string> key = flowgrid::ReadApiKeyFile(api_key_file);
+    if (!key.ok()) return Fail(key.status());
+    options.api_key = *key;
+  }
+  absl::StatusOr<std::unique_ptr<flowgrid::Client>> client =
+      flowgrid::Client::Connect(positional[0], options);
   if (!client.ok()) return Fail(client.status());
   absl::StatusOr<std::string> run_id = (*client)->Submit(*workflow, inputs);
   if (!run_id.ok()) return Fail(run_id.status());

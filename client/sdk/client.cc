@@ -5,11 +5,14 @@
 #include <random>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
 #include "common/retry_delay.h"
+#include "common/workflow_file.h"
 #include "flowgrid/v1/cluster.grpc.pb.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -26,6 +29,79 @@ void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
 }
 
+// How long Connect's last look at a channel that did not connect may take
+// to learn gRPC's reason (see ConnectFailure).
+constexpr absl::Duration kConnectDiagnosisTimeout = absl::Seconds(1);
+
+// A PEM file of the TLS options; `what` names its role in errors.
+absl::StatusOr<std::string> ReadPemFile(const char* what, const std::string& path,
+                                        const char* pem_label) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) {
+    return absl::Status(text.status().code(),
+                        absl::StrCat("cannot read the ", what, " ", text.status().message()));
+  }
+  if (!absl::StrContains(*text, absl::StrCat("-----BEGIN ", pem_label))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " ", path, " holds no PEM ", pem_label));
+  }
+  return text;
+}
+
+// Plaintext, or TLS as `tls` asks for; errors name the field or file.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
+    const TlsOptions& tls) {
+  if (!tls.enabled) {
+    std::vector<std::string> set;
+    if (!tls.ca_file.empty()) set.push_back("ca_file");
+    if (!tls.cert_file.empty()) set.push_back("cert_file");
+    if (!tls.key_file.empty()) set.push_back("key_file");
+    if (!tls.server_name.empty()) set.push_back("server_name");
+    if (!set.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "TLS options ", absl::StrJoin(set, ", "), " given but tls.enabled is false"));
+    }
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!tls.ca_file.empty()) {
+    absl::StatusOr<std::string> roots = ReadPemFile("TLS CA file", tls.ca_file, "CERTIFICATE");
+    if (!roots.ok()) return roots.status();
+    ssl.pem_root_certs = *std::move(roots);
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS options cert_file and key_file go together: give both or neither");
+  }
+  if (!tls.cert_file.empty()) {
+    absl::StatusOr<std::string> chain =
+        ReadPemFile("TLS client certificate file", tls.cert_file, "CERTIFICATE");
+    if (!chain.ok()) return chain.status();
+    // "PRIVATE KEY" is in every PEM key label (RSA, EC, PKCS#8).
+    absl::StatusOr<std::string> key = ReadPemFile("TLS client key file", tls.key_file, "");
+    if (!key.ok()) return key.status();
+    if (!absl::StrContains(*key, "PRIVATE KEY-----")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the TLS client key file ", tls.key_file, " holds no PEM private key"));
+    }
+    ssl.pem_cert_chain = *std::move(chain);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+// gRPC sends metadata values as they are: one outside printable ASCII
+// would fail every call, so it is refused at Connect (without echoing it).
+absl::Status CheckApiKey(const std::string& api_key) {
+  for (char c : api_key) {
+    if (c <= ' ' || c > '~') {
+      return absl::InvalidArgumentError(
+          "api_key holds whitespace or a character outside printable ASCII");
+    }
+  }
+  return absl::OkStatus();
+}
+
 // A key for a retried Submit whose caller gave none (see client.h).
 std::string NewIdempotencyKey() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -39,6 +115,14 @@ struct Client::Impl {
   ClientOptions options;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::WorkflowService::Stub> stub;
+
+  // Every call's context carries the API key. (Call credentials would do
+  // the same but need TLS, and a key over plaintext on loopback is allowed.)
+  void Authorize(grpc::ClientContext& context) const {
+    if (!options.api_key.empty()) {
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", options.api_key));
+    }
+  }
 
   // INVALID_ARGUMENT carries the scheduler's diagnostics, which already say
   // what is wrong, one per line: they are passed on untouched. Other codes
@@ -61,6 +145,23 @@ struct Client::Impl {
                                    : described;
   }
 
+  // Why the channel did not connect, as far as gRPC says: a call that does
+  // not wait for the channel fails at once with its last connection error
+  // (refused, TLS handshake failed, ...). The call never reaches a
+  // scheduler, so which one does not matter.
+  absl::Status ConnectFailure() const {
+    grpc::ClientContext context;
+    SetDeadline(context, kConnectDiagnosisTimeout);
+    v1::GetRunRequest request;
+    v1::Run response;
+    grpc::Status probe = stub->GetRun(&context, request, &response);
+    std::string reason =
+        probe.error_code() == grpc::StatusCode::UNAVAILABLE ? probe.error_message() : "";
+    return absl::UnavailableError(absl::StrCat(
+        "cannot connect to the flowgrid scheduler at ", address, " within ",
+        absl::FormatDuration(options.connect_timeout), reason.empty() ? "" : ": ", reason));
+  }
+
   enum class Retries { kOff, kOn };
 
   // One unary call within the call deadline, retried per options.retry.
@@ -77,6 +178,7 @@ struct Client::Impl {
     absl::Status status = CallWithRetries(policy, deadline, [&]() -> absl::Status {
       grpc::ClientContext context;
       context.set_deadline(absl::ToChronoTime(deadline));
+      Authorize(context);
       response.Clear();
       grpc::Status s = (stub.get()->*method)(&context, request, &response);
       return s.ok() ? absl::OkStatus() : CallError(rpc, s, context);
@@ -93,6 +195,10 @@ const std::string& Client::address() const { return impl_->address; }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& address,
                                                         ClientOptions options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
+  if (absl::Status key = CheckApiKey(options.api_key); !key.ok()) return key;
   auto impl = std::make_unique<Impl>();
   impl->address = address;
   impl->options = options;
@@ -101,14 +207,13 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& addre
   // gRPC's default reconnect backoff grows to 120 s: a scheduler back after
   // a restart would stay unseen for longer than Watch keeps re-attaching.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
-  impl->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (!options.tls.server_name.empty()) args.SetSslTargetNameOverride(options.tls.server_name);
+  impl->channel = grpc::CreateCustomChannel(address, *credentials, args);
+  impl->stub = v1::WorkflowService::NewStub(impl->channel);
   if (!impl->channel->WaitForConnected(
           absl::ToChronoTime(absl::Now() + options.connect_timeout))) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot connect to the flowgrid scheduler at ", address, " within ",
-        absl::FormatDuration(options.connect_timeout)));
+    return impl->ConnectFailure();
   }
-  impl->stub = v1::WorkflowService::NewStub(impl->channel);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
@@ -151,6 +256,7 @@ struct RunEventStream::State {
   void OpenStream() {
     context = std::make_unique<grpc::ClientContext>();
     if (deadline != absl::InfiniteFuture()) context->set_deadline(absl::ToChronoTime(deadline));
+    client.Authorize(*context);
     v1::WatchRunRequest request;
     request.set_run_id(run_id);
     request.set_after_sequence(last_sequence);
@@ -319,6 +425,7 @@ absl::StatusOr<v1::ValidateWorkflowResponse> Client::Validate(
 absl::StatusOr<v1::ListWorkersResponse> Client::ListWorkers() {
   grpc::ClientContext context;
   SetDeadline(context, impl_->options.call_timeout);
+  impl_->Authorize(context);
   v1::ListWorkersResponse response;
   grpc::Status status = v1::ClusterService::NewStub(impl_->channel)
                             ->ListWorkers(&context, v1::ListWorkersRequest(), &response);
@@ -329,6 +436,7 @@ absl::StatusOr<v1::ListWorkersResponse> Client::ListWorkers() {
 absl::Status Client::DrainWorker(const std::string& worker_id) {
   grpc::ClientContext context;
   SetDeadline(context, impl_->options.call_timeout);
+  impl_->Authorize(context);
   v1::DrainWorkerRequest request;
   request.set_worker_id(worker_id);
   v1::DrainWorkerResponse response;

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/sdk/credentials.h"
 #include "client/sdk/retry.h"
 #include "common/value_json.h"
 #include "flowgrid/v1/cluster.pb.h"
@@ -26,6 +27,13 @@
 namespace flowgrid {
 
 struct ClientOptions {
+  // TLS towards the scheduler (credentials.h); plaintext by default.
+  TlsOptions tls;
+  // Sent with every call as `authorization: Bearer <api_key>` when not
+  // empty (a scheduler started with --api_keys_file answers calls without a
+  // known key with UNAUTHENTICATED). Printable ASCII without spaces; read
+  // one from a file with ReadApiKeyFile.
+  std::string api_key;
   // How long Connect waits for the channel to become ready.
   absl::Duration connect_timeout = absl::Seconds(5);
   // Deadline of each unary call (Submit, Get, List, Cancel, RunNode,
@@ -89,8 +97,13 @@ class Client {
   using EventCallback = std::function<void(const v1::RunEvent&)>;
 
   // Opens a channel to `address` (HOST:PORT) and waits up to
-  // connect_timeout for it to connect. UNAVAILABLE names the address when
-  // nothing answers there.
+  // connect_timeout for it to connect (for TLS: to complete its handshake).
+  // UNAVAILABLE names the address and gRPC's last connection error when
+  // nothing answers there or the handshake fails (e.g. a certificate the CA
+  // file does not vouch for, or TLS on one side only). Options that cannot
+  // work are INVALID_ARGUMENT and an unreadable CA, certificate or key file
+  // names the file, before anything is dialled. The API key is checked by
+  // the scheduler per call: UNAUTHENTICATED comes back from the calls.
   static absl::StatusOr<std::unique_ptr<Client>> Connect(
       const std::string& address, ClientOptions options = {});
 

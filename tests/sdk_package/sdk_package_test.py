@@ -29,6 +29,7 @@ SANDBOX_UID_RANGE_START = 12000000
 # they include, nothing else of flowgrid.
 EXPECTED_HEADERS = {
     "include/flowgrid/client/sdk/client.h",
+    "include/flowgrid/client/sdk/credentials.h",
     "include/flowgrid/client/sdk/retry.h",
     "include/flowgrid/common/retry_delay.h",
     "include/flowgrid/common/value_json.h",

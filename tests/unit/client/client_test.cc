@@ -6,10 +6,12 @@
 #include "client/sdk/client.h"
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/grpc_status.h"
@@ -24,6 +26,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The events of one short run: run_started, node_started, node_finished,
 // run_finished, numbered 1..4.
@@ -56,7 +59,12 @@ enum class Behavior {
   // scheduler's cap on watch streams); 3rd: every event.
   kRefuseTwiceThenServe,
   kAlwaysRefuse,
+  // Every event, to a call carrying `authorization: Bearer <kApiKey>`;
+  // UNAUTHENTICATED otherwise (as a scheduler with --api_keys_file).
+  kRequireApiKey,
 };
+
+constexpr char kApiKey[] = "k-0123456789abcdef";
 
 constexpr absl::Duration kRefusalRetryDelay = absl::Milliseconds(60);
 
@@ -64,8 +72,9 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
  public:
   explicit FakeWorkflowService(Behavior behavior) : behavior_(behavior) {}
 
-  grpc::Status SubmitRun(grpc::ServerContext*, const v1::SubmitRunRequest*,
+  grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest*,
                          v1::SubmitRunResponse*) override {
+    RecordAuthorization(*context);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "node a: edges: cycle: a -> b -> a\nnode c: inputs.x: missing");
   }
@@ -76,6 +85,7 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
     {
       absl::MutexLock lock(&mu_);
       after_sequences_.push_back(request->after_sequence());
+      authorizations_.push_back(Authorization(*context));
       attempt_times_.push_back(absl::Now());
       attempt = static_cast<int>(after_sequences_.size());
     }
@@ -126,6 +136,12 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
         }
         for (const v1::RunEvent& event : events) writer->Write(event);
         return grpc::Status::OK;
+      case Behavior::kRequireApiKey:
+        if (Authorization(*context) != absl::StrCat("Bearer ", kApiKey)) {
+          return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing or unknown API key");
+        }
+        for (const v1::RunEvent& event : events) writer->Write(event);
+        return grpc::Status::OK;
       case Behavior::kServeAfterRequested:
         for (const v1::RunEvent& event : events) {
           if (event.sequence() > request->after_sequence()) writer->Write(event);
@@ -138,6 +154,12 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
   std::vector<int64_t> after_sequences() {
     absl::MutexLock lock(&mu_);
     return after_sequences_;
+  }
+
+  // The `authorization` metadata of each call ("" when absent), in order.
+  std::vector<std::string> authorizations() {
+    absl::MutexLock lock(&mu_);
+    return authorizations_;
   }
 
   // When each WatchRun attempt arrived.
@@ -159,9 +181,20 @@ class FakeWorkflowService final : public v1::WorkflowService::Service {
   }
 
  private:
+  static std::string Authorization(const grpc::ServerContext& context) {
+    auto it = context.client_metadata().find("authorization");
+    return it == context.client_metadata().end() ? "" : std::string(it->second.data(),
+                                                                     it->second.size());
+  }
+  void RecordAuthorization(const grpc::ServerContext& context) {
+    absl::MutexLock lock(&mu_);
+    authorizations_.push_back(Authorization(context));
+  }
+
   const Behavior behavior_;
   absl::Mutex mu_;
   std::vector<int64_t> after_sequences_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> authorizations_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> attempt_times_ ABSL_GUARDED_BY(mu_);
   bool held_ ABSL_GUARDED_BY(mu_) = false;
   bool client_cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -181,8 +214,9 @@ class ClientTest : public ::testing::Test {
     address_ = "127.0.0.1:" + std::to_string(port);
   }
 
-  std::unique_ptr<Client> ConnectOrDie() {
+  std::unique_ptr<Client> ConnectOrDie(const std::string& api_key = "") {
     ClientOptions options;
+    options.api_key = api_key;
     options.watch_max_reattempts = 2;
     options.watch_initial_backoff = absl::Milliseconds(1);
     options.watch_timeout = absl::Seconds(20);
@@ -377,6 +411,73 @@ TEST_F(ClientTest, SubmitDiagnosticsPassThroughUntouched) {
   EXPECT_EQ(run_id.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(run_id.status().message(),
             "node a: edges: cycle: a -> b -> a\nnode c: inputs.x: missing");
+}
+
+TEST_F(ClientTest, TheApiKeyGoesWithEveryCall) {
+  Serve(Behavior::kRequireApiKey);
+  std::unique_ptr<Client> client = ConnectOrDie(kApiKey);
+  ASSERT_NE(client, nullptr);
+  EXPECT_FALSE(client->Submit(v1::Workflow{}, ValueMap{}).ok());
+  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  const std::string bearer = absl::StrCat("Bearer ", kApiKey);
+  EXPECT_THAT(service_->authorizations(), ElementsAre(bearer, bearer));
+}
+
+TEST_F(ClientTest, WithoutAKeyNothingIsSentAndUnauthenticatedIsNotRetried) {
+  Serve(Behavior::kRequireApiKey);
+  std::unique_ptr<Client> client = ConnectOrDie();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<v1::RunFinished> finished = client->Watch("r-1", 0, nullptr);
+  ASSERT_FALSE(finished.ok());
+  EXPECT_EQ(finished.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(finished.status().message(), HasSubstr("missing or unknown API key"));
+  EXPECT_THAT(service_->authorizations(), ElementsAre(""));
+}
+
+// Connect refuses options that cannot work before dialling anything.
+absl::Status ConnectError(const ClientOptions& options) {
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect("127.0.0.1:1", options);
+  EXPECT_FALSE(client.ok());
+  return client.status();
+}
+
+TEST(ClientConnectTest, AnUnreadableTlsFileIsNamed) {
+  ClientOptions options;
+  options.tls.enabled = true;
+  options.tls.ca_file = "/nonexistent/ca.pem";
+  absl::Status missing = ConnectError(options);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.message(), HasSubstr("cannot read the TLS CA file /nonexistent/ca.pem"));
+
+  const std::string not_pem = ::testing::TempDir() + "/client_test_not_a_ca.pem";
+  { std::ofstream(not_pem) << "hello\n"; }
+  options.tls.ca_file = not_pem;
+  absl::Status garbage = ConnectError(options);
+  EXPECT_EQ(garbage.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(garbage.message(),
+              HasSubstr("the TLS CA file " + not_pem + " holds no PEM CERTIFICATE"));
+}
+
+TEST(ClientConnectTest, TlsOptionsWithTlsOffOrHalfAClientCertificateAreRefused) {
+  ClientOptions off;
+  off.tls.ca_file = "ca.pem";
+  off.tls.server_name = "scheduler";
+  EXPECT_THAT(ConnectError(off).message(),
+              HasSubstr("TLS options ca_file, server_name given but tls.enabled is false"));
+  ClientOptions half;
+  half.tls.enabled = true;
+  half.tls.cert_file = "client.pem";
+  EXPECT_THAT(ConnectError(half).message(), HasSubstr("cert_file and key_file go together"));
+}
+
+TEST(ClientConnectTest, AnApiKeyGrpcCannotSendIsRefusedWithoutEchoingIt) {
+  ClientOptions options;
+  options.api_key = "secret with spaces";
+  absl::Status refused = ConnectError(options);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("api_key holds whitespace"));
+  EXPECT_THAT(refused.message(), Not(HasSubstr("secret")));
 }
 
 TEST(ClientConnectTest, NothingListeningIsUnavailableNamingTheAddress) {
