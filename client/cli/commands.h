@@ -8,11 +8,13 @@
 
 #include "absl/status/status.h"
 #include "client/cli/options.h"
+#include "client/sdk/client.h"
 
 namespace flowgrid::cli {
 
 // Prints "flowgridctl COMMAND: <message>" (plus how to start a cluster when
-// the scheduler was unreachable) to stderr and returns `exit_code`.
+// the scheduler was unreachable, or how to give an API key when it refused
+// the call) to stderr and returns `exit_code`.
 int Fail(const std::string& command, int exit_code, const absl::Status& status);
 
 // Reads a workflow file, JSON or Dify DSL (client/dify/workflow_loader.h),
@@ -20,6 +22,11 @@ int Fail(const std::string& command, int exit_code, const absl::Status& status);
 // to stderr.
 absl::StatusOr<v1::Workflow> LoadWorkflowForCommand(const std::string& command,
                                                     const std::string& path);
+
+// Client::Connect with `connection`'s address, TLS and API key (its key
+// file read now) on top of `options`.
+absl::StatusOr<std::unique_ptr<Client>> ConnectToScheduler(const Connection& connection,
+                                                           ClientOptions options = {});
 
 int RunCommand(const RunOptions& options);
 int ImportDifyCommand(const ImportDifyOptions& options);

@@ -56,46 +56,53 @@ int Main(int argc, char** argv) {
     std::cout << CommandUsage(*spec);
     return kExitOk;
   }
-  const char* env_address = std::getenv(kAddressEnvVar);
+  // A client command reports a failed connection itself, with gRPC's
+  // reason (client/sdk/client.h): gRPC's own log lines for each attempt
+  // (e.g. every failed TLS handshake) would only repeat it. dev's children
+  // inherit the environment and keep their gRPC logs; so does a user's
+  // explicit GRPC_VERBOSITY.
+  if (name != "dev") ::setenv("GRPC_VERBOSITY", "NONE", /*overwrite=*/0);
+  const ClientEnvironment env{std::getenv(kAddressEnvVar), std::getenv(kTlsCaEnvVar),
+                              std::getenv(kApiKeyEnvVar), std::getenv(kApiKeyFileEnvVar)};
   auto usage_error = [&](const absl::Status& status) {
     std::cerr << "flowgridctl " << name << ": " << status.message() << "\n\n"
               << CommandUsage(*spec);
     return kExitUsage;
   };
   if (name == "run") {
-    absl::StatusOr<RunOptions> options = ParseRunOptions(*args, env_address);
+    absl::StatusOr<RunOptions> options = ParseRunOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return RunCommand(*options);
   }
-  if (name == "validate") return ValidateCommand(ParseValidateOptions(*args, env_address));
+  if (name == "validate") return ValidateCommand(ParseValidateOptions(*args, env));
   if (name == "run-node") {
-    absl::StatusOr<RunNodeOptions> options = ParseRunNodeOptions(*args, env_address);
+    absl::StatusOr<RunNodeOptions> options = ParseRunNodeOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return RunNodeCommand(*options);
   }
   if (name == "runs list") {
-    absl::StatusOr<RunsListOptions> options = ParseRunsListOptions(*args, env_address);
+    absl::StatusOr<RunsListOptions> options = ParseRunsListOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return RunsListCommand(*options);
   }
   if (name == "runs show") {
-    absl::StatusOr<RunsShowOptions> options = ParseRunsShowOptions(*args, env_address);
+    absl::StatusOr<RunsShowOptions> options = ParseRunsShowOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return RunsShowCommand(*options);
   }
   if (name == "runs watch") {
-    absl::StatusOr<RunsWatchOptions> options = ParseRunsWatchOptions(*args, env_address);
+    absl::StatusOr<RunsWatchOptions> options = ParseRunsWatchOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return RunsWatchCommand(*options);
   }
-  if (name == "cancel") return CancelCommand(ParseCancelOptions(*args, env_address));
+  if (name == "cancel") return CancelCommand(ParseCancelOptions(*args, env));
   if (name == "workers list") {
-    absl::StatusOr<WorkersListOptions> options = ParseWorkersListOptions(*args, env_address);
+    absl::StatusOr<WorkersListOptions> options = ParseWorkersListOptions(*args, env);
     if (!options.ok()) return usage_error(options.status());
     return WorkersListCommand(*options);
   }
   if (name == "workers drain") {
-    return WorkersDrainCommand(ParseWorkersDrainOptions(*args, env_address));
+    return WorkersDrainCommand(ParseWorkersDrainOptions(*args, env));
   }
   if (name == "import dify") return ImportDifyCommand(ParseImportDifyOptions(*args));
   // The only command left is dev.

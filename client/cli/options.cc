@@ -9,10 +9,24 @@ namespace {
 
 using Kind = FlagSpec::Kind;
 
-FlagSpec AddrFlag() {
-  return {"addr", Kind::kValue, "HOST:PORT",
-          "scheduler client API address (default: $FLOWGRID_ADDR, else 127.0.0.1:7070)"};
+// The flags of every command that calls the scheduler (ResolveConnection),
+// after the command's own.
+std::vector<FlagSpec> WithConnectionFlags(std::vector<FlagSpec> flags) {
+  flags.push_back({"addr", Kind::kValue, "HOST:PORT",
+                   "scheduler client API address (default: $FLOWGRID_ADDR, else 127.0.0.1:7070)"});
+  flags.push_back({"tls_ca", Kind::kValue, "FILE",
+                   "connect with TLS, verifying the scheduler against this PEM CA bundle "
+                   "(default: $FLOWGRID_TLS_CA; empty: plaintext)"});
+  flags.push_back({"tls_server_name", Kind::kValue, "NAME",
+                   "the name in the scheduler's certificate, when not the address's host"});
+  flags.push_back({"api_key_file", Kind::kValue, "FILE",
+                   "send the API key on this file's first line (default: $FLOWGRID_API_KEY, "
+                   "else $FLOWGRID_API_KEY_FILE; empty: none)"});
+  return flags;
 }
+
+// An environment variable's value; "" when unset.
+std::string EnvValue(const char* value) { return value == nullptr ? "" : value; }
 
 FlagSpec OutputFlag(const char* what) {
   return {"output", Kind::kValue, "table|json", absl::StrCat(what, " (default: table)")};
@@ -43,18 +57,17 @@ const CommandSpec& RunCommandSpec() {
       "FILE",
       1,
       1,
-      {
+      WithConnectionFlags({
           {"input", Kind::kRepeated, "NAME=VALUE",
            "a start input; VALUE is JSON if it parses as JSON, else a string"},
           {"inputs_json", Kind::kValue, "FILE", "a JSON object of start inputs"},
           {"sys", Kind::kRepeated, "NAME=VALUE",
            "a system variable read as [\"sys\", NAME] (query, user_id, files, "
            "conversation_id); VALUE as for --input"},
-          AddrFlag(),
           OutputFlag("how outputs are printed"),
           {"timeout", Kind::kValue, "DURATION", "give up watching after this long (e.g. 60s)"},
           {"quiet", Kind::kBool, "", "print no progress, only outputs and errors"},
-      }};
+      })};
   return *spec;
 }
 
@@ -65,7 +78,7 @@ const CommandSpec& ValidateCommandSpec() {
       "FILE",
       1,
       1,
-      {AddrFlag()}};
+      WithConnectionFlags({})};
   return *spec;
 }
 
@@ -100,15 +113,14 @@ const CommandSpec& RunsListCommandSpec() {
       "",
       0,
       0,
-      {
+      WithConnectionFlags({
           {"status", Kind::kValue, "STATUS",
            "only runs with this status: pending, running, succeeded, partial_succeeded, "
            "failed, cancelled"},
           {"limit", Kind::kValue, "N", "runs per page (default: 20)"},
           {"page_token", Kind::kValue, "TOKEN", "continue after a previous page"},
-          AddrFlag(),
           OutputFlag("how runs are printed"),
-      }};
+      })};
   return *spec;
 }
 
@@ -119,7 +131,7 @@ const CommandSpec& RunsShowCommandSpec() {
       "RUN_ID",
       1,
       1,
-      {AddrFlag(), OutputFlag("how the run is printed")}};
+      WithConnectionFlags({OutputFlag("how the run is printed")})};
   return *spec;
 }
 
@@ -131,13 +143,12 @@ const CommandSpec& RunsWatchCommandSpec() {
       "RUN_ID",
       1,
       1,
-      {
+      WithConnectionFlags({
           {"after", Kind::kValue, "N", "show only the events after sequence N (default: 0, all)"},
-          AddrFlag(),
           OutputFlag("how outputs are printed"),
           {"timeout", Kind::kValue, "DURATION", "give up watching after this long (e.g. 60s)"},
           {"quiet", Kind::kBool, "", "print no progress, only outputs and errors"},
-      }};
+      })};
   return *spec;
 }
 
@@ -148,14 +159,13 @@ const CommandSpec& RunNodeCommandSpec() {
       "FILE NODE_ID",
       2,
       2,
-      {
+      WithConnectionFlags({
           {"input", Kind::kRepeated, "NAME=VALUE",
            "an input of the node (code/template: its input names; other kinds: "
            "\"node_id.variable\"); VALUE as JSON if it parses, else a string"},
           {"inputs_json", Kind::kValue, "FILE", "a JSON object of the node's inputs"},
-          AddrFlag(),
           OutputFlag("how the node's result is printed"),
-      }};
+      })};
   return *spec;
 }
 
@@ -166,7 +176,7 @@ const CommandSpec& CancelCommandSpec() {
       "RUN_ID",
       1,
       1,
-      {AddrFlag()}};
+      WithConnectionFlags({})};
   return *spec;
 }
 
@@ -177,7 +187,7 @@ const CommandSpec& WorkersListCommandSpec() {
       "",
       0,
       0,
-      {AddrFlag(), OutputFlag("how workers are printed")}};
+      WithConnectionFlags({OutputFlag("how workers are printed")})};
   return *spec;
 }
 
@@ -188,7 +198,7 @@ const CommandSpec& WorkersDrainCommandSpec() {
       "WORKER_ID",
       1,
       1,
-      {AddrFlag()}};
+      WithConnectionFlags({})};
   return *spec;
 }
 
@@ -219,19 +229,29 @@ absl::StatusOr<OutputFormat> ParseOutputFormat(const ParsedArgs& args) {
       absl::StrCat("--output must be table or json, got \"", output, "\""));
 }
 
-std::string ResolveAddress(const ParsedArgs& args, const char* env_address) {
-  if (std::optional<std::string> addr = args.Get("addr"); addr.has_value()) return *addr;
-  if (env_address != nullptr && env_address[0] != '\0') return env_address;
-  return kDefaultAddress;
+Connection ResolveConnection(const ParsedArgs& args, const ClientEnvironment& env) {
+  Connection connection;
+  connection.address = args.Get("addr").value_or(EnvValue(env.address));
+  if (connection.address.empty()) connection.address = kDefaultAddress;
+  connection.tls_ca_file = args.Get("tls_ca").value_or(EnvValue(env.tls_ca));
+  connection.tls_server_name = args.Get("tls_server_name").value_or("");
+  if (std::optional<std::string> key_file = args.Get("api_key_file"); key_file.has_value()) {
+    connection.api_key_file = *key_file;
+  } else if (!EnvValue(env.api_key).empty()) {
+    connection.api_key = env.api_key;
+  } else {
+    connection.api_key_file = EnvValue(env.api_key_file);
+  }
+  return connection;
 }
 
-absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* env_address) {
+absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const ClientEnvironment& env) {
   RunOptions options;
   options.workflow_path = args.positional.at(0);
   options.named_inputs = args.GetAll("input");
   options.inputs_json_path = args.Get("inputs_json");
   options.named_system = args.GetAll("sys");
-  options.address = ResolveAddress(args, env_address);
+  options.connection = ResolveConnection(args, env);
   absl::StatusOr<WatchFlags> watch = ParseWatchFlags(args);
   if (!watch.ok()) return watch.status();
   options.watch = *watch;
@@ -269,8 +289,8 @@ absl::StatusOr<ValueMap> BuildSystemInputs(const std::vector<std::string>& named
   return AddNamedValues("sys", named_system, ValueMap{});
 }
 
-ValidateOptions ParseValidateOptions(const ParsedArgs& args, const char* env_address) {
-  return ValidateOptions{args.positional.at(0), ResolveAddress(args, env_address)};
+ValidateOptions ParseValidateOptions(const ParsedArgs& args, const ClientEnvironment& env) {
+  return ValidateOptions{args.positional.at(0), ResolveConnection(args, env)};
 }
 
 absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
@@ -306,9 +326,9 @@ absl::StatusOr<v1::RunStatus> ParseRunStatus(const std::string& text) {
 }
 
 absl::StatusOr<RunsListOptions> ParseRunsListOptions(const ParsedArgs& args,
-                                                     const char* env_address) {
+                                                     const ClientEnvironment& env) {
   RunsListOptions options;
-  options.address = ResolveAddress(args, env_address);
+  options.connection = ResolveConnection(args, env);
   if (std::optional<std::string> status = args.Get("status"); status.has_value()) {
     absl::StatusOr<v1::RunStatus> parsed = ParseRunStatus(*status);
     if (!parsed.ok()) return parsed.status();
@@ -325,17 +345,17 @@ absl::StatusOr<RunsListOptions> ParseRunsListOptions(const ParsedArgs& args,
 }
 
 absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
-                                                     const char* env_address) {
+                                                     const ClientEnvironment& env) {
   absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
   if (!output.ok()) return output.status();
-  return RunsShowOptions{args.positional.at(0), ResolveAddress(args, env_address), *output};
+  return RunsShowOptions{args.positional.at(0), ResolveConnection(args, env), *output};
 }
 
 absl::StatusOr<RunsWatchOptions> ParseRunsWatchOptions(const ParsedArgs& args,
-                                                       const char* env_address) {
+                                                       const ClientEnvironment& env) {
   RunsWatchOptions options;
   options.run_id = args.positional.at(0);
-  options.address = ResolveAddress(args, env_address);
+  options.connection = ResolveConnection(args, env);
   absl::StatusOr<int> after = args.GetInt("after", 0, 0);
   if (!after.ok()) return after.status();
   options.after_sequence = *after;
@@ -346,32 +366,32 @@ absl::StatusOr<RunsWatchOptions> ParseRunsWatchOptions(const ParsedArgs& args,
 }
 
 absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,
-                                                   const char* env_address) {
+                                                   const ClientEnvironment& env) {
   RunNodeOptions options;
   options.workflow_path = args.positional.at(0);
   options.node_id = args.positional.at(1);
   options.named_inputs = args.GetAll("input");
   options.inputs_json_path = args.Get("inputs_json");
-  options.address = ResolveAddress(args, env_address);
+  options.connection = ResolveConnection(args, env);
   absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
   if (!output.ok()) return output.status();
   options.output = *output;
   return options;
 }
 
-CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address) {
-  return CancelOptions{args.positional.at(0), ResolveAddress(args, env_address)};
+CancelOptions ParseCancelOptions(const ParsedArgs& args, const ClientEnvironment& env) {
+  return CancelOptions{args.positional.at(0), ResolveConnection(args, env)};
 }
 
 absl::StatusOr<WorkersListOptions> ParseWorkersListOptions(const ParsedArgs& args,
-                                                           const char* env_address) {
+                                                           const ClientEnvironment& env) {
   absl::StatusOr<OutputFormat> output = ParseOutputFormat(args);
   if (!output.ok()) return output.status();
-  return WorkersListOptions{ResolveAddress(args, env_address), *output};
+  return WorkersListOptions{ResolveConnection(args, env), *output};
 }
 
-WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address) {
-  return WorkersDrainOptions{args.positional.at(0), ResolveAddress(args, env_address)};
+WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const ClientEnvironment& env) {
+  return WorkersDrainOptions{args.positional.at(0), ResolveConnection(args, env)};
 }
 
 ImportDifyOptions ParseImportDifyOptions(const ParsedArgs& args) {

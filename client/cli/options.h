@@ -26,6 +26,43 @@ inline constexpr int kExitUsage = 2;
 
 inline constexpr char kDefaultAddress[] = "127.0.0.1:7070";
 inline constexpr char kAddressEnvVar[] = "FLOWGRID_ADDR";
+inline constexpr char kTlsCaEnvVar[] = "FLOWGRID_TLS_CA";
+inline constexpr char kApiKeyEnvVar[] = "FLOWGRID_API_KEY";
+inline constexpr char kApiKeyFileEnvVar[] = "FLOWGRID_API_KEY_FILE";
+
+// The environment variables the client commands default to (nullptr or
+// empty: unset). main.cc reads them from the process.
+struct ClientEnvironment {
+  const char* address = nullptr;       // $FLOWGRID_ADDR
+  const char* tls_ca = nullptr;        // $FLOWGRID_TLS_CA
+  const char* api_key = nullptr;       // $FLOWGRID_API_KEY
+  const char* api_key_file = nullptr;  // $FLOWGRID_API_KEY_FILE
+};
+
+// Where and how a client command reaches the scheduler.
+struct Connection {
+  std::string address;
+  // Set: TLS, the scheduler's certificate checked against this CA bundle.
+  // Empty: plaintext.
+  std::string tls_ca_file;
+  // The name expected in the scheduler's certificate (empty: the address's
+  // host); needs TLS.
+  std::string tls_server_name;
+  // The API key itself ($FLOWGRID_API_KEY), or the file holding it, read
+  // when connecting; at most one is set, neither: no key.
+  std::string api_key;
+  std::string api_key_file;
+};
+
+// Each setting from its flag, else from the environment, else the default:
+//   address     --addr, $FLOWGRID_ADDR, 127.0.0.1:7070
+//   TLS CA      --tls_ca, $FLOWGRID_TLS_CA, none (plaintext); --tls_ca=""
+//               turns TLS off whatever the environment says
+//   server name --tls_server_name
+//   API key     --api_key_file, $FLOWGRID_API_KEY, $FLOWGRID_API_KEY_FILE,
+//               none; --api_key_file="" sends none
+// (No flag takes the key itself: a command line is visible to every user.)
+Connection ResolveConnection(const ParsedArgs& args, const ClientEnvironment& env);
 
 const CommandSpec& RunCommandSpec();
 const CommandSpec& ValidateCommandSpec();
@@ -40,9 +77,6 @@ const CommandSpec& WorkersDrainCommandSpec();
 const CommandSpec& ImportDifyCommandSpec();
 std::vector<CommandSpec> AllCommandSpecs();
 
-// --addr if given, else the FLOWGRID_ADDR value (nullptr/empty = unset),
-// else 127.0.0.1:7070.
-std::string ResolveAddress(const ParsedArgs& args, const char* env_address);
 
 enum class OutputFormat { kTable, kJson };
 // The --output flag (default table); the error names the bad value.
@@ -62,10 +96,10 @@ struct RunOptions {
   std::vector<std::string> named_inputs;  // "name=value", command-line order
   std::optional<std::string> inputs_json_path;
   std::vector<std::string> named_system;  // --sys "name=value", command-line order
-  std::string address;
+  Connection connection;
   WatchFlags watch;
 };
-absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const char* env_address);
+absl::StatusOr<RunOptions> ParseRunOptions(const ParsedArgs& args, const ClientEnvironment& env);
 
 // The run inputs: the JSON object from --inputs_json (when given), then each
 // --input on top of it, a later one replacing an earlier one of the same name.
@@ -78,9 +112,9 @@ absl::StatusOr<ValueMap> BuildSystemInputs(const std::vector<std::string>& named
 
 struct ValidateOptions {
   std::string workflow_path;
-  std::string address;
+  Connection connection;
 };
-ValidateOptions ParseValidateOptions(const ParsedArgs& args, const char* env_address);
+ValidateOptions ParseValidateOptions(const ParsedArgs& args, const ClientEnvironment& env);
 
 struct DevOptions {
   int workers = 1;
@@ -102,61 +136,61 @@ absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
 absl::StatusOr<v1::RunStatus> ParseRunStatus(const std::string& text);
 
 struct RunsListOptions {
-  std::string address;
+  Connection connection;
   v1::RunStatus status = v1::RUN_STATUS_UNSPECIFIED;  // unspecified = all
   int limit = 20;
   std::string page_token;
   OutputFormat output = OutputFormat::kTable;
 };
 absl::StatusOr<RunsListOptions> ParseRunsListOptions(const ParsedArgs& args,
-                                                     const char* env_address);
+                                                     const ClientEnvironment& env);
 
 struct RunsShowOptions {
   std::string run_id;
-  std::string address;
+  Connection connection;
   OutputFormat output = OutputFormat::kTable;
 };
 absl::StatusOr<RunsShowOptions> ParseRunsShowOptions(const ParsedArgs& args,
-                                                     const char* env_address);
+                                                     const ClientEnvironment& env);
 
 struct RunsWatchOptions {
   std::string run_id;
   int64_t after_sequence = 0;  // events after this one are shown
-  std::string address;
+  Connection connection;
   WatchFlags watch;
 };
 absl::StatusOr<RunsWatchOptions> ParseRunsWatchOptions(const ParsedArgs& args,
-                                                       const char* env_address);
+                                                       const ClientEnvironment& env);
 
 struct RunNodeOptions {
   std::string workflow_path;
   std::string node_id;
   std::vector<std::string> named_inputs;
   std::optional<std::string> inputs_json_path;
-  std::string address;
+  Connection connection;
   OutputFormat output = OutputFormat::kTable;
 };
 absl::StatusOr<RunNodeOptions> ParseRunNodeOptions(const ParsedArgs& args,
-                                                   const char* env_address);
+                                                   const ClientEnvironment& env);
 
 struct CancelOptions {
   std::string run_id;
-  std::string address;
+  Connection connection;
 };
-CancelOptions ParseCancelOptions(const ParsedArgs& args, const char* env_address);
+CancelOptions ParseCancelOptions(const ParsedArgs& args, const ClientEnvironment& env);
 
 struct WorkersListOptions {
-  std::string address;
+  Connection connection;
   OutputFormat output = OutputFormat::kTable;
 };
 absl::StatusOr<WorkersListOptions> ParseWorkersListOptions(const ParsedArgs& args,
-                                                           const char* env_address);
+                                                           const ClientEnvironment& env);
 
 struct WorkersDrainOptions {
   std::string worker_id;
-  std::string address;
+  Connection connection;
 };
-WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const char* env_address);
+WorkersDrainOptions ParseWorkersDrainOptions(const ParsedArgs& args, const ClientEnvironment& env);
 
 struct ImportDifyOptions {
   std::string dify_path;

@@ -11,11 +11,6 @@
 namespace flowgrid::cli {
 namespace {
 
-// Printed after a connection failure: the usual cause is no local cluster.
-constexpr char kConnectHint[] =
-    "  (start a local cluster with 'flowgridctl dev', or point --addr / $FLOWGRID_ADDR "
-    "at a running scheduler)\n";
-
 // --inputs_json's file (if given) under the --input flags.
 absl::StatusOr<ValueMap> ReadInputs(const std::vector<std::string>& named_inputs,
                                     const std::optional<std::string>& inputs_json_path) {
@@ -57,12 +52,6 @@ int ReportRunEnd(const std::string& command, const std::string& run_id,
 
 }  // namespace
 
-int Fail(const std::string& command, int exit_code, const absl::Status& status) {
-  std::cerr << "flowgridctl " << command << ": " << status.message() << "\n";
-  if (status.code() == absl::StatusCode::kUnavailable) std::cerr << kConnectHint;
-  return exit_code;
-}
-
 int RunCommand(const RunOptions& options) {
   absl::StatusOr<v1::Workflow> workflow =
       LoadWorkflowForCommand("run", options.workflow_path);
@@ -75,7 +64,7 @@ int RunCommand(const RunOptions& options) {
   ClientOptions client_options;
   client_options.watch_timeout = options.watch.timeout;
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect(options.address, client_options);
+      ConnectToScheduler(options.connection, client_options);
   if (!client.ok()) return Fail("run", kExitUsage, client.status());
 
   std::string run_id;
@@ -98,7 +87,7 @@ int RunsWatchCommand(const RunsWatchOptions& options) {
   ClientOptions client_options;
   client_options.watch_timeout = options.watch.timeout;
   absl::StatusOr<std::unique_ptr<Client>> client =
-      Client::Connect(options.address, client_options);
+      ConnectToScheduler(options.connection, client_options);
   if (!client.ok()) return Fail("runs watch", kExitUsage, client.status());
   ProgressPrinter progress;
   absl::StatusOr<v1::RunFinished> finished = (*client)->Watch(
@@ -117,7 +106,7 @@ int RunNodeCommand(const RunNodeOptions& options) {
   if (!workflow.ok()) return Fail("run-node", kExitUsage, workflow.status());
   absl::StatusOr<ValueMap> inputs = ReadInputs(options.named_inputs, options.inputs_json_path);
   if (!inputs.ok()) return Fail("run-node", kExitUsage, inputs.status());
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("run-node", kExitUsage, client.status());
   absl::StatusOr<v1::RunNodeResponse> response =
       (*client)->RunNode(*workflow, options.node_id, *inputs);
@@ -142,7 +131,7 @@ int ValidateCommand(const ValidateOptions& options) {
   absl::StatusOr<v1::Workflow> workflow =
       LoadWorkflowForCommand("validate", options.workflow_path);
   if (!workflow.ok()) return Fail("validate", kExitUsage, workflow.status());
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("validate", kExitUsage, client.status());
   absl::StatusOr<v1::ValidateWorkflowResponse> response = (*client)->Validate(*workflow);
   if (!response.ok()) return Fail("validate", kExitUsage, response.status());

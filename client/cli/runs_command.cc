@@ -20,7 +20,7 @@ int FailCall(const std::string& command, const absl::Status& status) {
 }  // namespace
 
 int RunsListCommand(const RunsListOptions& options) {
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("runs list", kExitUsage, client.status());
   absl::StatusOr<v1::ListRunsResponse> page =
       (*client)->List(options.limit, options.page_token, options.status);
@@ -32,7 +32,7 @@ int RunsListCommand(const RunsListOptions& options) {
 }
 
 int RunsShowCommand(const RunsShowOptions& options) {
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("runs show", kExitUsage, client.status());
   absl::StatusOr<v1::Run> run = (*client)->Get(options.run_id);
   if (!run.ok()) return FailCall("runs show", run.status());
@@ -43,7 +43,7 @@ int RunsShowCommand(const RunsShowOptions& options) {
 }
 
 int CancelCommand(const CancelOptions& options) {
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("cancel", kExitUsage, client.status());
   absl::StatusOr<v1::Run> run = (*client)->Cancel(options.run_id);
   if (!run.ok()) return FailCall("cancel", run.status());

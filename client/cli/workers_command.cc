@@ -10,7 +10,7 @@
 namespace flowgrid::cli {
 
 int WorkersListCommand(const WorkersListOptions& options) {
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("workers list", kExitUsage, client.status());
   absl::StatusOr<v1::ListWorkersResponse> workers = (*client)->ListWorkers();
   if (!workers.ok()) return Fail("workers list", kExitUsage, workers.status());
@@ -19,7 +19,7 @@ int WorkersListCommand(const WorkersListOptions& options) {
 }
 
 int WorkersDrainCommand(const WorkersDrainOptions& options) {
-  absl::StatusOr<std::unique_ptr<Client>> client = Client::Connect(options.address);
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectToScheduler(options.connection);
   if (!client.ok()) return Fail("workers drain", kExitUsage, client.status());
   absl::Status drained = (*client)->DrainWorker(options.worker_id);
   // An unknown worker is an answer about the worker, not a usage error.

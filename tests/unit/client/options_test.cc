@@ -15,20 +15,82 @@ ParsedArgs Parse(const CommandSpec& spec, const std::vector<std::string>& args) 
   return parsed.value_or(ParsedArgs{});
 }
 
-TEST(ResolveAddressTest, FlagThenEnvironmentThenDefault) {
+const ClientEnvironment kNoEnv;
+
+ClientEnvironment EnvAddress(const char* address) {
+  ClientEnvironment env;
+  env.address = address;
+  return env;
+}
+
+TEST(ResolveConnectionTest, AddressFromFlagThenEnvironmentThenDefault) {
   ParsedArgs with_flag = Parse(RunCommandSpec(), {"wf.json", "--addr=h:1"});
-  EXPECT_EQ(ResolveAddress(with_flag, "env:2"), "h:1");
+  EXPECT_EQ(ResolveConnection(with_flag, EnvAddress("env:2")).address, "h:1");
   ParsedArgs without = Parse(RunCommandSpec(), {"wf.json"});
-  EXPECT_EQ(ResolveAddress(without, "env:2"), "env:2");
-  EXPECT_EQ(ResolveAddress(without, ""), "127.0.0.1:7070");
-  EXPECT_EQ(ResolveAddress(without, nullptr), "127.0.0.1:7070");
+  EXPECT_EQ(ResolveConnection(without, EnvAddress("env:2")).address, "env:2");
+  EXPECT_EQ(ResolveConnection(without, EnvAddress("")).address, "127.0.0.1:7070");
+  EXPECT_EQ(ResolveConnection(without, kNoEnv).address, "127.0.0.1:7070");
+}
+
+TEST(ResolveConnectionTest, NothingSetIsPlaintextWithoutKey) {
+  Connection connection = ResolveConnection(Parse(RunsListCommandSpec(), {}), kNoEnv);
+  EXPECT_EQ(connection.tls_ca_file, "");
+  EXPECT_EQ(connection.tls_server_name, "");
+  EXPECT_EQ(connection.api_key, "");
+  EXPECT_EQ(connection.api_key_file, "");
+}
+
+TEST(ResolveConnectionTest, TlsCaFromFlagThenEnvironmentAndAnEmptyFlagTurnsTlsOff) {
+  ClientEnvironment env;
+  env.tls_ca = "/env/ca.pem";
+  EXPECT_EQ(ResolveConnection(Parse(CancelCommandSpec(), {"r-1"}), env).tls_ca_file,
+            "/env/ca.pem");
+  EXPECT_EQ(
+      ResolveConnection(Parse(CancelCommandSpec(), {"r-1", "--tls_ca=/flag/ca.pem"}), env)
+          .tls_ca_file,
+      "/flag/ca.pem");
+  EXPECT_EQ(ResolveConnection(Parse(CancelCommandSpec(), {"r-1", "--tls_ca="}), env).tls_ca_file,
+            "");
+  Connection named = ResolveConnection(
+      Parse(ValidateCommandSpec(), {"wf.json", "--tls_server_name", "scheduler.internal"}), env);
+  EXPECT_EQ(named.tls_server_name, "scheduler.internal");
+}
+
+TEST(ResolveConnectionTest, ApiKeyFromFlagFileThenEnvironmentKeyThenEnvironmentFile) {
+  ClientEnvironment env;
+  env.api_key = "env-key-0123456789";
+  env.api_key_file = "/env/dev.key";
+  Connection flag = ResolveConnection(
+      Parse(WorkersListCommandSpec(), {"--api_key_file=/flag/dev.key"}), env);
+  EXPECT_EQ(flag.api_key_file, "/flag/dev.key");
+  EXPECT_EQ(flag.api_key, "");
+  Connection env_key = ResolveConnection(Parse(WorkersListCommandSpec(), {}), env);
+  EXPECT_EQ(env_key.api_key, "env-key-0123456789");
+  EXPECT_EQ(env_key.api_key_file, "");
+  env.api_key = "";
+  EXPECT_EQ(ResolveConnection(Parse(WorkersListCommandSpec(), {}), env).api_key_file,
+            "/env/dev.key");
+  Connection none = ResolveConnection(Parse(WorkersListCommandSpec(), {"--api_key_file="}), env);
+  EXPECT_EQ(none.api_key_file, "");
+  EXPECT_EQ(none.api_key, "");
+}
+
+TEST(ResolveConnectionTest, EveryCommandThatCallsTheSchedulerTakesTheConnectionFlags) {
+  for (const CommandSpec& spec : AllCommandSpecs()) {
+    if (spec.name == "dev" || spec.name == "import dify") continue;
+    std::vector<std::string> flags;
+    for (const FlagSpec& flag : spec.flags) flags.push_back(flag.name);
+    EXPECT_THAT(flags, ::testing::IsSupersetOf(
+                           {"addr", "tls_ca", "tls_server_name", "api_key_file"}))
+        << spec.name;
+  }
 }
 
 TEST(ParseRunOptionsTest, CollectsEveryFlag) {
   absl::StatusOr<RunOptions> options = ParseRunOptions(
       Parse(RunCommandSpec(), {"wf.json", "--input", "a=1", "--input=b=x", "--inputs_json=in.json",
                                "--output=json", "--timeout=2m", "--quiet"}),
-      nullptr);
+      kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->workflow_path, "wf.json");
   EXPECT_THAT(options->named_inputs, ElementsAre("a=1", "b=x"));
@@ -39,7 +101,7 @@ TEST(ParseRunOptionsTest, CollectsEveryFlag) {
 }
 
 TEST(ParseRunOptionsTest, DefaultsToTableWithoutTimeout) {
-  absl::StatusOr<RunOptions> options = ParseRunOptions(Parse(RunCommandSpec(), {"wf.json"}), nullptr);
+  absl::StatusOr<RunOptions> options = ParseRunOptions(Parse(RunCommandSpec(), {"wf.json"}), kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->watch.output, OutputFormat::kTable);
   EXPECT_EQ(options->watch.timeout, absl::InfiniteDuration());
@@ -49,7 +111,7 @@ TEST(ParseRunOptionsTest, DefaultsToTableWithoutTimeout) {
 
 TEST(ParseRunOptionsTest, RejectsUnknownOutputFormat) {
   absl::StatusOr<RunOptions> options =
-      ParseRunOptions(Parse(RunCommandSpec(), {"wf.json", "--output=yaml"}), nullptr);
+      ParseRunOptions(Parse(RunCommandSpec(), {"wf.json", "--output=yaml"}), kNoEnv);
   ASSERT_FALSE(options.ok());
   EXPECT_THAT(options.status().message(), HasSubstr("--output must be table or json, got \"yaml\""));
 }
@@ -86,7 +148,7 @@ TEST(BuildRunInputsTest, ErrorsNameTheirSource) {
 TEST(ParseRunOptionsTest, SystemVariablesAreRepeatableAndTypedLikeInputs) {
   absl::StatusOr<RunOptions> options = ParseRunOptions(
       Parse(RunCommandSpec(), {"wf.json", "--sys", "query=hello there", "--sys=user_id=42"}),
-      nullptr);
+      kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_THAT(options->named_system, ElementsAre("query=hello there", "user_id=42"));
   absl::StatusOr<ValueMap> system = BuildSystemInputs(options->named_system);
@@ -109,9 +171,9 @@ TEST(ParseRunStatusTest, AcceptsAnyCaseWithOrWithoutPrefix) {
 
 TEST(ParseRunsListOptionsTest, DefaultsAndFlags) {
   absl::StatusOr<RunsListOptions> defaults =
-      ParseRunsListOptions(Parse(RunsListCommandSpec(), {}), "env:1");
+      ParseRunsListOptions(Parse(RunsListCommandSpec(), {}), EnvAddress("env:1"));
   ASSERT_TRUE(defaults.ok()) << defaults.status();
-  EXPECT_EQ(defaults->address, "env:1");
+  EXPECT_EQ(defaults->connection.address, "env:1");
   EXPECT_EQ(defaults->status, v1::RUN_STATUS_UNSPECIFIED);
   EXPECT_EQ(defaults->limit, 20);
   EXPECT_EQ(defaults->page_token, "");
@@ -120,14 +182,14 @@ TEST(ParseRunsListOptionsTest, DefaultsAndFlags) {
   absl::StatusOr<RunsListOptions> options = ParseRunsListOptions(
       Parse(RunsListCommandSpec(),
             {"--status=failed", "--limit", "5", "--page_token=17", "--output=json"}),
-      nullptr);
+      kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->status, v1::RUN_FAILED);
   EXPECT_EQ(options->limit, 5);
   EXPECT_EQ(options->page_token, "17");
   EXPECT_EQ(options->output, OutputFormat::kJson);
 
-  EXPECT_THAT(ParseRunsListOptions(Parse(RunsListCommandSpec(), {"--limit=0"}), nullptr)
+  EXPECT_THAT(ParseRunsListOptions(Parse(RunsListCommandSpec(), {"--limit=0"}), kNoEnv)
                   .status()
                   .message(),
               HasSubstr("--limit must be at least 1, got 0"));
@@ -135,7 +197,7 @@ TEST(ParseRunsListOptionsTest, DefaultsAndFlags) {
 
 TEST(ParseRunsShowOptionsTest, TakesTheRunId) {
   absl::StatusOr<RunsShowOptions> options =
-      ParseRunsShowOptions(Parse(RunsShowCommandSpec(), {"r-7", "--output=json"}), nullptr);
+      ParseRunsShowOptions(Parse(RunsShowCommandSpec(), {"r-7", "--output=json"}), kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->run_id, "r-7");
   EXPECT_EQ(options->output, OutputFormat::kJson);
@@ -147,38 +209,38 @@ TEST(ParseRunNodeOptionsTest, TakesFileNodeAndInputs) {
   absl::StatusOr<RunNodeOptions> options = ParseRunNodeOptions(
       Parse(RunNodeCommandSpec(),
             {"wf.json", "greet", "--input=name=Ada", "--inputs_json", "in.json", "--addr=h:2"}),
-      nullptr);
+      kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->workflow_path, "wf.json");
   EXPECT_EQ(options->node_id, "greet");
   EXPECT_THAT(options->named_inputs, ElementsAre("name=Ada"));
   EXPECT_EQ(options->inputs_json_path, "in.json");
-  EXPECT_EQ(options->address, "h:2");
+  EXPECT_EQ(options->connection.address, "h:2");
   EXPECT_THAT(ParseArgs(RunNodeCommandSpec(), {"wf.json"}).status().message(),
               HasSubstr("expects FILE NODE_ID, got 1"));
 }
 
 TEST(ParseRunsWatchOptionsTest, TakesTheRunIdAndWhereToStart) {
   absl::StatusOr<RunsWatchOptions> options = ParseRunsWatchOptions(
-      Parse(RunsWatchCommandSpec(), {"r-9", "--after=12", "--timeout=30s", "--quiet"}), nullptr);
+      Parse(RunsWatchCommandSpec(), {"r-9", "--after=12", "--timeout=30s", "--quiet"}), kNoEnv);
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->run_id, "r-9");
   EXPECT_EQ(options->after_sequence, 12);
   EXPECT_EQ(options->watch.timeout, absl::Seconds(30));
   EXPECT_TRUE(options->watch.quiet);
   absl::StatusOr<RunsWatchOptions> defaults =
-      ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9"}), nullptr);
+      ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9"}), kNoEnv);
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->after_sequence, 0);
   EXPECT_EQ(defaults->watch.timeout, absl::InfiniteDuration());
-  EXPECT_FALSE(ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9", "--after=-1"}), nullptr)
+  EXPECT_FALSE(ParseRunsWatchOptions(Parse(RunsWatchCommandSpec(), {"r-9", "--after=-1"}), kNoEnv)
                    .ok());
 }
 
 TEST(ParseCancelOptionsTest, TakesTheRunId) {
-  CancelOptions options = ParseCancelOptions(Parse(CancelCommandSpec(), {"r-3"}), nullptr);
+  CancelOptions options = ParseCancelOptions(Parse(CancelCommandSpec(), {"r-3"}), kNoEnv);
   EXPECT_EQ(options.run_id, "r-3");
-  EXPECT_EQ(options.address, "127.0.0.1:7070");
+  EXPECT_EQ(options.connection.address, "127.0.0.1:7070");
 }
 
 TEST(AllCommandSpecsTest, EveryCommandIsListedOnce) {
@@ -200,16 +262,16 @@ TEST(ParseImportDifyOptionsTest, TakesTheFileAndAnOptionalOutput) {
 
 TEST(ParseWorkersOptionsTest, ListTakesTheOutputAndDrainTheWorkerId) {
   absl::StatusOr<WorkersListOptions> list =
-      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=json"}), "env:1");
+      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=json"}), EnvAddress("env:1"));
   ASSERT_TRUE(list.ok()) << list.status();
   EXPECT_EQ(list->output, OutputFormat::kJson);
-  EXPECT_EQ(list->address, "env:1");
+  EXPECT_EQ(list->connection.address, "env:1");
   EXPECT_FALSE(
-      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=yaml"}), nullptr).ok());
+      ParseWorkersListOptions(Parse(WorkersListCommandSpec(), {"--output=yaml"}), kNoEnv).ok());
   WorkersDrainOptions drain =
-      ParseWorkersDrainOptions(Parse(WorkersDrainCommandSpec(), {"w-7", "--addr=h:1"}), nullptr);
+      ParseWorkersDrainOptions(Parse(WorkersDrainCommandSpec(), {"w-7", "--addr=h:1"}), kNoEnv);
   EXPECT_EQ(drain.worker_id, "w-7");
-  EXPECT_EQ(drain.address, "h:1");
+  EXPECT_EQ(drain.connection.address, "h:1");
   EXPECT_FALSE(ParseArgs(WorkersDrainCommandSpec(), {}).ok());
 }
 
