@@ -2,21 +2,43 @@
 'use strict';
 // Runs a workflow file on a flowgrid scheduler and prints its outputs.
 //
-//   node examples/run-workflow.js HOST:PORT WORKFLOW.json ['{"input": "value"}']
+//   node examples/run-workflow.js [--tls_ca FILE] [--tls_server_name NAME]
+//        [--api_key_file FILE] HOST:PORT WORKFLOW.json ['{"input": "value"}']
+//   node examples/run-workflow.js --tls_ca .flowgrid-dev/tls/ca.pem \
+//        --api_key_file .flowgrid-dev/dev.key 127.0.0.1:7070 examples/workflows/hello.json \
+//        '{"name": "World"}'
 //
+// Without the flags the CA and key come from FLOWGRID_TLS_CA and
+// FLOWGRID_API_KEY / FLOWGRID_API_KEY_FILE, as `flowgridctl dev` prints them.
 // Progress goes to stderr, the outputs to stdout as one JSON object.
 // Exit status: 0 the run succeeded (or partially), 1 it did not, 2 a call
 // failed.
 
+const { parseArgs } = require('node:util');
 const { Client, FlowgridError } = require('..');
 
-async function main([address, workflowFile, inputsJson = '{}']) {
-  if (!address || !workflowFile) {
-    console.error('usage: run-workflow.js HOST:PORT WORKFLOW.json [INPUTS_JSON]');
+const USAGE = 'usage: run-workflow.js [--tls_ca FILE] [--tls_server_name NAME] ' +
+  '[--api_key_file FILE] HOST:PORT WORKFLOW.json [INPUTS_JSON]';
+
+async function main(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+      tls_ca: { type: 'string' }, tls_server_name: { type: 'string' },
+      api_key_file: { type: 'string' } } });
+  } catch (error) {
+    console.error(`${error.message}\n${USAGE}`);
     return 2;
   }
-  const client = new Client(address, { timeoutMs: 10000 });
+  const [address, workflowFile, inputsJson = '{}'] = parsed.positionals;
+  if (!address || !workflowFile) {
+    console.error(USAGE);
+    return 2;
+  }
+  const { tls_ca: tlsCa, tls_server_name: tlsServerName, api_key_file: apiKeyFile } = parsed.values;
+  let client;
   try {
+    client = new Client(address, { timeoutMs: 10000, tlsCa, tlsServerName, apiKeyFile });
     const result = await client.run(workflowFile, JSON.parse(inputsJson), {
       onSubmitted: (runId) => console.error(`run ${runId}`),
       onEvent: (event) => {
@@ -42,7 +64,7 @@ async function main([address, workflowFile, inputsJson = '{}']) {
     console.error(error.message);
     return 2;
   } finally {
-    client.close();
+    client?.close();
   }
 }
 

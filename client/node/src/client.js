@@ -4,6 +4,7 @@
 
 const crypto = require('node:crypto');
 const grpc = require('@grpc/grpc-js');
+const credentials = require('./credentials');
 const { FlowgridError } = require('./errors');
 const { backoffDelayMs, callWithRetries, isRetryable, sleep } = require('./retry');
 const { toValueMap } = require('./values');
@@ -13,6 +14,19 @@ const { loadWorkflow } = require('./workflow');
 
 /**
  * @typedef {object} ClientOptions
+ * @property {string | boolean} [tlsCa]  connect with TLS, verifying the
+ *   scheduler's certificate against this PEM CA file (true: the system's
+ *   roots); default $FLOWGRID_TLS_CA; '' or unset there: plaintext
+ * @property {string} [tlsServerName]  the name in the scheduler's
+ *   certificate when it is not the address's host
+ * @property {string} [tlsCert]  a client certificate chain (PEM file) for a
+ *   scheduler that asks for one, with tlsKey
+ * @property {string} [tlsKey]
+ * @property {string} [apiKey]  sent with every call as `authorization:
+ *   Bearer <key>`; default $FLOWGRID_API_KEY; '' sends none. A scheduler
+ *   with API keys answers a missing or unknown one with UNAUTHENTICATED.
+ * @property {string} [apiKeyFile]  a file whose first line is the key
+ *   (when apiKey is not given); default $FLOWGRID_API_KEY_FILE
  * @property {number} [timeoutMs=30000]  deadline of each unary call, its
  *   retries included
  * @property {number} [retries=4]  retries of submit, get, list, cancel,
@@ -42,21 +56,39 @@ const { loadWorkflow } = require('./workflow');
 
 class Client {
   /**
-   * Connects lazily: nothing is sent before the first call.
-   * @param {string} address  HOST:PORT of the scheduler's client port
+   * Connects lazily: nothing is sent before the first call. A CA,
+   * certificate or key file that cannot be read throws FlowgridError
+   * (INVALID_ARGUMENT) naming the file, here.
+   * @param {string} [address]  HOST:PORT of the scheduler's client port
+   *   (default $FLOWGRID_ADDR, else 127.0.0.1:7070)
    * @param {ClientOptions} [options]
    */
   constructor(address, options = {}) {
-    this.address = address;
+    this.address = credentials.resolveAddress(address);
     this._options = {
       timeoutMs: 30000, retries: 4, initialBackoffMs: 100, maxBackoffMs: 5000,
       watchReattempts: 12, watchInitialBackoffMs: 200, watchMaxBackoffMs: 5000, ...options,
     };
     const { v1, lookup } = loadFlowgridV1(this._options.protoDir);
     this._lookupType = lookup;
-    const credentials = grpc.credentials.createInsecure();
-    this._workflows = new v1.WorkflowService(address, credentials);
-    this._cluster = new v1.ClusterService(address, credentials, {
+    const apiKey = credentials.resolveApiKey(options.apiKey, options.apiKeyFile);
+    credentials.checkApiKey(apiKey);
+    // Per-call metadata rather than call credentials, which gRPC sends over
+    // TLS only: a key over plaintext on loopback is allowed.
+    this._metadata = new grpc.Metadata();
+    if (apiKey) this._metadata.set('authorization', `Bearer ${apiKey}`);
+    const tlsCa = credentials.resolveTlsCa(options.tlsCa);
+    const { tlsServerName, tlsCert, tlsKey } = options;
+    if (!tlsCa && (tlsServerName || tlsCert || tlsKey)) {
+      throw new FlowgridError(grpc.status.INVALID_ARGUMENT,
+        'tlsServerName, tlsCert and tlsKey need TLS: give tlsCa');
+    }
+    const channelCredentials = tlsCa
+      ? credentials.channelCredentials(tlsCa, tlsCert, tlsKey)
+      : grpc.credentials.createInsecure();
+    const channelOptions = tlsServerName ? { 'grpc.ssl_target_name_override': tlsServerName } : {};
+    this._workflows = new v1.WorkflowService(this.address, channelCredentials, channelOptions);
+    this._cluster = new v1.ClusterService(this.address, channelCredentials, {
       channelOverride: this._workflows.getChannel(),
     });
   }
@@ -107,7 +139,8 @@ class Client {
     let last = afterSequence;
     let failures = 0;
     for (;;) {
-      const call = this._workflows.watchRun({ runId, afterSequence: String(last) });
+      const call = this._workflows.watchRun({ runId, afterSequence: String(last) },
+        this._metadata.clone());
       try {
         for await (const message of call) {
           const event = toEvent(message);
@@ -242,7 +275,7 @@ class Client {
     const policy = { ...this._options, retries };
     return callWithRetries(policy, Date.now() + this._options.timeoutMs, (deadline) =>
       new Promise((resolve, reject) => {
-        stub[method](request, { deadline: new Date(deadline) },
+        stub[method](request, this._metadata.clone(), { deadline: new Date(deadline) },
           (error, response) => (error ? reject(error) : resolve(response)));
       }));
   }

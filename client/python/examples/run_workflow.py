@@ -4,7 +4,12 @@ on a flowgrid scheduler, printing its events as they come and its outputs
 as JSON at the end. Exit status 0 when the run succeeded, 1 otherwise.
 
     PYTHONPATH=build/client/python client/python/examples/run_workflow.py \\
-        --addr 127.0.0.1:7070 --text "the quick brown fox"
+        --addr 127.0.0.1:7070 --tls_ca .flowgrid-dev/tls/ca.pem \\
+        --api_key_file .flowgrid-dev/dev.key --text "the quick brown fox"
+
+Without those flags the address, CA and key come from FLOWGRID_ADDR,
+FLOWGRID_TLS_CA and FLOWGRID_API_KEY / FLOWGRID_API_KEY_FILE, as
+`flowgridctl dev` prints them.
 """
 
 import argparse
@@ -33,13 +38,24 @@ def describe(event):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--addr", default=os.environ.get("FLOWGRID_ADDR", "127.0.0.1:7070"),
-                        help="the scheduler's client address (default $FLOWGRID_ADDR, "
-                             "else 127.0.0.1:7070)")
+    parser.add_argument("--addr", help="the scheduler's client address (default "
+                                       "$FLOWGRID_ADDR, else 127.0.0.1:7070)")
+    parser.add_argument("--tls_ca", help="PEM CA file verifying the scheduler: TLS on "
+                                         "(default $FLOWGRID_TLS_CA; empty: plaintext)")
+    parser.add_argument("--tls_server_name", help="the name in the scheduler's certificate")
+    parser.add_argument("--api_key_file", help="file holding the API key (default "
+                                               "$FLOWGRID_API_KEY, else $FLOWGRID_API_KEY_FILE)")
     parser.add_argument("--text", default="flowgrid runs code nodes in a sandbox")
     args = parser.parse_args()
 
-    with flowgrid.Client(args.addr) as client:
+    try:
+        client = flowgrid.Client(args.addr, tls_ca=args.tls_ca,
+                                 tls_server_name=args.tls_server_name,
+                                 api_key_file=args.api_key_file)
+    except flowgrid.Error as e:
+        print(f"run_workflow: {e}", file=sys.stderr)
+        return 2
+    with client:
         try:
             run = client.run(WORKFLOW, {"text": args.text},
                              on_event=lambda event: print(describe(event), file=sys.stderr),

@@ -10,6 +10,7 @@ import time
 
 import grpc
 
+from flowgrid import credentials
 from flowgrid.errors import Error, from_rpc_error
 from flowgrid.results import NodeRun, Run, RunPage, Validation, Worker, run_status_number
 from flowgrid.retry import RetryPolicy, backoff_delay, call_with_retries
@@ -31,8 +32,24 @@ _REATTACH_CODES = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUST
 
 class Client:
     """A connection to the scheduler's client port at `address`
-    (HOST:PORT). The channel connects lazily; nothing answering there is an
-    Error with code UNAVAILABLE once the retries are spent.
+    (HOST:PORT; default $FLOWGRID_ADDR, else 127.0.0.1:7070). The channel
+    connects lazily; nothing answering there (or a failed TLS handshake) is
+    an Error with code UNAVAILABLE once the retries are spent.
+
+    tls_ca: connect with TLS, verifying the scheduler's certificate against
+        this PEM CA file (True: the system's roots). Default
+        $FLOWGRID_TLS_CA; None there or "": plaintext.
+    tls_server_name: the name in the scheduler's certificate when it is not
+        the address's host.
+    tls_cert, tls_key: a client certificate chain and key (PEM files) for a
+        scheduler that asks for one.
+    api_key, api_key_file: the API key sent with every call as
+        `authorization: Bearer <key>`, given or read from the first line of
+        a file; default $FLOWGRID_API_KEY, else the file
+        $FLOWGRID_API_KEY_FILE names; "" sends none. A scheduler with API
+        keys answers a missing or unknown one with Error(UNAUTHENTICATED).
+    A CA, certificate or key file that cannot be read is Error
+    (INVALID_ARGUMENT) naming the file, raised here.
 
     timeout: seconds per unary call (all but watch), its retries included.
     retries: a flowgrid.RetryPolicy, or the number of attempts per call
@@ -47,15 +64,34 @@ class Client:
     independent.
     """
 
-    def __init__(self, address, *, timeout=30.0, retries=RetryPolicy(), watch_reattempts=12,
-                 watch_initial_backoff=0.2, watch_max_backoff=5.0):
-        self.address = address
+    def __init__(self, address=None, *, tls_ca=None, tls_server_name=None, tls_cert=None,
+                 tls_key=None, api_key=None, api_key_file=None, timeout=30.0,
+                 retries=RetryPolicy(), watch_reattempts=12, watch_initial_backoff=0.2,
+                 watch_max_backoff=5.0):
+        self.address = credentials.resolve_address(address)
         self.timeout = timeout
         self.retries = retries if isinstance(retries, RetryPolicy) else RetryPolicy(retries)
         self.watch_reattempts = watch_reattempts
         self.watch_initial_backoff = watch_initial_backoff
         self.watch_max_backoff = watch_max_backoff
-        self._channel = grpc.insecure_channel(address, options=_CHANNEL_OPTIONS)
+        api_key = credentials.resolve_api_key(api_key, api_key_file)
+        credentials.check_api_key(api_key)
+        # Per-call metadata rather than call credentials, which gRPC sends
+        # over TLS only: a key over plaintext on loopback is allowed.
+        self._metadata = (("authorization", "Bearer " + api_key),) if api_key else ()
+        tls_ca = credentials.resolve_tls_ca(tls_ca)
+        if tls_ca:
+            options = list(_CHANNEL_OPTIONS)
+            if tls_server_name:
+                options.append(("grpc.ssl_target_name_override", tls_server_name))
+            self._channel = grpc.secure_channel(
+                self.address, credentials.channel_credentials(tls_ca, tls_cert, tls_key),
+                options=options)
+        elif tls_server_name or tls_cert or tls_key:
+            raise Error(grpc.StatusCode.INVALID_ARGUMENT,
+                        "tls_server_name, tls_cert and tls_key need TLS: give tls_ca")
+        else:
+            self._channel = grpc.insecure_channel(self.address, options=_CHANNEL_OPTIONS)
         self._stub = scheduler_pb2_grpc.WorkflowServiceStub(self._channel)
         self._cluster = cluster_pb2_grpc.ClusterServiceStub(self._channel)
 
@@ -121,7 +157,8 @@ class Client:
         failures_without_progress = 0
         while True:
             request = scheduler_pb2.WatchRunRequest(run_id=run_id, after_sequence=last_sequence)
-            stream = self._stub.WatchRun(request, timeout=_remaining(deadline))
+            stream = self._stub.WatchRun(request, timeout=_remaining(deadline),
+                                         metadata=self._metadata)
             try:
                 for event in stream:
                     # A re-attached stream may repeat what was already yielded.
@@ -233,7 +270,7 @@ class Client:
 
         def attempt():
             try:
-                return method(request, timeout=_remaining(deadline))
+                return method(request, timeout=_remaining(deadline), metadata=self._metadata)
             except grpc.RpcError as e:
                 raise from_rpc_error(rpc, self.address, e) from e
 
