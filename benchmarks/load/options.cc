@@ -106,7 +106,7 @@ bool IsLoopbackTarget(const std::string& target) {
 absl::StatusOr<BenchOptions> ParseBenchOptions(const cli::ParsedArgs& args,
                                                const char* env_address) {
   BenchOptions options;
-  options.address = cli::ResolveAddress(args, env_address);
+  options.address = cli::ResolveConnection(args, cli::ClientEnvironment{env_address}).address;
   options.allow_remote = args.GetBool("allow_remote");
   if (!options.allow_remote && !IsLoopbackTarget(options.address)) {
     return absl::InvalidArgumentError(absl::StrCat(
