@@ -24,6 +24,7 @@
 #include "grpcpp/resource_quota.h"
 #include "scheduler/dispatch/dispatcher_gauges.h"
 #include "scheduler/engine/run_engine.h"
+#include "scheduler/limits/input_limits.h"
 #include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/service/cluster_service.h"
 #include "scheduler/service/worker_service.h"
@@ -66,6 +67,17 @@ ABSL_FLAG(int, max_watch_streams, 768,
 ABSL_FLAG(int, max_client_threads, 1024,
           "Threads of the client port's gRPC server (a call that finds none gets "
           "RESOURCE_EXHAUSTED); must exceed --max_watch_streams.");
+// Input limits (docs/OPERATIONS.md, "Input limits"): INVALID_ARGUMENT beyond
+// the sizes, RESOURCE_EXHAUSTED with a retry delay beyond the rate.
+ABSL_FLAG(int64_t, max_workflow_bytes, flowgrid::limits::InputLimits().max_workflow_bytes,
+          "Largest workflow (serialized) SubmitRun, RunNode and ValidateWorkflow accept.");
+ABSL_FLAG(int64_t, max_code_bytes, flowgrid::limits::InputLimits().max_code_bytes,
+          "Largest code of one code node, or template of one template node.");
+ABSL_FLAG(int64_t, max_input_bytes, flowgrid::limits::InputLimits().max_input_bytes,
+          "Largest inputs and system values of a run (or inputs of RunNode), serialized.");
+ABSL_FLAG(double, max_watch_rate, flowgrid::service::WorkflowServiceOptions().max_watch_rate,
+          "WatchRun streams one client (API key name, else host) may open per second, with a "
+          "burst of a tenth of that (at least 1); 0: no limit.");
 ABSL_FLAG(bool, strict_outputs, false,
           "Fail a code node that returns an undeclared key (newer Dify) instead of warning.");
 
@@ -136,6 +148,20 @@ int Main() {
   service::WorkflowServiceOptions service_options;
   service_options.max_watch_streams = absl::GetFlag(FLAGS_max_watch_streams);
   service_options.watch_retry_delay = absl::GetFlag(FLAGS_overload_retry_delay);
+  service_options.input_limits.max_workflow_bytes = absl::GetFlag(FLAGS_max_workflow_bytes);
+  service_options.input_limits.max_code_bytes = absl::GetFlag(FLAGS_max_code_bytes);
+  service_options.input_limits.max_input_bytes = absl::GetFlag(FLAGS_max_input_bytes);
+  service_options.max_watch_rate = absl::GetFlag(FLAGS_max_watch_rate);
+  if (const limits::InputLimits& l = service_options.input_limits;
+      l.max_workflow_bytes < 1 || l.max_code_bytes < 1 || l.max_input_bytes < 1 ||
+      l.max_workflow_bytes > kMaxMessageBytes - l.max_input_bytes ||
+      !(service_options.max_watch_rate >= 0)) {
+    LogError(absl::StrCat("--max_workflow_bytes, --max_code_bytes and --max_input_bytes must be "
+                          "positive, the workflow and input limits together at most ",
+                          kMaxMessageBytes, " (the largest message), and --max_watch_rate ",
+                          "not negative"));
+    return 1;
+  }
   const int max_client_threads = absl::GetFlag(FLAGS_max_client_threads);
   if (options.admission.max_active_runs < 1 || service_options.max_watch_streams < 1 ||
       max_client_threads <= service_options.max_watch_streams) {

@@ -30,4 +30,18 @@ std::string RunStatusLabel(v1::RunStatus status) {
   return absl::AsciiStrToLower(name);
 }
 
+std::string RejectionLabel(Rejection why) {
+  switch (why) {
+    case Rejection::kOverloaded:
+      return "overloaded";
+    case Rejection::kInvalid:
+      return "invalid";
+    case Rejection::kTooLarge:
+      return "too_large";
+    case Rejection::kRateLimited:
+      return "rate_limited";
+  }
+  return "invalid";
+}
+
 }  // namespace flowgrid::metrics

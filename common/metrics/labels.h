@@ -3,6 +3,7 @@
 #ifndef FLOWGRID_COMMON_METRICS_LABELS_H_
 #define FLOWGRID_COMMON_METRICS_LABELS_H_
 
+#include <array>
 #include <string>
 
 #include "flowgrid/v1/workflow.pb.h"
@@ -23,6 +24,21 @@ std::string VerdictLabel(v1::ErrorCode verdict);
 
 // "succeeded" | "partial_succeeded" | "failed" | "cancelled".
 std::string RunStatusLabel(v1::RunStatus status);
+
+// Why the scheduler refused a client's request (label `reason` of
+// flowgrid_submissions_rejected_total).
+enum class Rejection {
+  kOverloaded,   // SubmitRun: RESOURCE_EXHAUSTED at --max_active_runs
+  kInvalid,      // SubmitRun: the workflow or its inputs do not validate
+  kTooLarge,     // SubmitRun: the workflow, a code node or the inputs over
+                 // --max_workflow_bytes / --max_code_bytes / --max_input_bytes
+  kRateLimited,  // WatchRun: the client is over --max_watch_rate
+};
+inline constexpr std::array<Rejection, 4> kRejections = {
+    Rejection::kOverloaded, Rejection::kInvalid, Rejection::kTooLarge, Rejection::kRateLimited};
+
+// "overloaded" | "invalid" | "too_large" | "rate_limited".
+std::string RejectionLabel(Rejection why);
 
 }  // namespace flowgrid::metrics
 

@@ -36,10 +36,8 @@ SchedulerMetrics::SchedulerMetrics(prometheus::Registry& registry)
                                     "From a run's submission to its final status.")
                         .Add({}, LatencyBuckets())),
       rejected_(CounterFamily(registry, "flowgrid_submissions_rejected_total",
-                              "SubmitRun refused: overloaded (RESOURCE_EXHAUSTED) or invalid "
-                              "(validation).")),
-      rejected_overloaded_(rejected_.Add({{"reason", "overloaded"}})),
-      rejected_invalid_(rejected_.Add({{"reason", "invalid"}})),
+                              "Client requests refused: SubmitRun overloaded (RESOURCE_EXHAUSTED), "
+                              "invalid or too large, WatchRun rate limited.")),
       node_retries_(Counter(registry, "flowgrid_node_retries_total",
                             "Node retries from a node's retry policy.")),
       jobs_dispatched_(CounterFamily(registry, "flowgrid_jobs_dispatched_total",
@@ -59,6 +57,9 @@ SchedulerMetrics::SchedulerMetrics(prometheus::Registry& registry)
       store_write_errors_(
           Counter(registry, "flowgrid_store_write_errors_total", "Failed store writes (one run record or its events each).")),
       watch_streams_(Gauge(registry, "flowgrid_watch_streams", "WatchRun streams open.")) {
+  for (size_t r = 0; r < kRejections.size(); ++r) {
+    rejected_by_reason_[r] = &rejected_.Add({{"reason", RejectionLabel(kRejections[r])}});
+  }
   for (v1::RunStatus status :
        {v1::RUN_SUCCEEDED, v1::RUN_PARTIAL_SUCCEEDED, v1::RUN_FAILED, v1::RUN_CANCELLED}) {
     runs_finished_by_status_[status] = &runs_finished_.Add({{"status", RunStatusLabel(status)}});
@@ -98,7 +99,9 @@ void SchedulerMetrics::SetRunsActive(size_t runs) {
 }
 
 void SchedulerMetrics::SubmissionRejected(Rejection why) {
-  (why == Rejection::kOverloaded ? rejected_overloaded_ : rejected_invalid_).Increment();
+  for (size_t r = 0; r < kRejections.size(); ++r) {
+    if (kRejections[r] == why) rejected_by_reason_[r]->Increment();
+  }
 }
 
 void SchedulerMetrics::NodeRetried() { node_retries_.Increment(); }

@@ -1,6 +1,7 @@
 // metrics::SchedulerMetrics — the scheduler's Prometheus series that are
 // recorded where their event happens (the metrics catalogue of issue #8,
-// docs/OPERATIONS.md): runs and rejected submissions (engine::RunEngine),
+// docs/OPERATIONS.md): runs and rejected requests (engine::RunEngine and
+// service::WorkflowServiceImpl),
 // job deliveries, outcomes, requeues and lost workers (dispatch::Dispatcher),
 // store writes (engine::StoreWriter), WatchRun streams
 // (service::WorkflowServiceImpl). The gauges of the dispatcher's state
@@ -21,6 +22,7 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "common/metrics/labels.h"
 #include "flowgrid/v1/workflow.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -29,12 +31,6 @@
 #include "prometheus/registry.h"
 
 namespace flowgrid::metrics {
-
-// Why SubmitRun was refused (label reason).
-enum class Rejection {
-  kOverloaded,  // RESOURCE_EXHAUSTED: --max_active_runs runs in progress
-  kInvalid,     // the workflow or its inputs do not validate
-};
 
 class SchedulerMetrics {
  public:
@@ -47,6 +43,7 @@ class SchedulerMetrics {
   // A run reached its final `status`, `duration` after it was submitted.
   void RunFinished(v1::RunStatus status, absl::Duration duration);
   void SetRunsActive(size_t runs);
+  // A client's request refused (common/metrics/labels.h: which, and why).
   void SubmissionRejected(Rejection why);
   // A node failed and its retry policy runs it again.
   void NodeRetried();
@@ -87,8 +84,7 @@ class SchedulerMetrics {
   prometheus::Gauge& runs_active_;
   prometheus::Histogram& run_duration_;
   prometheus::Family<prometheus::Counter>& rejected_;
-  prometheus::Counter& rejected_overloaded_;
-  prometheus::Counter& rejected_invalid_;
+  std::array<prometheus::Counter*, kRejections.size()> rejected_by_reason_{};
   prometheus::Counter& node_retries_;
   prometheus::Family<prometheus::Counter>& jobs_dispatched_;
   prometheus::Family<prometheus::Counter>& jobs_finished_;

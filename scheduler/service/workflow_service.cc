@@ -4,6 +4,7 @@
 #include "common/grpc_status.h"
 #include "common/retry_delay.h"
 #include "scheduler/graph/plan.h"
+#include "scheduler/service/client_identity.h"
 
 namespace flowgrid::service {
 namespace {
@@ -37,7 +38,30 @@ bool WriteEvents(const std::vector<v1::RunEvent>& events,
   return true;
 }
 
+void AddDiagnostics(const std::vector<graph::Diagnostic>& diagnostics,
+                    v1::ValidateWorkflowResponse* response) {
+  for (const graph::Diagnostic& d : diagnostics) {
+    v1::Diagnostic* out = response->add_diagnostics();
+    out->set_node_id(d.node_id);
+    out->set_field(d.field);
+    out->set_message(d.message);
+  }
+}
+
 }  // namespace
+
+WorkflowServiceImpl::WorkflowServiceImpl(engine::RunEngine* engine, store::RunStore* store,
+                                         WorkflowServiceOptions options,
+                                         metrics::SchedulerMetrics* metrics)
+    : engine_(engine),
+      store_(store),
+      options_(options),
+      metrics_(metrics),
+      watch_rate_(options.max_watch_rate > 0
+                      ? std::make_unique<limits::ClientRateLimiter>(
+                            options.max_watch_rate,
+                            limits::ClientRateLimiter::BurstForRate(options.max_watch_rate))
+                      : nullptr) {}
 
 grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext* context,
                                             const v1::SubmitRunRequest* request,
@@ -45,6 +69,10 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext* context,
   if (!request->has_workflow()) {
     if (metrics_ != nullptr) metrics_->SubmissionRejected(metrics::Rejection::kInvalid);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "workflow is required");
+  }
+  if (absl::Status s = limits::CheckSubmitRunSize(*request, options_.input_limits); !s.ok()) {
+    if (metrics_ != nullptr) metrics_->SubmissionRejected(metrics::Rejection::kTooLarge);
+    return ToGrpcStatus(s);
   }
   absl::StatusOr<engine::SubmitResult> submitted =
       engine_->Submit(request->workflow(), request->inputs(), request->system(),
@@ -58,6 +86,19 @@ grpc::Status WorkflowServiceImpl::SubmitRun(grpc::ServerContext* context,
 grpc::Status WorkflowServiceImpl::WatchRun(grpc::ServerContext* context,
                                            const v1::WatchRunRequest* request,
                                            grpc::ServerWriter<v1::RunEvent>* writer) {
+  if (watch_rate_ != nullptr) {
+    const std::string client = ClientIdentity(*context);
+    if (std::optional<absl::Duration> wait = watch_rate_->TryAcquire(client)) {
+      if (metrics_ != nullptr) metrics_->SubmissionRejected(metrics::Rejection::kRateLimited);
+      return ToGrpcStatus(
+          WithRetryDelay(absl::ResourceExhaustedError(absl::StrCat(
+                             "client ", client, " opens WatchRun streams faster than its limit of ",
+                             watch_rate_->rate(), " per second (--max_watch_rate); retry in ",
+                             absl::FormatDuration(*wait))),
+                         *wait),
+          context);
+    }
+  }
   // Taken and checked in one step, so concurrent watchers never overshoot.
   if (watch_streams_.fetch_add(1) >= options_.max_watch_streams) {
     watch_streams_.fetch_sub(1);
@@ -141,6 +182,9 @@ grpc::Status WorkflowServiceImpl::CancelRun(grpc::ServerContext* context,
 
 grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNodeRequest* request,
                                           v1::RunNodeResponse* response) {
+  if (absl::Status s = limits::CheckRunNodeSize(*request, options_.input_limits); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   absl::StatusOr<v1::RunNodeResponse> ran = engine_->RunNode(*request);
   if (!ran.ok()) return ToGrpcStatus(ran.status());
   *response = *std::move(ran);
@@ -150,14 +194,18 @@ grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNod
 grpc::Status WorkflowServiceImpl::ValidateWorkflow(grpc::ServerContext*,
                                                    const v1::ValidateWorkflowRequest* request,
                                                    v1::ValidateWorkflowResponse* response) {
+  // An oversized workflow is not compiled nor its code sent to workers:
+  // the size excesses are its only diagnostics.
+  const std::vector<graph::Diagnostic> excesses =
+      limits::WorkflowSizeExcesses(request->workflow(), options_.input_limits);
+  if (!excesses.empty()) {
+    response->set_valid(false);
+    AddDiagnostics(excesses, response);
+    return grpc::Status::OK;
+  }
   engine::Validation validation = engine_->Validate(request->workflow());
   response->set_valid(validation.diagnostics.empty());
-  for (const graph::Diagnostic& d : validation.diagnostics) {
-    v1::Diagnostic* out = response->add_diagnostics();
-    out->set_node_id(d.node_id);
-    out->set_field(d.field);
-    out->set_message(d.message);
-  }
+  AddDiagnostics(validation.diagnostics, response);
   for (const std::string& id : validation.order) response->add_order(id);
   return grpc::Status::OK;
 }

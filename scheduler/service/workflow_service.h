@@ -2,16 +2,21 @@
 // adapted onto the engine and the store. No run logic lives here.
 //
 // Refusals for load (RESOURCE_EXHAUSTED: a full scheduler, too many
-// watchers) carry their retry delay as trailing metadata (`retry-after-ms`,
-// common/grpc_status.h).
+// watchers, a client opening watchers too fast) carry their retry delay as
+// trailing metadata (`retry-after-ms`, common/grpc_status.h). Requests over
+// the size limits (limits/input_limits.h) are refused, or for
+// ValidateWorkflow reported, before the engine sees them.
 #ifndef FLOWGRID_SCHEDULER_SERVICE_WORKFLOW_SERVICE_H_
 #define FLOWGRID_SCHEDULER_SERVICE_WORKFLOW_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 
 #include "absl/time/time.h"
 #include "flowgrid/v1/scheduler.grpc.pb.h"
 #include "scheduler/engine/run_engine.h"
+#include "scheduler/limits/client_rate_limiter.h"
+#include "scheduler/limits/input_limits.h"
 #include "scheduler/metrics/scheduler_metrics.h"
 #include "scheduler/store/run_store.h"
 
@@ -24,17 +29,24 @@ struct WorkflowServiceOptions {
   int max_watch_streams = 768;
   // When a watcher refused for that limit should try again.
   absl::Duration watch_retry_delay = absl::Seconds(1);
+  // WatchRun streams one client (ClientIdentity) may open per second
+  // (--max_watch_rate), with a burst of ClientRateLimiter::BurstForRate; 0:
+  // no limit. A refusal says when the client's next stream may open.
+  double max_watch_rate = 1000;
+  // Sizes of workflows, code and inputs (--max_workflow_bytes,
+  // --max_code_bytes, --max_input_bytes).
+  limits::InputLimits input_limits;
 };
 
 class WorkflowServiceImpl final : public v1::WorkflowService::Service {
  public:
   // `metrics` (not owned) may be null; otherwise the open WatchRun
-  // streams are recorded, and a SubmitRun refused here (no workflow) as an
-  // invalid submission (the engine records its own refusals).
+  // streams are recorded, and the refusals made here: a SubmitRun without
+  // a workflow (invalid) or over the size limits (too_large), a WatchRun
+  // over the client's rate (rate_limited). The engine records its own.
   WorkflowServiceImpl(engine::RunEngine* engine, store::RunStore* store,
                       WorkflowServiceOptions options = {},
-                      metrics::SchedulerMetrics* metrics = nullptr)
-      : engine_(engine), store_(store), options_(options), metrics_(metrics) {}
+                      metrics::SchedulerMetrics* metrics = nullptr);
 
   grpc::Status SubmitRun(grpc::ServerContext* context, const v1::SubmitRunRequest* request,
                          v1::SubmitRunResponse* response) override;
@@ -62,6 +74,8 @@ class WorkflowServiceImpl final : public v1::WorkflowService::Service {
   const WorkflowServiceOptions options_;
   metrics::SchedulerMetrics* const metrics_;
   std::atomic<int> watch_streams_{0};
+  // Null when max_watch_rate is 0.
+  const std::unique_ptr<limits::ClientRateLimiter> watch_rate_;
 };
 
 }  // namespace flowgrid::service

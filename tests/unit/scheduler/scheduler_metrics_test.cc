@@ -44,7 +44,8 @@ TEST(SchedulerMetrics, SeriesWithKnownLabelsStartAtZeroWithTheCataloguesValues) 
               ::testing::UnorderedElementsAre("succeeded", "partial_succeeded", "failed",
                                               "cancelled"));
   EXPECT_THAT(ZeroSeriesLabels(registry, "flowgrid_submissions_rejected_total", "reason"),
-              ::testing::UnorderedElementsAre("overloaded", "invalid"));
+              ::testing::UnorderedElementsAre("overloaded", "invalid", "too_large",
+                                              "rate_limited"));
   EXPECT_EQ(MetricValue(registry, "flowgrid_runs_submitted_total"), 0);
   EXPECT_EQ(MetricValue(registry, "flowgrid_watch_streams"), 0);
 }
