@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "common/metrics/labels.h"
 
 namespace flowgrid::dispatch {
 namespace {
@@ -80,7 +81,7 @@ int64_t Dispatcher::AddWorker(WorkerConnection connection) {
     const int slots = std::max(connection.slots, 0);
     auto [it, inserted] = workers_.emplace(
         handle, Worker{std::move(connection), slots, /*draining=*/false, /*connected_at=*/now,
-                       /*last_seen=*/now, /*running=*/{}, /*indexed_free=*/0});
+                       /*last_seen=*/now, /*running=*/{}, /*indexed_free=*/0, /*verdicts=*/{}});
     IndexLocked(handle, it->second);
     PumpLocked();
   }
@@ -186,6 +187,7 @@ void Dispatcher::OnResult(int64_t handle, const v1::JobResult& result) {
         result.result().error().code() == v1::WORKER_LOST) {
       RequeueOrFailLocked(std::move(held), worker->connection.worker_id, done);
     } else {
+      ++worker->verdicts[metrics::Verdict(result.result())];
       RecordFinishedLocked(held, result.result());
       if (!held.cancelled) done.push_back({std::move(held.key), result.result()});
     }
@@ -332,6 +334,7 @@ std::vector<WorkerInfo> Dispatcher::ListWorkers() const {
     info.draining = worker.draining;
     info.connected_at = worker.connected_at;
     info.last_seen = worker.last_seen;
+    info.verdicts = worker.verdicts;
     list.push_back(std::move(info));
   }
   std::sort(list.begin(), list.end(), [](const WorkerInfo& a, const WorkerInfo& b) {

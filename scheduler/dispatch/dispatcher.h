@@ -109,6 +109,10 @@ struct WorkerInfo {
   bool draining = false;
   absl::Time connected_at;
   absl::Time last_seen;
+  // Results it reported since it connected, by verdict (metrics::Verdict:
+  // ERROR_CODE_UNSPECIFIED for a success). Jobs it handed back unrun
+  // (WORKER_LOST) are not counted.
+  std::map<v1::ErrorCode, int64_t> verdicts;
 };
 
 class Dispatcher {
@@ -193,6 +197,7 @@ class Dispatcher {
     absl::flat_hash_map<std::string, QueuedJob> running;
     // Its key in free_ (free slots when last indexed); 0: not indexed.
     int indexed_free = 0;
+    std::map<v1::ErrorCode, int64_t> verdicts;  // as WorkerInfo::verdicts
 
     int free() const { return capacity - static_cast<int>(running.size()); }
     bool Runs(v1::CodeNode::Language runtime) const;

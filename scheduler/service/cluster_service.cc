@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/log.h"
+#include "common/metrics/labels.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace flowgrid::service {
@@ -28,6 +29,9 @@ grpc::Status ClusterServiceImpl::ListWorkers(grpc::ServerContext*,
     worker->set_state(info.draining ? v1::WorkerStatus::DRAINING : v1::WorkerStatus::CONNECTED);
     *worker->mutable_connected_at() = ToTimestamp(info.connected_at);
     *worker->mutable_last_seen() = ToTimestamp(info.last_seen);
+    for (const auto& [verdict, count] : info.verdicts) {
+      (*worker->mutable_verdicts())[metrics::VerdictLabel(verdict)] = count;
+    }
   }
   return grpc::Status::OK;
 }

@@ -1,10 +1,13 @@
 #include "scheduler/service/workflow_service.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc_status.h"
 #include "common/retry_delay.h"
+#include "google/protobuf/util/time_util.h"
 #include "scheduler/graph/plan.h"
 #include "scheduler/service/client_identity.h"
+#include "scheduler/service/secret_values.h"
 
 namespace flowgrid::service {
 namespace {
@@ -23,12 +26,20 @@ constexpr absl::Duration kWatchPoll = absl::Milliseconds(500);
 // Writes events in order; run_finished (always the last event of a run)
 // goes out in the same packet as the end of the stream (WriteLast), saving
 // the client a round of reads. (No buffer_hint on the others: with the sync
-// API a buffered write can wait for a later write that never comes.) False
-// if the stream broke.
-bool WriteEvents(const std::vector<v1::RunEvent>& events,
+// API a buffered write can wait for a later write that never comes.) Only
+// over a socket: gRPC 1.51's in-process transport (the console's channel,
+// peer "unknown") delivers such a stream's status without its last message
+// and leaves this handler's end waiting forever. False if the stream broke.
+bool OverSocket(const grpc::ServerContext& context) {
+  const std::string peer = context.peer();
+  return absl::StartsWith(peer, "ipv4:") || absl::StartsWith(peer, "ipv6:") ||
+         absl::StartsWith(peer, "unix:");
+}
+
+bool WriteEvents(const std::vector<v1::RunEvent>& events, const grpc::ServerContext& context,
                  grpc::ServerWriter<v1::RunEvent>* writer) {
   for (const v1::RunEvent& event : events) {
-    if (event.has_run_finished()) {
+    if (event.has_run_finished() && OverSocket(context)) {
       // Buffered until the handler returns; a broken stream shows there.
       writer->WriteLast(event, grpc::WriteOptions());
       return true;
@@ -46,6 +57,10 @@ void AddDiagnostics(const std::vector<graph::Diagnostic>& diagnostics,
     out->set_field(d.field);
     out->set_message(d.message);
   }
+}
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(google::protobuf::util::TimeUtil::TimestampToMicroseconds(t));
 }
 
 }  // namespace
@@ -132,12 +147,12 @@ grpc::Status WorkflowServiceImpl::WatchAdmitted(grpc::ServerContext* context,
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           absl::StrCat("run ", request->run_id(), " does not exist"));
     }
-    return WriteEvents(*events, writer) ? grpc::Status::OK : grpc::Status::CANCELLED;
+    return WriteEvents(*events, *context, writer) ? grpc::Status::OK : grpc::Status::CANCELLED;
   }
   while (!context->IsCancelled()) {
     std::vector<v1::RunEvent> events = log->WaitAfter(after, kWatchPoll);
     if (events.empty()) continue;
-    if (!WriteEvents(events, writer)) return grpc::Status::CANCELLED;
+    if (!WriteEvents(events, *context, writer)) return grpc::Status::CANCELLED;
     if (events.back().has_run_finished()) return grpc::Status::OK;
     after = events.back().sequence();
   }
@@ -149,6 +164,15 @@ grpc::Status WorkflowServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunR
   if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
   absl::StatusOr<v1::Run> run = store_->GetRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());
+  absl::StatusOr<store::NewRun> record = store_->GetRunRecord(request->run_id());
+  // A run stored without its system values (store schema 1) still shows.
+  if (record.ok()) {
+    BlankSecretValues(record->workflow);
+    *run->mutable_workflow() = std::move(record->workflow);
+    *run->mutable_system() = std::move(record->system);
+  } else if (record.status().code() != absl::StatusCode::kFailedPrecondition) {
+    return ToGrpcStatus(record.status());
+  }
   *response = *std::move(run);
   return grpc::Status::OK;
 }
@@ -156,8 +180,13 @@ grpc::Status WorkflowServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunR
 grpc::Status WorkflowServiceImpl::ListRuns(grpc::ServerContext*,
                                            const v1::ListRunsRequest* request,
                                            v1::ListRunsResponse* response) {
+  store::RunFilter filter;
+  filter.status = request->status();
+  filter.workflow_name = request->workflow_name();
+  if (request->has_created_after()) filter.created_after = ToTime(request->created_after());
+  if (request->has_created_before()) filter.created_before = ToTime(request->created_before());
   absl::StatusOr<store::RunPage> page =
-      store_->ListRuns(request->page_size(), request->page_token(), request->status());
+      store_->ListRuns(request->page_size(), request->page_token(), filter);
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (v1::Run& run : page->runs) *response->add_runs() = std::move(run);
   response->set_next_page_token(page->next_page_token);
@@ -178,6 +207,21 @@ grpc::Status WorkflowServiceImpl::CancelRun(grpc::ServerContext* context,
   v1::GetRunRequest get;
   get.set_run_id(request->run_id());
   return GetRun(context, &get, response);
+}
+
+grpc::Status WorkflowServiceImpl::RerunRun(grpc::ServerContext* context,
+                                           const v1::RerunRunRequest* request,
+                                           v1::SubmitRunResponse* response) {
+  if (grpc::Status s = RequireRunId(request->run_id()); !s.ok()) return s;
+  absl::StatusOr<store::NewRun> record = store_->GetRunRecord(request->run_id());
+  if (!record.ok()) return ToGrpcStatus(record.status());
+  absl::StatusOr<engine::SubmitResult> submitted =
+      engine_->Submit(std::move(record->workflow), std::move(record->inputs),
+                      std::move(record->system), request->idempotency_key());
+  if (!submitted.ok()) return ToGrpcStatus(submitted.status(), context);
+  response->set_run_id(submitted->run_id);
+  response->set_existing(submitted->existing);
+  return grpc::Status::OK;
 }
 
 grpc::Status WorkflowServiceImpl::RunNode(grpc::ServerContext*, const v1::RunNodeRequest* request,

@@ -58,6 +58,8 @@ class WorkflowServiceImpl final : public v1::WorkflowService::Service {
                         v1::ListRunsResponse* response) override;
   grpc::Status CancelRun(grpc::ServerContext* context, const v1::CancelRunRequest* request,
                          v1::Run* response) override;
+  grpc::Status RerunRun(grpc::ServerContext* context, const v1::RerunRunRequest* request,
+                        v1::SubmitRunResponse* response) override;
   grpc::Status RunNode(grpc::ServerContext* context, const v1::RunNodeRequest* request,
                        v1::RunNodeResponse* response) override;
   grpc::Status ValidateWorkflow(grpc::ServerContext* context,

@@ -36,6 +36,15 @@ struct RunWrite {
   std::vector<v1::RunEvent> events;
 };
 
+// Which runs ListRuns returns; the set fields combine (AND).
+struct RunFilter {
+  v1::RunStatus status = v1::RUN_STATUS_UNSPECIFIED;  // unspecified: any
+  std::string workflow_name;                         // empty: any
+  // created_after <= created_at < created_before; unset: unbounded.
+  std::optional<absl::Time> created_after;
+  std::optional<absl::Time> created_before;
+};
+
 struct RunPage {
   std::vector<v1::Run> runs;
   std::string next_page_token;  // empty on the last page
@@ -76,10 +85,10 @@ class RunStore {
   virtual absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(
       const std::string& run_id, int64_t after_sequence) = 0;
 
-  // Newest first; `status` RUN_STATUS_UNSPECIFIED means any. Runs carry no
-  // node executions here.
+  // Runs matching `filter`, newest first. Runs carry no node executions
+  // here. InvalidArgument for a page token this store did not hand out.
   virtual absl::StatusOr<RunPage> ListRuns(int page_size, const std::string& page_token,
-                                           v1::RunStatus status) = 0;
+                                           const RunFilter& filter) = 0;
 
   // Ids of runs not in a terminal state (e.g. after a crash).
   virtual absl::StatusOr<std::vector<std::string>> ListUnfinishedRuns() = 0;

@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS runs (
   system          BLOB
 );
 CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, seq);
+CREATE INDEX IF NOT EXISTS runs_by_workflow ON runs (workflow_name, seq);
+CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at_us);
 CREATE TABLE IF NOT EXISTS events (
   run_id   TEXT NOT NULL,
   sequence INTEGER NOT NULL,
@@ -461,7 +463,7 @@ absl::StatusOr<NewRun> SqliteRunStore::GetRunRecord(const std::string& run_id) {
 }
 
 absl::StatusOr<RunPage> SqliteRunStore::ListRuns(int page_size, const std::string& page_token,
-                                                 v1::RunStatus status) {
+                                                 const RunFilter& filter) {
   int64_t before = INT64_MAX;
   if (!page_token.empty() && !absl::SimpleAtoi(page_token, &before)) {
     return absl::InvalidArgumentError(absl::StrCat("invalid page token \"", page_token, "\""));
@@ -469,15 +471,22 @@ absl::StatusOr<RunPage> SqliteRunStore::ListRuns(int page_size, const std::strin
   if (page_size <= 0) page_size = 50;
   page_size = std::min(page_size, 1000);
   absl::MutexLock lock(&mu_);
+  // Unset filters bind values every row passes, so one statement serves all.
   Statement stmt(db_, absl::StrCat("SELECT ", kRunColumns,
                                    " FROM runs WHERE seq < ? AND (? = 0 OR status = ?) "
+                                   "AND (? = '' OR workflow_name = ?) "
+                                   "AND created_at_us >= ? AND created_at_us < ? "
                                    "ORDER BY seq DESC LIMIT ?")
                           .c_str());
   if (absl::Status s = stmt.prepared(); !s.ok()) return s;
   stmt.Bind(1, before);
-  stmt.Bind(2, static_cast<int64_t>(status));
-  stmt.Bind(3, static_cast<int64_t>(status));
-  stmt.Bind(4, static_cast<int64_t>(page_size) + 1);
+  stmt.Bind(2, static_cast<int64_t>(filter.status));
+  stmt.Bind(3, static_cast<int64_t>(filter.status));
+  stmt.Bind(4, filter.workflow_name);
+  stmt.Bind(5, filter.workflow_name);
+  stmt.Bind(6, filter.created_after ? absl::ToUnixMicros(*filter.created_after) : INT64_MIN);
+  stmt.Bind(7, filter.created_before ? absl::ToUnixMicros(*filter.created_before) : INT64_MAX);
+  stmt.Bind(8, static_cast<int64_t>(page_size) + 1);
   RunPage page;
   int64_t last_seq = 0;
   while (true) {

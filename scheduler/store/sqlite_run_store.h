@@ -21,7 +21,8 @@ class SqliteRunStore : public RunStore {
   // older schema upgrades it in place; a newer one is refused.
   //   1: runs, events.
   //   2: runs.system (the run's system values, needed to resume it).
-  static constexpr int kSchemaVersion = 2;
+  //   3: indexes runs_by_workflow and runs_by_created (ListRuns filters).
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (creating if needed) the database at `path` and its schema.
   // ":memory:" gives a private in-memory store (tests). A file store is
@@ -42,7 +43,7 @@ class SqliteRunStore : public RunStore {
   absl::StatusOr<std::vector<v1::RunEvent>> ReadEvents(const std::string& run_id,
                                                        int64_t after_sequence) override;
   absl::StatusOr<RunPage> ListRuns(int page_size, const std::string& page_token,
-                                   v1::RunStatus status) override;
+                                   const RunFilter& filter) override;
   absl::StatusOr<std::vector<std::string>> ListUnfinishedRuns() override;
 
  private:

@@ -47,7 +47,7 @@ EngineOptions WithMaxActiveRuns(int max_active_runs) {
 }
 
 int64_t StoredRuns(store::RunStore& store) {
-  absl::StatusOr<store::RunPage> page = store.ListRuns(1000, "", v1::RUN_STATUS_UNSPECIFIED);
+  absl::StatusOr<store::RunPage> page = store.ListRuns(1000, "", store::RunFilter());
   EXPECT_TRUE(page.ok()) << page.status();
   return page.ok() ? static_cast<int64_t>(page->runs.size()) : -1;
 }

@@ -483,6 +483,28 @@ TEST_F(DispatcherTest, ListWorkersReportsEachWorker) {
   EXPECT_EQ(workers[0].free_slots, 1);
 }
 
+TEST_F(DispatcherTest, ListWorkersCountsEachWorkersVerdicts) {
+  std::vector<v1::SchedulerMessage> inbox;
+  int64_t w = AddWorker("w", 3, &inbox);
+  for (int task = 1; task <= 3; ++task) Enqueue("r", task);
+  ASSERT_EQ(inbox.size(), 3u);
+  dispatcher_.OnResult(w, ResultFor(inbox[0]));
+  v1::JobResult timed_out = ResultFor(inbox[1]);
+  timed_out.mutable_result()->set_status(v1::NODE_FAILED);
+  timed_out.mutable_result()->mutable_error()->set_code(v1::TIMEOUT);
+  dispatcher_.OnResult(w, timed_out);
+  // A job handed back unrun is no verdict of this worker.
+  v1::JobResult handed_back = ResultFor(inbox[2]);
+  handed_back.mutable_result()->set_status(v1::NODE_FAILED);
+  handed_back.mutable_result()->mutable_error()->set_code(v1::WORKER_LOST);
+  dispatcher_.OnResult(w, handed_back);
+  std::vector<WorkerInfo> workers = dispatcher_.ListWorkers();
+  ASSERT_EQ(workers.size(), 1u);
+  EXPECT_THAT(workers[0].verdicts,
+              ::testing::UnorderedElementsAre(::testing::Pair(v1::ERROR_CODE_UNSPECIFIED, 1),
+                                              ::testing::Pair(v1::TIMEOUT, 1)));
+}
+
 TEST_F(DispatcherTest, GaugesFollowTheQueueAndTheWorkers) {
   EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "python3"}}), 0);
   EXPECT_EQ(Metric("flowgrid_queue_depth", {{"language", "javascript"}}), 0);

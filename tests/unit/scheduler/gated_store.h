@@ -65,8 +65,8 @@ class GatedStore : public store::RunStore {
     return inner_->ReadEvents(run_id, after_sequence);
   }
   absl::StatusOr<store::RunPage> ListRuns(int page_size, const std::string& page_token,
-                                          v1::RunStatus status) override {
-    return inner_->ListRuns(page_size, page_token, status);
+                                          const store::RunFilter& filter) override {
+    return inner_->ListRuns(page_size, page_token, filter);
   }
   absl::StatusOr<std::vector<std::string>> ListUnfinishedRuns() override {
     return inner_->ListUnfinishedRuns();

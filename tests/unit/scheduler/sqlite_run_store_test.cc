@@ -39,6 +39,17 @@ v1::RunEvent NodeFinished(int64_t seq, const std::string& node) {
   return e;
 }
 
+RunFilter Filter(v1::RunStatus status, const std::string& workflow_name = "",
+                 std::optional<absl::Time> created_after = std::nullopt,
+                 std::optional<absl::Time> created_before = std::nullopt) {
+  RunFilter filter;
+  filter.status = status;
+  filter.workflow_name = workflow_name;
+  filter.created_after = created_after;
+  filter.created_before = created_before;
+  return filter;
+}
+
 std::unique_ptr<SqliteRunStore> OpenMemory() {
   auto store = SqliteRunStore::Open(":memory:");
   EXPECT_TRUE(store.ok()) << store.status();
@@ -126,25 +137,64 @@ TEST(SqliteRunStore, ListRunsPagesNewestFirstAndFilters) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->CreateRun(MakeRun("r" + std::to_string(i))).ok());
   ASSERT_TRUE(store->AppendEvents("r1", {Finished(1, v1::RUN_FAILED)}).ok());
 
-  absl::StatusOr<RunPage> page1 = store->ListRuns(2, "", v1::RUN_STATUS_UNSPECIFIED);
+  absl::StatusOr<RunPage> page1 = store->ListRuns(2, "", RunFilter());
   ASSERT_TRUE(page1.ok());
   ASSERT_EQ(page1->runs.size(), 2u);
   EXPECT_EQ(page1->runs[0].run_id(), "r4");
   EXPECT_EQ(page1->runs[1].run_id(), "r3");
-  absl::StatusOr<RunPage> page2 = store->ListRuns(2, page1->next_page_token, v1::RUN_STATUS_UNSPECIFIED);
+  absl::StatusOr<RunPage> page2 = store->ListRuns(2, page1->next_page_token, RunFilter());
   ASSERT_EQ(page2->runs.size(), 2u);
   EXPECT_EQ(page2->runs[0].run_id(), "r2");
-  absl::StatusOr<RunPage> page3 = store->ListRuns(2, page2->next_page_token, v1::RUN_STATUS_UNSPECIFIED);
+  absl::StatusOr<RunPage> page3 = store->ListRuns(2, page2->next_page_token, RunFilter());
   ASSERT_EQ(page3->runs.size(), 1u);
   EXPECT_TRUE(page3->next_page_token.empty());
 
-  absl::StatusOr<RunPage> failed = store->ListRuns(10, "", v1::RUN_FAILED);
+  absl::StatusOr<RunPage> failed = store->ListRuns(10, "", Filter(v1::RUN_FAILED));
   ASSERT_EQ(failed->runs.size(), 1u);
   EXPECT_EQ(failed->runs[0].run_id(), "r1");
-  EXPECT_FALSE(store->ListRuns(10, "garbage", v1::RUN_FAILED).ok());
+  EXPECT_FALSE(store->ListRuns(10, "garbage", RunFilter()).ok());
 
   absl::StatusOr<std::vector<std::string>> unfinished = store->ListUnfinishedRuns();
   EXPECT_EQ(unfinished->size(), 4u);
+}
+
+TEST(SqliteRunStore, ListRunsFiltersByWorkflowAndCreationTime) {
+  auto store = OpenMemory();
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  for (int i = 0; i < 6; ++i) {
+    NewRun run = MakeRun("r" + std::to_string(i));
+    run.workflow.set_name(i % 2 == 0 ? "even" : "odd");
+    run.created_at = t0 + absl::Minutes(i);
+    ASSERT_TRUE(store->CreateRun(run).ok());
+  }
+  ASSERT_TRUE(store->AppendEvents("r4", {Finished(1, v1::RUN_FAILED)}).ok());
+  auto ids = [&](const RunFilter& filter, int page_size = 10) {
+    std::vector<std::string> found;
+    std::string token;
+    for (int pages = 0; pages < 10; ++pages) {
+      absl::StatusOr<RunPage> page = store->ListRuns(page_size, token, filter);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const v1::Run& run : page->runs) found.push_back(run.run_id());
+      token = page->next_page_token;
+      if (token.empty()) break;
+    }
+    return found;
+  };
+  using ::testing::ElementsAre;
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "even")), ElementsAre("r4", "r2", "r0"));
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "even"), 1), ElementsAre("r4", "r2", "r0"));
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "none")), ElementsAre());
+  // After is inclusive, before exclusive.
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "", t0 + absl::Minutes(2),
+                         t0 + absl::Minutes(4))),
+              ElementsAre("r3", "r2"));
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "", std::nullopt, t0 + absl::Minutes(1))),
+              ElementsAre("r0"));
+  EXPECT_THAT(ids(Filter(v1::RUN_STATUS_UNSPECIFIED, "", t0 + absl::Minutes(5))),
+              ElementsAre("r5"));
+  EXPECT_THAT(ids(Filter(v1::RUN_FAILED, "even")), ElementsAre("r4"));
+  EXPECT_THAT(ids(Filter(v1::RUN_FAILED, "odd")), ElementsAre());
 }
 
 TEST(SqliteRunStore, HistorySurvivesReopening) {
