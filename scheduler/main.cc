@@ -22,6 +22,8 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "scheduler/console/console_server.h"
+#include "scheduler/console/default_assets_dir.h"
 #include "scheduler/dispatch/dispatcher_gauges.h"
 #include "scheduler/engine/run_engine.h"
 #include "scheduler/limits/input_limits.h"
@@ -38,7 +40,16 @@ ABSL_FLAG(std::string, metrics_addr, "",
           "Address of the Prometheus /metrics HTTP endpoint (port 0: any; empty: off).");
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, write {\"client_addr\":..,\"worker_addr\":..,\"metrics_addr\":..} "
-          "here (atomically; metrics_addr only when on).");
+          "here (atomically; metrics_addr and console_addr only when on).");
+ABSL_FLAG(std::string, console_addr, "",
+          "Address of the web console, plain HTTP (port 0: any; empty: off). It shows runs' "
+          "inputs and outputs: see docs/OPERATIONS.md before exposing it.");
+ABSL_FLAG(std::string, console_assets_dir, "",
+          "The console's front-end files (default: <bin>/../share/flowgrid/console, else the "
+          "build tree's <bin>/../console/dist).");
+ABSL_FLAG(int, console_max_event_streams, 64,
+          "Console event streams (live run pages) open at once; beyond it: HTTP 503 with "
+          "Retry-After.");
 ABSL_FLAG(int, max_steps, 500, "Node executions allowed per run.");
 ABSL_FLAG(int, max_job_attempts, 3, "Deliveries of a job whose worker is lost before WORKER_LOST.");
 ABSL_FLAG(absl::Duration, worker_lease, absl::Seconds(15),
@@ -247,6 +258,31 @@ int Main() {
   if (metrics_endpoint != nullptr) {
     addresses.emplace_back("metrics_addr", metrics_endpoint->bound_address());
   }
+  // The console calls the client API in-process, as a client would (its
+  // own key check stands in for the port's, which this channel bypasses).
+  std::unique_ptr<console::ConsoleServer> console_server;
+  if (const std::string addr = absl::GetFlag(FLAGS_console_addr); !addr.empty()) {
+    console::ConsoleOptions console_options;
+    console_options.addr = addr;
+    console_options.assets_dir = absl::GetFlag(FLAGS_console_assets_dir).empty()
+                                     ? console::DefaultAssetsDir(console::RunningBinary())
+                                     : std::filesystem::path(absl::GetFlag(FLAGS_console_assets_dir));
+    const std::string assets_dir = console_options.assets_dir.string();
+    console_options.events.max_streams = absl::GetFlag(FLAGS_console_max_event_streams);
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    absl::StatusOr<std::unique_ptr<console::ConsoleServer>> started =
+        console::ConsoleServer::Start(std::move(console_options),
+                                      client_server->InProcessChannel(channel_args));
+    if (!started.ok()) {
+      LogError(started.status().ToString());
+      return 1;
+    }
+    console_server = *std::move(started);
+    addresses.emplace_back("console_addr", console_server->bound_address());
+    LogInfo(absl::StrCat("console on http://", console_server->bound_address(), "/ (assets ",
+                         assets_dir, ")"));
+  }
   LogInfo(absl::StrCat("serving clients on ", client_addr, ", workers on ", worker_addr,
                        metrics_endpoint == nullptr
                            ? ""
@@ -262,6 +298,7 @@ int Main() {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogInfo(absl::StrCat("received signal ", signal_number, "; shutting down"));
+  console_server.reset();  // its streams are calls on the client server
   // Every service NOT_SERVING (and staying so) before the servers stop.
   client_health->Shutdown();
   worker_health->Shutdown();
