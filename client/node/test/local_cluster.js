@@ -19,11 +19,12 @@ const STOP_GRACE_MS = 10000;
 class LocalCluster {
   /**
    * @param {{schedulerBin: string, workerBin: string, workers?: number,
-   *          slots?: number}} options
+   *          slots?: number, schedulerArgs?: string[]}} options  schedulerArgs are
+   *   appended to the scheduler's command line (e.g. --console_addr)
    */
-  static async start({ schedulerBin, workerBin, workers = 1, slots = 2 }) {
+  static async start({ schedulerBin, workerBin, workers = 1, slots = 2, schedulerArgs = [] }) {
     const cluster = new LocalCluster(fs.mkdtempSync(path.join(os.tmpdir(), 'flowgrid-node-')),
-      schedulerBin);
+      schedulerBin, schedulerArgs);
     try {
       await cluster._startScheduler('127.0.0.1:0', '127.0.0.1:0');
       // Job uids of their own, apart from other tests' clusters on this host
@@ -44,10 +45,13 @@ class LocalCluster {
     }
   }
 
-  constructor(dir, schedulerBin) {
+  constructor(dir, schedulerBin, schedulerArgs) {
     this.dir = dir;
     this.schedulerBin = schedulerBin;
+    this.schedulerArgs = schedulerArgs;
     this.clientAddress = '';
+    // The scheduler's last ready file, as JSON (its addresses).
+    this.ready = {};
     this.workerAddress = '';
     this.schedulerStarts = 0;
     /** @type {{name: string, process: import('node:child_process').ChildProcess, log: string}[]} */
@@ -90,8 +94,10 @@ class LocalCluster {
     const readyFile = path.join(this.dir, `${name}.ready.json`);
     const scheduler = this._spawn(name, this.schedulerBin, [
       `--client_addr=${clientAddr}`, `--worker_addr=${workerAddr}`,
-      `--data_dir=${path.join(this.dir, 'store')}`, `--ready_file=${readyFile}`]);
+      `--data_dir=${path.join(this.dir, 'store')}`, `--ready_file=${readyFile}`,
+      ...this.schedulerArgs]);
     const ready = await waitForReadyFile(readyFile, scheduler);
+    this.ready = ready;
     this.clientAddress = ready.client_addr;
     this.workerAddress = ready.worker_addr;
   }
