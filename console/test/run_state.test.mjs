@@ -97,6 +97,7 @@ test('the fetched run gives the first states; a replay from run_started replaces
   assert.equal(states(state).start, 'succeeded');
   assert.equal(states(state).check, 'running');
   const changes = state.applyEvents([event('run_started', {}), started('start')]);
+  assert.equal(state.run.status, 'RUN_RUNNING');
   assert.ok(changes.nodes.has('check'));
   assert.equal(states(state).check, 'pending');
   assert.equal(state.executionsOf('start').length, 1);
@@ -106,6 +107,13 @@ test('the fetched run gives the first states; a replay from run_started replaces
   state.applyEvents([again, finished('check', 'NODE_EXCEPTION')]);
   assert.equal(state.executionsOf('check').length, 1);
   assert.equal(states(state).check, 'exception');
+});
+
+test('replaying a finished run keeps its status', () => {
+  const state = new RunState(WORKFLOW);
+  state.applyRun({ status: 'RUN_FAILED', nodes: [] });
+  state.applyEvents([event('run_started', {}), started('start')]);
+  assert.equal(state.run.status, 'RUN_FAILED');
 });
 
 test('iteration sub-graphs are flattened with their parent', () => {

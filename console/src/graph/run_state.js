@@ -110,7 +110,8 @@ export class RunState {
         node.branch = '';
         node.waitingRetry = null;
       }
-      this.run.status = 'RUN_RUNNING';
+      // A replay of a finished run keeps the status it was fetched with.
+      if (this.run.status === 'RUN_PENDING') this.run.status = 'RUN_RUNNING';
       return;
     }
     if (event.run_finished) {

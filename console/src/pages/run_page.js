@@ -97,7 +97,23 @@ export function RunPage({ runId }) {
         getRun(runId, current.controller.signal).then(setRun, () => {});
       }
     });
-    watchRun(runId, 0, (event) => current.batch.push(event), current.controller.signal)
+    // A run that had finished when fetched is drawn from the fetch; its
+    // replayed events (which add the branches taken) are applied in one
+    // go once complete, so its nodes never flicker back through their
+    // earlier states.
+    let held = runInProgress(current.state.run.status) ? null : [];
+    const onEvent = (event) => {
+      if (!held) {
+        current.batch.push(event);
+        return;
+      }
+      held.push(event);
+      if (event.run_finished) {
+        for (const e of held) current.batch.push(e);
+        held = null;
+      }
+    };
+    watchRun(runId, 0, onEvent, current.controller.signal)
       .catch((e) => !current.controller.signal.aborted && setError(e));
   };
 
