@@ -264,11 +264,17 @@ int Main() {
   if (const std::string addr = absl::GetFlag(FLAGS_console_addr); !addr.empty()) {
     console::ConsoleOptions console_options;
     console_options.addr = addr;
-    console_options.assets_dir = absl::GetFlag(FLAGS_console_assets_dir).empty()
+    const std::string assets_flag = absl::GetFlag(FLAGS_console_assets_dir);
+    console_options.assets_dir = assets_flag.empty()
                                      ? console::DefaultAssetsDir(console::RunningBinary())
-                                     : std::filesystem::path(absl::GetFlag(FLAGS_console_assets_dir));
+                                     : std::filesystem::path(assets_flag);
     const std::string assets_dir = console_options.assets_dir.string();
     console_options.events.max_streams = absl::GetFlag(FLAGS_console_max_event_streams);
+    if (console_options.events.max_streams < 1) {
+      LogError(absl::StrCat("--console_max_event_streams (", console_options.events.max_streams,
+                            ") must be positive"));
+      return 1;
+    }
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
     absl::StatusOr<std::unique_ptr<console::ConsoleServer>> started =

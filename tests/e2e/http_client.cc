@@ -44,7 +44,9 @@ absl::StatusOr<HttpAnswer> Fetch(const HttpCall& call) {
   std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
   curl_slist* headers = nullptr;
-  for (const std::string& header : call.headers) headers = curl_slist_append(headers, header.c_str());
+  for (const std::string& header : call.headers) {
+    headers = curl_slist_append(headers, header.c_str());
+  }
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> free_headers(headers, curl_slist_free_all);
   Received received{&call, {}, false};
   curl_easy_setopt(curl.get(), CURLOPT_URL, call.url.c_str());

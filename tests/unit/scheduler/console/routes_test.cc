@@ -147,7 +147,8 @@ TEST(AuthenticateRequest, TakesABearerKnownKey) {
   };
   EXPECT_EQ(*AuthenticateRequest(check, "Bearer 0123456789abcdef"), "alice");
   EXPECT_EQ(*AuthenticateRequest(check, "bearer  0123456789abcdef "), "alice");
-  for (const char* header : {"", "Basic YWxpY2U6eA==", "0123456789abcdef", "Bearer wrong-key-0000000"}) {
+  for (const char* header :
+       {"", "Basic YWxpY2U6eA==", "0123456789abcdef", "Bearer wrong-key-0000000"}) {
     absl::StatusOr<std::string> refused = AuthenticateRequest(check, header);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated) << header;
     EXPECT_THAT(refused.status().message(), ::testing::Not(HasSubstr("wrong-key"))) << header;
