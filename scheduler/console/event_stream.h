@@ -8,8 +8,9 @@
 // (404 for an unknown run, ...); one after it is a last SSE event
 //   event: error\ndata: {"code": .., "message": ..}\n\n
 // While no event comes, a comment line (": keepalive") goes out every
-// `keepalive`, which is also how a browser that went away is noticed: the
-// stream then cancels its WatchRun and its handler returns.
+// `keepalive`, which is also how a browser that went away is noticed (a
+// write fails, at the latest the second after it left): the stream then
+// cancels its WatchRun and its handler returns.
 //
 // At most `max_streams` streams are open at once (each holds one of the
 // HTTP server's threads); beyond that a request gets 503 with Retry-After.
