@@ -91,7 +91,7 @@ class SdkPackageTest(unittest.TestCase):
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=RUN_SECONDS)
 
-    def test_installs_only_the_sdk_and_what_its_headers_need(self):
+    def test_installs_the_sdk_what_its_headers_need_and_the_console_assets(self):
         installed = set()
         for root, _, files in os.walk(self.prefix):
             installed.update(os.path.relpath(os.path.join(root, f), self.prefix) for f in files)
@@ -102,9 +102,13 @@ class SdkPackageTest(unittest.TestCase):
         self.assertIn("flowgridConfig.cmake", package)
         self.assertIn("flowgridConfigVersion.cmake", package)
         self.assertIn("flowgridTargets.cmake", package)
+        # Besides the SDK, only the web console's static assets, which the
+        # scheduler serves from <prefix>/share/flowgrid/console.
+        self.assertIn("share/flowgrid/console/index.html", installed)
         self.assertEqual(installed, {f for f in installed
                                      if f.startswith("include/") or f.endswith(".a")
-                                     or "/cmake/flowgrid/" in f})
+                                     or "/cmake/flowgrid/" in f
+                                     or f.startswith("share/flowgrid/console/")})
 
     def test_runs_a_workflow_printing_events_and_outputs(self):
         with self.children.logs_on_error():
