@@ -22,6 +22,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "scheduler/auth/server_auth.h"
 #include "scheduler/console/console_server.h"
 #include "scheduler/console/default_assets_dir.h"
 #include "scheduler/dispatch/dispatcher_gauges.h"
@@ -40,7 +41,7 @@ ABSL_FLAG(std::string, metrics_addr, "",
           "Address of the Prometheus /metrics HTTP endpoint (port 0: any; empty: off).");
 ABSL_FLAG(std::string, ready_file, "",
           "Once serving, write {\"client_addr\":..,\"worker_addr\":..,\"metrics_addr\":..} "
-          "here (atomically; metrics_addr and console_addr only when on).");
+          "here (atomically; metrics_addr, health_addr and console_addr only when on).");
 ABSL_FLAG(std::string, console_addr, "",
           "Address of the web console, plain HTTP (port 0: any; empty: off). It shows runs' "
           "inputs and outputs: see docs/OPERATIONS.md before exposing it.");
@@ -91,6 +92,23 @@ ABSL_FLAG(double, max_watch_rate, flowgrid::service::WorkflowServiceOptions().ma
           "burst of a tenth of that (at least 1); 0: no limit.");
 ABSL_FLAG(bool, strict_outputs, false,
           "Fail a code node that returns an undeclared key (newer Dify) instead of warning.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain served on both ports (TLS); empty: plaintext. Read at start.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, worker_ca_file, "",
+          "PEM CA bundle; set: the worker port requires a client certificate it signed "
+          "(mutual TLS). Needs TLS.");
+ABSL_FLAG(std::string, worker_token_file, "",
+          "File whose first line is the shared worker token; set: every worker stream needs "
+          "'authorization: Bearer <token>'. Re-read when it changes. Needs TLS.");
+ABSL_FLAG(std::string, api_keys_file, "",
+          "Client API keys, one 'NAME KEY' per line ('#' comments); set: every client-port call "
+          "but grpc.health.v1 needs 'authorization: Bearer <KEY>' (or 'x-api-key: <KEY>'). "
+          "Re-read when it changes. Needs TLS.");
+ABSL_FLAG(std::string, health_addr, "",
+          "Address of a plaintext gRPC server with grpc.health.v1 only, mirroring the client "
+          "and worker ports' health (for probes that cannot speak TLS, e.g. kubelet's; port "
+          "0: any; empty: off).");
 
 namespace flowgrid {
 namespace {
@@ -207,6 +225,17 @@ int Main() {
     return 1;
   }
 
+  absl::StatusOr<std::unique_ptr<auth::ServerAuth>> server_auth =
+      auth::ServerAuth::Create({absl::GetFlag(FLAGS_tls_cert_file),
+                                absl::GetFlag(FLAGS_tls_key_file),
+                                absl::GetFlag(FLAGS_worker_ca_file),
+                                absl::GetFlag(FLAGS_worker_token_file),
+                                absl::GetFlag(FLAGS_api_keys_file)});
+  if (!server_auth.ok()) {
+    LogError(server_auth.status().ToString());
+    return 1;
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   service::WorkflowServiceImpl workflow_service(&engine, store->get(), service_options,
@@ -219,7 +248,7 @@ int Main() {
   int client_port = 0, worker_port = 0;
   grpc::ServerBuilder client_builder;
   client_builder.AddListeningPort(absl::GetFlag(FLAGS_client_addr),
-                                  grpc::InsecureServerCredentials(), &client_port);
+                                  (*server_auth)->client_credentials(), &client_port);
   client_builder.RegisterService(&workflow_service);
   client_builder.RegisterService(&cluster_service);
   client_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -233,7 +262,7 @@ int Main() {
 
   grpc::ServerBuilder worker_builder;
   worker_builder.AddListeningPort(absl::GetFlag(FLAGS_worker_addr),
-                                  grpc::InsecureServerCredentials(), &worker_port);
+                                  (*server_auth)->worker_credentials(), &worker_port);
   worker_builder.RegisterService(&worker_service);
   worker_builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   worker_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -245,11 +274,31 @@ int Main() {
                           absl::GetFlag(FLAGS_worker_addr)));
     return 1;
   }
+  // Plaintext, health only: what it reports is no secret.
+  int health_port = 0;
+  std::unique_ptr<grpc::Server> health_server;
+  if (const std::string addr = absl::GetFlag(FLAGS_health_addr); !addr.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &health_port);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health_builder.SetOption(std::make_unique<WithoutReflection>());
+    health_server = health_builder.BuildAndStart();
+    if (!health_server || health_port == 0) {
+      LogError(absl::StrCat("cannot listen on --health_addr ", addr));
+      return 1;
+    }
+  }
   // Health: "" (SERVING from the start) and each port's own service.
   grpc::HealthCheckServiceInterface* client_health = client_server->GetHealthCheckService();
   grpc::HealthCheckServiceInterface* worker_health = worker_server->GetHealthCheckService();
   client_health->SetServingStatus(v1::WorkflowService::service_full_name(), true);
   worker_health->SetServingStatus(v1::WorkerService::service_full_name(), true);
+  grpc::HealthCheckServiceInterface* mirror_health =
+      health_server != nullptr ? health_server->GetHealthCheckService() : nullptr;
+  if (mirror_health != nullptr) {
+    mirror_health->SetServingStatus(v1::WorkflowService::service_full_name(), true);
+    mirror_health->SetServingStatus(v1::WorkerService::service_full_name(), true);
+  }
 
   std::string client_addr = WithPort(absl::GetFlag(FLAGS_client_addr), client_port);
   std::string worker_addr = WithPort(absl::GetFlag(FLAGS_worker_addr), worker_port);
@@ -258,6 +307,9 @@ int Main() {
   if (metrics_endpoint != nullptr) {
     addresses.emplace_back("metrics_addr", metrics_endpoint->bound_address());
   }
+  const std::string health_addr =
+      health_server != nullptr ? WithPort(absl::GetFlag(FLAGS_health_addr), health_port) : "";
+  if (health_server != nullptr) addresses.emplace_back("health_addr", health_addr);
   // The console calls the client API in-process, as a client would (its
   // own key check stands in for the port's, which this channel bypasses).
   std::unique_ptr<console::ConsoleServer> console_server;
@@ -274,6 +326,11 @@ int Main() {
       LogError(absl::StrCat("--console_max_event_streams (", console_options.events.max_streams,
                             ") must be positive"));
       return 1;
+    }
+    if (const auth::ApiKeys* keys = (*server_auth)->api_keys(); keys != nullptr) {
+      console_options.check_api_key = [keys](absl::string_view key) {
+        return keys->Authenticate(key);
+      };
     }
     grpc::ChannelArguments channel_args;
     channel_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -293,7 +350,8 @@ int Main() {
                        metrics_endpoint == nullptr
                            ? ""
                            : absl::StrCat(", metrics on ", metrics_endpoint->bound_address()),
-                       ", store ", data_dir, "/flowgrid.db"));
+                       health_server == nullptr ? "" : absl::StrCat(", health on ", health_addr),
+                       ", store ", data_dir, "/flowgrid.db; ", (*server_auth)->Describe()));
   if (!absl::GetFlag(FLAGS_ready_file).empty()) {
     if (absl::Status s = WriteReadyFile(absl::GetFlag(FLAGS_ready_file), addresses); !s.ok()) {
       LogError(s.ToString());
@@ -308,9 +366,11 @@ int Main() {
   // Every service NOT_SERVING (and staying so) before the servers stop.
   client_health->Shutdown();
   worker_health->Shutdown();
+  if (mirror_health != nullptr) mirror_health->Shutdown();
   auto deadline = std::chrono::system_clock::now() + std::chrono::seconds(5);
   client_server->Shutdown(deadline);
   worker_server->Shutdown(deadline);
+  if (health_server != nullptr) health_server->Shutdown(deadline);
   return 0;
 }
 
@@ -320,7 +380,9 @@ int Main() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "flowgrid-scheduler [--client_addr=HOST:PORT] [--worker_addr=HOST:PORT] "
-      "[--metrics_addr=HOST:PORT] [--data_dir=DIR] [--ready_file=PATH]");
+      "[--metrics_addr=HOST:PORT] [--data_dir=DIR] [--ready_file=PATH] "
+      "[--tls_cert_file=PEM --tls_key_file=PEM [--worker_ca_file=PEM] "
+      "[--worker_token_file=FILE] [--api_keys_file=FILE]]");
   absl::ParseCommandLine(argc, argv);
   return flowgrid::Main();
 }

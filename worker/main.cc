@@ -22,6 +22,8 @@
 #include "common/log.h"
 #include "common/metrics/metrics_endpoint.h"
 #include "common/ready_file.h"
+#include "common/tls/grpc_credentials.h"
+#include "common/tls/token_file.h"
 #include "worker/agent/agent.h"
 #include "worker/agent/health_server.h"
 #include "worker/job/job_runner.h"
@@ -82,6 +84,18 @@ ABSL_FLAG(std::string, metrics_addr, "",
 ABSL_FLAG(std::string, health_addr, "",
           "Serve the gRPC health service (grpc.health.v1) at HOST:PORT (port 0: any free "
           "port): \"\" is SERVING while connected to the scheduler and not draining; empty: off");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA bundle verifying the scheduler's certificate; set: TLS to the scheduler");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM client certificate chain presented to the scheduler (mutual TLS); needs "
+          "--tls_ca_file and --tls_key_file");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name the scheduler's certificate must hold when it is not --scheduler's host");
+ABSL_FLAG(std::string, token_file, "",
+          "File whose first line is the shared worker token (the scheduler's "
+          "--worker_token_file), sent as 'authorization: Bearer <token>'; re-read before each "
+          "connection attempt. Needs --tls_ca_file");
 ABSL_FLAG(std::string, ready_file, "",
           "Once the metrics and health endpoints listen, write "
           "{\"metrics_addr\":..,\"health_addr\":..} (those that are on, real ports) here, "
@@ -137,6 +151,39 @@ absl::Status WarmZygotes(flowgrid::runtimes::python::PythonZygotes& zygotes,
         zygotes.Acquire(cgroups != nullptr ? slot_cgroups.back()->get() : nullptr);
     if (!zygote.ok()) return zygote.status();
     warm.push_back(*std::move(zygote));
+  }
+  return absl::OkStatus();
+}
+
+// The TLS and token flags into `options`; an error names the flag at fault.
+absl::Status ApplySchedulerCredentials(flowgrid::agent::AgentOptions& options) {
+  const std::string ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  const std::string cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  const std::string key_file = absl::GetFlag(FLAGS_tls_key_file);
+  options.tls_server_name = absl::GetFlag(FLAGS_tls_server_name);
+  options.token_file = absl::GetFlag(FLAGS_token_file);
+  if (ca_file.empty()) {
+    using FlagValue = std::pair<const char*, const std::string*>;
+    for (const auto& [flag, value] : {FlagValue{"--tls_cert_file", &cert_file},
+                                      FlagValue{"--tls_key_file", &key_file},
+                                      FlagValue{"--tls_server_name", &options.tls_server_name},
+                                      FlagValue{"--token_file", &options.token_file}}) {
+      if (!value->empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            flag, " needs TLS to the scheduler (--tls_ca_file): without it credentials would "
+                  "cross the network in clear text"));
+      }
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      flowgrid::tls::MakeChannelCredentials({ca_file, cert_file, key_file});
+  if (!credentials.ok()) return credentials.status();
+  options.credentials = *std::move(credentials);
+  // Read once now so that a missing or empty file stops the start.
+  if (!options.token_file.empty()) {
+    absl::StatusOr<std::string> token = flowgrid::tls::ReadTokenFile(options.token_file);
+    if (!token.ok()) return token.status();
   }
   return absl::OkStatus();
 }
@@ -268,6 +315,11 @@ int main(int argc, char** argv) {
   }
 
   flowgrid::agent::AgentOptions options;
+  // After the signal mask: gRPC credentials start gRPC's threads.
+  if (absl::Status credentials = ApplySchedulerCredentials(options); !credentials.ok()) {
+    flowgrid::LogError(credentials.ToString());
+    return 2;
+  }
   options.scheduler_address = absl::GetFlag(FLAGS_scheduler);
   options.worker_id = absl::GetFlag(FLAGS_worker_id);
   if (options.worker_id.empty()) options.worker_id = DefaultWorkerId();
@@ -383,7 +435,10 @@ int main(int argc, char** argv) {
                                               : absl::StrCat("node ", node, " (pool of ",
                                                              node_pool_size, ")"),
                                  sandboxed ? "; kernel sandbox on"
-                                           : "; INSECURE: no kernel sandbox"));
+                                           : "; INSECURE: no kernel sandbox",
+                                 options.credentials != nullptr ? "; TLS to the scheduler"
+                                                                : "; plaintext to the scheduler",
+                                 options.token_file.empty() ? "" : " with a worker token"));
 
   // The first stop signal drains; a second one exits at once (job
   // processes die with the worker through their parent-death signal).

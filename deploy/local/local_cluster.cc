@@ -96,24 +96,22 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("data directory must be set");
   }
+  if (options.tls_dir.empty() &&
+      (!options.api_keys_file.empty() || !options.worker_token_file.empty())) {
+    return absl::InvalidArgumentError(
+        "an API keys file or a worker token file needs TLS (a tls_dir)");
+  }
 
   std::unique_ptr<LocalCluster> cluster(new LocalCluster(std::move(options)));
   const LocalClusterOptions& opts = cluster->options_;
+  if (!opts.tls_dir.empty()) {
+    absl::StatusOr<tls::DevPki> pki = tls::EnsureDevPki(opts.tls_dir);
+    if (!pki.ok()) return pki.status();
+    cluster->dev_pki_ = *std::move(pki);
+  }
 
   absl::Status status = cluster->StartScheduler(opts.client_addr, opts.worker_addr);
-  for (int i = 1; status.ok() && i <= opts.workers; ++i) {
-    std::string name = absl::StrCat("worker-", i);
-    // Workers on one host need disjoint job uid ranges: a job's uid must be
-    // its own (worker/main.cc --sandbox_uid_base).
-    std::vector<std::string> args = {"--scheduler=" + cluster->worker_address_,
-                                     absl::StrCat("--slots=", opts.slots_per_worker),
-                                     "--worker_id=" + name,
-                                     absl::StrCat("--sandbox_uid_base=", 60000 + (i - 1) * 1024)};
-    args.insert(args.end(), opts.extra_worker_args.begin(), opts.extra_worker_args.end());
-    absl::StatusOr<Child> worker = cluster->SpawnChild(name, opts.worker_binary, args);
-    status = worker.status();
-    if (worker.ok()) cluster->children_.push_back(*std::move(worker));
-  }
+  for (int i = 1; status.ok() && i <= opts.workers; ++i) status = cluster->StartWorker().status();
   if (!status.ok()) {
     // Stop() reports how the children ended; the start error is the cause.
     absl::Status stopped = cluster->Stop();
@@ -128,6 +126,31 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(
 }
 
 LocalCluster::~LocalCluster() { (void)Stop(); }
+
+absl::StatusOr<std::string> LocalCluster::StartWorker(const std::vector<std::string>& extra_args) {
+  const int i = ++workers_started_;
+  std::string name = absl::StrCat("worker-", i);
+  // Workers on one host need disjoint job uid ranges: a job's uid must be
+  // its own (worker/main.cc --sandbox_uid_base).
+  std::vector<std::string> args = {"--scheduler=" + worker_address_,
+                                   absl::StrCat("--slots=", options_.slots_per_worker),
+                                   "--worker_id=" + name,
+                                   absl::StrCat("--sandbox_uid_base=", 60000 + (i - 1) * 1024)};
+  if (dev_pki_.has_value()) {
+    args.push_back("--tls_ca_file=" + dev_pki_->ca_cert);
+    args.push_back("--tls_cert_file=" + dev_pki_->worker_cert);
+    args.push_back("--tls_key_file=" + dev_pki_->worker_key);
+  }
+  if (!options_.worker_token_file.empty()) {
+    args.push_back("--token_file=" + options_.worker_token_file);
+  }
+  args.insert(args.end(), options_.extra_worker_args.begin(), options_.extra_worker_args.end());
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  absl::StatusOr<Child> worker = SpawnChild(name, options_.worker_binary, args);
+  if (!worker.ok()) return worker.status();
+  children_.push_back(*std::move(worker));
+  return name;
+}
 
 absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
                                           const std::string& worker_addr) {
@@ -144,6 +167,15 @@ absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
                                    "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file};
   if (!options_.scheduler_metrics_addr.empty()) {
     args.push_back("--metrics_addr=" + options_.scheduler_metrics_addr);
+  }
+  if (dev_pki_.has_value()) {
+    args.push_back("--tls_cert_file=" + dev_pki_->server_cert);
+    args.push_back("--tls_key_file=" + dev_pki_->server_key);
+    args.push_back("--worker_ca_file=" + dev_pki_->ca_cert);
+  }
+  if (!options_.api_keys_file.empty()) args.push_back("--api_keys_file=" + options_.api_keys_file);
+  if (!options_.worker_token_file.empty()) {
+    args.push_back("--worker_token_file=" + options_.worker_token_file);
   }
   args.insert(args.end(), options_.extra_scheduler_args.begin(),
               options_.extra_scheduler_args.end());

@@ -32,6 +32,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/tls/dev_pki.h"
 
 namespace flowgrid {
 
@@ -55,6 +56,16 @@ struct LocalClusterOptions {
   // When set, each child's stdout and stderr go to <log_dir>/<name>.log;
   // otherwise children share the parent's stdout/stderr.
   std::string log_dir;
+  // TLS and authentication (docs/OPERATIONS.md). tls_dir set: EnsureDevPki
+  // there (common/tls/dev_pki.h); the scheduler serves TLS on both ports
+  // with server.pem and requires worker certificates signed by ca.pem;
+  // workers verify it with ca.pem and present worker.pem. Empty: plaintext.
+  std::string tls_dir;
+  // The scheduler's --api_keys_file; needs tls_dir.
+  std::string api_keys_file;
+  // The scheduler's --worker_token_file and the workers' --token_file;
+  // needs tls_dir.
+  std::string worker_token_file;
   absl::Duration ready_timeout = absl::Seconds(30);
   // How long each stop phase waits after SIGTERM before SIGKILL.
   absl::Duration stop_grace = absl::Seconds(10);
@@ -90,6 +101,13 @@ class LocalCluster {
   // "" when scheduler_metrics_addr is off.
   const std::string& scheduler_metrics_address() const { return scheduler_metrics_address_; }
   const LocalClusterOptions& options() const { return options_; }
+  // The dev PKI's files when tls_dir is set.
+  const std::optional<tls::DevPki>& dev_pki() const { return dev_pki_; }
+
+  // Starts one more worker ("worker-N", N following the others) with the
+  // cluster's worker flags followed by `extra_args` (a later flag wins, so
+  // they can override e.g. --tls_cert_file). Returns its name.
+  absl::StatusOr<std::string> StartWorker(const std::vector<std::string>& extra_args = {});
 
   // Returns a child that exited since the last call (non-blocking), reaping
   // it; nullopt when all children are still running.
@@ -149,7 +167,9 @@ class LocalCluster {
   void StopRange(size_t begin, size_t end, StopSignal signal = StopSignal::kTerminate);
 
   LocalClusterOptions options_;
+  std::optional<tls::DevPki> dev_pki_;
   std::vector<Child> children_;  // children_[0] is the scheduler
+  int workers_started_ = 0;
   int restarts_ = 0;
   std::string client_address_;
   std::string worker_address_;

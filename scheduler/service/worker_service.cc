@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/worker_stream.h"
 
 namespace flowgrid::service {
 namespace {
@@ -59,6 +60,9 @@ grpc::Status WorkerServiceImpl::Connect(
   }
   LogInfo(absl::StrCat("worker ", hello.worker_id(), " connected from ", context->peer(),
                        " with ", hello.slots(), " slots"));
+  // Tells the worker it is accepted (common/worker_stream.h).
+  context->AddInitialMetadata(kWorkerAcceptedMetadata, "1");
+  stream->SendInitialMetadata();
 
   Outbox outbox;
   std::thread writer([&] {

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/log.h"
+#include "common/worker_stream.h"
+#include "common/tls/token_file.h"
 #include "flowgrid/v1/worker.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "worker/agent/backoff.h"
@@ -35,8 +37,11 @@ std::shared_ptr<grpc::Channel> SchedulerChannel(const AgentOptions& options) {
               static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_initial)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_max)));
-  return grpc::CreateCustomChannel(options.scheduler_address, grpc::InsecureChannelCredentials(),
-                                   args);
+  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  return grpc::CreateCustomChannel(
+      options.scheduler_address,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureChannelCredentials(),
+      args);
 }
 
 }  // namespace
@@ -133,6 +138,15 @@ class Agent::Impl {
   // One stream from Connect to its end.
   void ServeOneStream(Backoff& backoff) {
     grpc::ClientContext context;
+    if (!options_.token_file.empty()) {
+      absl::StatusOr<std::string> token = tls::ReadTokenFile(options_.token_file);
+      if (!token.ok()) {
+        LogError(absl::StrCat("cannot connect to scheduler: --token_file: ",
+                              token.status().message()));
+        return;
+      }
+      context.AddMetadata("authorization", absl::StrCat("Bearer ", *token));
+    }
     std::unique_ptr<Stream> stream = stub_->Connect(&context);
     uint64_t connection = 0;
     bool hello_sent = false;
@@ -162,9 +176,15 @@ class Agent::Impl {
         stream_->Write(draining);
       }
     }
+    // Connected once the scheduler accepts the Hello (common/worker_stream.h);
+    // a refused stream ends instead, without the marker.
+    bool accepted = false;
     if (hello_sent) {
+      stream->WaitForInitialMetadata();
+      accepted = context.GetServerInitialMetadata().count(kWorkerAcceptedMetadata) > 0;
+    }
+    if (accepted) {
       SetConnected(true);
-      backoff.Reset();
       LogInfo(absl::StrCat("connected to scheduler ", options_.scheduler_address, " as ",
                            options_.worker_id, " with ", options_.slots, " slot(s)"));
     }
@@ -175,13 +195,26 @@ class Agent::Impl {
       stream_ = nullptr;
       context_ = nullptr;
     }
-    if (hello_sent) SetConnected(false);
+    if (accepted) SetConnected(false);
     const grpc::Status status = stream->Finish();
-    if (!Finished()) {
-      LogWarning(absl::StrCat(hello_sent ? "stream to scheduler lost: "
-                                         : "cannot connect to scheduler: ",
-                              options_.scheduler_address, ": ", status.error_message(), " (code ",
-                              static_cast<int>(status.error_code()), ")"));
+    const bool refused = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+                         status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
+    if (accepted) backoff.Reset();
+    if (Finished()) return;
+    if (refused) {
+      LogError(absl::StrCat("the scheduler ", options_.scheduler_address,
+                            " refused this worker's credentials: ", status.error_message(),
+                            " (code ", static_cast<int>(status.error_code()),
+                            "); check --token_file"));
+    } else {
+      LogWarning(absl::StrCat(
+          accepted ? "stream to scheduler lost: " : "cannot connect to scheduler: ",
+          options_.scheduler_address, ": ", status.error_message(), " (code ",
+          static_cast<int>(status.error_code()), ")",
+          options_.credentials != nullptr && !accepted
+              ? "; with TLS this includes a failed handshake: check --tls_ca_file, "
+                "--tls_cert_file/--tls_key_file and --tls_server_name"
+              : ""));
     }
   }
 

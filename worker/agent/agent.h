@@ -15,6 +15,12 @@
 //   - Stream break: running jobs are killed (their results could not be
 //     delivered; the scheduler requeues them), then the agent reconnects
 //     with exponential backoff and jitter and says Hello again.
+//   - Credentials refused (UNAUTHENTICATED for a wrong or missing token, a
+//     failed TLS handshake for a wrong certificate or CA): logged as such
+//     and retried like an unreachable scheduler, the backoff still growing
+//     (a stream the scheduler refused does not reset it), so a token or
+//     certificate fixed while the worker runs is picked up. Jobs only come
+//     on an accepted stream.
 //   - Drain (SIGTERM/SIGINT via RequestDrain, or a Drain message): send
 //     Draining, finish running jobs for up to drain_grace (then kill them
 //     and report them WORKER_LOST, so that they run elsewhere),
@@ -42,11 +48,16 @@
 #include "worker/agent/slot_pool.h"
 #include "worker/metrics/worker_metrics.h"
 
+namespace grpc {
+class ChannelCredentials;
+}  // namespace grpc
+
 namespace flowgrid::agent {
 
 // What the agent is doing, as health checks see it.
 struct AgentState {
-  // Hello was written on the current stream and the stream has not ended.
+  // The scheduler accepted the Hello of the current stream (its initial
+  // metadata, common/worker_stream.h) and the stream has not ended.
   bool connected = false;
   // A drain was requested (it lasts until Run returns).
   bool draining = false;
@@ -54,6 +65,16 @@ struct AgentState {
 
 struct AgentOptions {
   std::string scheduler_address = "127.0.0.1:7071";
+  // How the channel to the scheduler is secured (common/tls/
+  // grpc_credentials.h); nullptr: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // The name the scheduler's certificate must hold, when it is not the
+  // address's host; empty: the host.
+  std::string tls_server_name;
+  // Shared worker token file (common/tls/token_file.h), read before every
+  // connection attempt so a rotated token is picked up; sent as
+  // "authorization: Bearer <token>". Empty: no token.
+  std::string token_file;
   std::string worker_id;
   int slots = 1;
   std::vector<v1::CodeNode::Language> runtimes = {v1::CodeNode::PYTHON3};

@@ -11,6 +11,7 @@
 #include "flowgrid/v1/worker.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "absl/synchronization/notification.h"
+#include "common/worker_stream.h"
 #include "gtest/gtest.h"
 #include "tests/unit/worker/metrics_testing.h"
 
@@ -32,7 +33,14 @@ class FakeScheduler final : public v1::WorkerService::Service {
       messages_.emplace_back();
     }
     v1::WorkerMessage message;
+    bool accepted = false;
     while (stream->Read(&message)) {
+      // As the scheduler does once it has the Hello (common/worker_stream.h).
+      if (!accepted) {
+        context->AddInitialMetadata(kWorkerAcceptedMetadata, "1");
+        stream->SendInitialMetadata();
+        accepted = true;
+      }
       absl::MutexLock lock(&mu_);
       messages_.back().push_back(message);
     }
@@ -308,8 +316,8 @@ TEST(AgentTest, ReportsItsStateAndRecordsItsMetrics) {
   using States = std::vector<std::pair<bool, bool>>;
   EXPECT_EQ(states.WaitFor(2), (States{{false, false}, {true, false}}));
   EXPECT_EQ(metrics::GaugeValue(registry, "flowgrid_worker_connected"), 1);
-  // The agent is connected once its Hello is written; the fake scheduler
-  // can send on the stream once it has read it.
+  // The agent is connected once the fake scheduler accepted its Hello, so
+  // it can send on the stream.
   auto hello = [](const v1::WorkerMessage& m) { return m.has_hello(); };
   ASSERT_TRUE(scheduler.WaitFor(0, hello));
   scheduler.Send(JobMessage("job-a", 1));
