@@ -12,13 +12,14 @@ NAMESPACE = "flowgrid"
 
 # Container ports by component: name -> port (the catalogue's k8s ports).
 PORTS = {
-    "scheduler": {"client": 7070, "workers": 7071, "metrics": 9464},
+    "scheduler": {"client": 7070, "workers": 7071, "metrics": 9464, "health": 7072},
     "worker": {"health": 7073, "metrics": 9464},
 }
 
 # Which flag listens on which named port.
 ADDRESS_FLAGS = {
-    "scheduler": {"client_addr": "client", "worker_addr": "workers", "metrics_addr": "metrics"},
+    "scheduler": {"client_addr": "client", "worker_addr": "workers", "metrics_addr": "metrics",
+                  "health_addr": "health"},
     "worker": {"health_addr": "health", "metrics_addr": "metrics"},
 }
 
@@ -36,6 +37,17 @@ DRAIN_MARGIN_SECONDS = 10
 WORKER_OVERHEAD_BYTES = 512 << 20
 
 RECORDING_RULE = "flowgrid:queue_depth_per_worker"
+
+# Flags naming credential files, by component, and the Secret each file
+# must come from (docs/OPERATIONS.md "TLS and authentication").
+CREDENTIAL_FLAGS = {
+    "scheduler": {"tls_cert_file": "flowgrid-tls", "tls_key_file": "flowgrid-tls",
+                  "worker_ca_file": "flowgrid-tls", "api_keys_file": "flowgrid-api-keys"},
+    "worker": {"tls_ca_file": "flowgrid-tls", "tls_cert_file": "flowgrid-tls",
+               "tls_key_file": "flowgrid-tls"},
+}
+# Overlays that run without TLS (a private development cluster).
+PLAINTEXT_OVERLAYS = {"dev"}
 
 # The built binaries ($FLOWGRID_BIN_DIR, set by ctest): flags are checked by
 # the binaries themselves (--only_check_args), not by reading sources.

@@ -102,6 +102,27 @@ class Rendered:
             args.append(f"--{name}={value}")
         return args
 
+    def secret_file(self, deployment, path):
+        """(Secret, key, volumeMount) of the file at `path` in the first
+        container, which must come from a Secret volume."""
+        spec = deployment["spec"]["template"]["spec"]
+        folder, name = os.path.split(path)
+        mount = [m for m in spec["containers"][0].get("volumeMounts", [])
+                 if m["mountPath"] == folder]
+        if len(mount) != 1:
+            raise AssertionError(f"{path}: nothing mounted at {folder}")
+        [volume] = [v for v in spec["volumes"] if v["name"] == mount[0]["name"]]
+        if "secret" not in volume:
+            raise AssertionError(f"{path}: {folder} is not a Secret volume")
+        items = volume["secret"].get("items")
+        key = name if items is None else next(
+            (i["key"] for i in items if i["path"] == name), None)
+        if key is None:
+            raise AssertionError(f"{path}: no item of the Secret volume is {name}")
+        [secret] = [o for o in self.of_kind("Secret")
+                    if o["metadata"]["name"] == volume["secret"]["secretName"]]
+        return secret, key, mount[0]
+
     def flag_file(self, spec, container, path):
         folder, key = os.path.split(path)
         mount = [m for m in container.get("volumeMounts", []) if m["mountPath"] == folder]
@@ -178,8 +199,9 @@ class OverlayTest(unittest.TestCase):
                     for flag, port_name in contract.ADDRESS_FLAGS[component].items():
                         self.assertEqual(flags[flag], f"0.0.0.0:{ports[port_name]}", flag)
                 s = container(r.deployment("scheduler"))
+                # The plaintext health port: kubelet's gRPC probes cannot speak TLS.
                 for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-                    self.assertEqual(s[probe]["grpc"]["port"], 7070, probe)
+                    self.assertEqual(s[probe]["grpc"]["port"], 7072, probe)
                 w = container(r.deployment("worker"))
                 self.assertEqual(w["readinessProbe"]["grpc"]["port"], 7073)
                 self.assertEqual(w["livenessProbe"]["httpGet"], {"path": "/metrics", "port": 9464})
@@ -294,9 +316,37 @@ class OverlayTest(unittest.TestCase):
                     for v in d["spec"]["template"]["spec"].get("volumes", []):
                         if "configMap" in v:
                             r.named("ConfigMap", v["configMap"]["name"])
+                        if "secret" in v:
+                            r.named("Secret", v["secret"]["secretName"])
                         if "persistentVolumeClaim" in v:
                             claim = v["persistentVolumeClaim"]["claimName"]
                             r.named("PersistentVolumeClaim", claim)
+
+    def test_credentials_come_from_mounted_secrets(self):
+        for overlay, r in self.each():
+            with self.subTest(overlay=overlay):
+                for component, wanted in contract.CREDENTIAL_FLAGS.items():
+                    d = r.deployment(component)
+                    flags = r.effective_flags(d)
+                    for flag, secret_name in wanted.items():
+                        path = flags.get(flag, "")
+                        if overlay in contract.PLAINTEXT_OVERLAYS:
+                            self.assertEqual(path, "", f"{component} --{flag}")
+                            continue
+                        self.assertTrue(path, f"{component} --{flag} is not set")
+                        secret, key, mount = r.secret_file(d, path)
+                        # Generated Secrets carry a content hash suffix.
+                        name = secret["metadata"]["name"]
+                        self.assertTrue(name == secret_name or name.startswith(secret_name + "-"),
+                                        f"{component} --{flag}={path} comes from {name}")
+                        self.assertIn(key, secret["data"], f"{component} --{flag}={path}")
+                        # A subPath mount never sees an updated Secret.
+                        self.assertNotIn("subPath", mount, f"{component} --{flag}")
+                # The scheduler's private key stays on the scheduler.
+                worker_volumes = r.deployment("worker")["spec"]["template"]["spec"]["volumes"]
+                for v in worker_volumes:
+                    for item in v.get("secret", {}).get("items", []):
+                        self.assertNotEqual(item["key"], "tls.key")
 
     def test_network_policies(self):
         for overlay, r in self.each():
