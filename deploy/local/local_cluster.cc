@@ -135,7 +135,8 @@ absl::StatusOr<std::string> LocalCluster::StartWorker(const std::vector<std::str
   std::vector<std::string> args = {"--scheduler=" + worker_address_,
                                    absl::StrCat("--slots=", options_.slots_per_worker),
                                    "--worker_id=" + name,
-                                   absl::StrCat("--sandbox_uid_base=", 60000 + (i - 1) * 1024)};
+                                   absl::StrCat("--sandbox_uid_base=",
+                                                options_.worker_uid_base + (i - 1) * 1024)};
   if (dev_pki_.has_value()) {
     args.push_back("--tls_ca_file=" + dev_pki_->ca_cert);
     args.push_back("--tls_cert_file=" + dev_pki_->worker_cert);

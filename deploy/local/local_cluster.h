@@ -49,6 +49,10 @@ struct LocalClusterOptions {
   std::string scheduler_metrics_addr;
   int workers = 1;
   int slots_per_worker = 2;
+  // Worker N (from 1) runs its jobs as uids from worker_uid_base + (N-1) *
+  // 1024 (--sandbox_uid_base); clusters running at once on one host need
+  // disjoint ranges.
+  int worker_uid_base = 60000;
   // Appended to the scheduler's command line (e.g. --max_active_runs).
   std::vector<std::string> extra_scheduler_args;
   // Appended to every worker's command line (e.g. sandbox switches).

@@ -1,9 +1,11 @@
-// End-to-end: transport security and authentication (docs/SECURITY.md). A
+// Attacks on the ports: transport security and authentication end to end
+// (docs/SECURITY.md section 6; ctest label security). A
 // local cluster with the dev PKI (TLS on both ports, workers with client
 // certificates and a shared token) and an API keys file; clients are raw
 // gRPC stubs over grpc::SslCredentials with the key in metadata.
 //
-//   - a workflow runs for a known key (authorization: Bearer or x-api-key);
+//   - a workflow runs for a known key (authorization: Bearer or x-api-key),
+//     also through the C++ SDK's TLS options;
 //     no key, an unknown key, reflection without a key: UNAUTHENTICATED;
 //     health needs no key; a plaintext client cannot talk to a TLS port;
 //     the worker port has no WorkflowService (UNIMPLEMENTED);
@@ -20,6 +22,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/sdk/client.h"
 #include "common/tls/dev_pki.h"
 #include "common/value_json.h"
 #include "common/workflow_file.h"
@@ -101,6 +104,7 @@ class AuthTest : public ::testing::Test {
     WriteFile(keys_file_, absl::StrCat("# e2e\nalice ", kAliceKey, "\n"));
     WriteFile(work_dir_ + "/worker-token", absl::StrCat(kWorkerToken, "\n"));
     LocalClusterOptions options = e2e::ClusterOptions(work_dir_, workers, 1);
+    options.worker_uid_base = 16000000;
     options.tls_dir = work_dir_ + "/tls";
     options.api_keys_file = keys_file_;
     options.worker_token_file = work_dir_ + "/worker-token";
@@ -229,6 +233,35 @@ TEST_F(AuthTest, ClientPortNeedsAKnownKeyExceptForHealth) {
       Context("authorization", Bearer(kWorkerToken)).get(), HelloRequest("x"), &second);
   EXPECT_EQ(unimplemented.error_code(), grpc::StatusCode::UNIMPLEMENTED)
       << unimplemented.error_message();
+}
+
+TEST_F(AuthTest, SdkRunsAWorkflowOverTlsWithAKey) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster("flowgrid-e2e-auth-sdk", 1));
+  ClientOptions options;
+  options.tls.enabled = true;
+  options.tls.ca_file = ca_file_;
+  options.api_key = kAliceKey;
+  options.watch_timeout = kWait;
+  absl::StatusOr<std::unique_ptr<Client>> client =
+      Client::Connect(cluster_->client_address(), options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<v1::Workflow> workflow = LoadWorkflowFile(e2e::kExamples + "hello.json");
+  ASSERT_TRUE(workflow.ok()) << workflow.status();
+  ValueMap inputs;
+  inputs["name"] = StringValue("sdk");
+  absl::StatusOr<v1::RunFinished> finished =
+      (*client)->Run(*workflow, inputs, [](const v1::RunEvent&) {});
+  ASSERT_TRUE(finished.ok()) << finished.status();
+  EXPECT_EQ(finished->status(), v1::RUN_SUCCEEDED);
+  EXPECT_EQ(finished->outputs().at("greeting").string_value(), "Hello, sdk!");
+
+  options.api_key.clear();
+  options.retry.max_attempts = 1;
+  absl::StatusOr<std::unique_ptr<Client>> keyless =
+      Client::Connect(cluster_->client_address(), options);
+  ASSERT_TRUE(keyless.ok()) << keyless.status();
+  EXPECT_EQ((*keyless)->Submit(*workflow, inputs).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(AuthTest, RotatedKeysFileTakesEffectWithoutRestart) {
