@@ -19,6 +19,7 @@
 #include "common/ready_file.h"
 #include "common/metrics/metrics_endpoint.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -274,12 +275,16 @@ int Main() {
                           absl::GetFlag(FLAGS_worker_addr)));
     return 1;
   }
-  // Plaintext, health only: what it reports is no secret.
+  // Plaintext, health only: what it reports is no secret. gRPC builds no
+  // server without a service of its own besides health; the generic one
+  // answers every other method UNIMPLEMENTED.
   int health_port = 0;
+  grpc::CallbackGenericService health_only;
   std::unique_ptr<grpc::Server> health_server;
   if (const std::string addr = absl::GetFlag(FLAGS_health_addr); !addr.empty()) {
     grpc::ServerBuilder health_builder;
     health_builder.AddListeningPort(addr, grpc::InsecureServerCredentials(), &health_port);
+    health_builder.RegisterCallbackGenericService(&health_only);
     health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     health_builder.SetOption(std::make_unique<WithoutReflection>());
     health_server = health_builder.BuildAndStart();

@@ -8,7 +8,8 @@
 //     also through the C++ SDK's TLS options;
 //     no key, an unknown key, reflection without a key: UNAUTHENTICATED;
 //     health needs no key; a plaintext client cannot talk to a TLS port;
-//     the worker port has no WorkflowService (UNIMPLEMENTED);
+//     the worker port has no WorkflowService (UNIMPLEMENTED); the plaintext
+//     --health_addr answers health only;
 //   - the keys file is rotated (old key removed, new one added) and the
 //     running scheduler follows it;
 //   - workers with no client certificate, a certificate of another CA, a
@@ -34,6 +35,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/e2e/e2e_support.h"
 
 namespace flowgrid {
@@ -108,6 +110,7 @@ class AuthTest : public ::testing::Test {
     options.tls_dir = work_dir_ + "/tls";
     options.api_keys_file = keys_file_;
     options.worker_token_file = work_dir_ + "/worker-token";
+    options.extra_scheduler_args = {"--health_addr=127.0.0.1:0"};
     absl::StatusOr<std::unique_ptr<LocalCluster>> cluster = LocalCluster::Start(options);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = *std::move(cluster);
@@ -203,6 +206,31 @@ TEST_F(AuthTest, ClientPortNeedsAKnownKeyExceptForHealth) {
     EXPECT_TRUE(checked.ok()) << checked.error_message();
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   }
+
+  // Probes that cannot speak TLS use --health_addr: plaintext, health only,
+  // the TLS ports' statuses.
+  absl::StatusOr<std::string> ready =
+      ReadFile(cluster_->options().data_dir + "/scheduler.ready.json");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  const std::string health_addr =
+      nlohmann::json::parse(*ready).value("health_addr", std::string());
+  ASSERT_FALSE(health_addr.empty()) << *ready;
+  auto plaintext_health = grpc::CreateChannel(health_addr, grpc::InsecureChannelCredentials());
+  for (const std::string service : {"", "flowgrid.v1.WorkflowService", "flowgrid.v1.WorkerService"}) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    grpc::Status checked = grpc::health::v1::Health::NewStub(plaintext_health)
+                               ->Check(Context().get(), request, &response);
+    EXPECT_TRUE(checked.ok()) << service << ": " << checked.error_message();
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  v1::SubmitRunResponse on_health;
+  EXPECT_EQ(v1::WorkflowService::NewStub(plaintext_health)
+                ->SubmitRun(Context("authorization", Bearer(kAliceKey)).get(), HelloRequest("x"),
+                            &on_health)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
 
   // A known key runs a workflow end to end, in either header.
   grpc::Status accepted = workflows_->SubmitRun(
