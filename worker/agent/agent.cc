@@ -28,13 +28,16 @@ constexpr absl::Duration kKillWait = absl::Seconds(5);
 
 // The channel's own reconnect backoff (gRPC's default grows to 120 s)
 // follows the agent's, so a restarted scheduler is found within
-// reconnect_max rather than minutes later.
+// reconnect_max rather than minutes later. GRPC_ARG_MIN_RECONNECT_BACKOFF_MS
+// is how long one connection attempt (TCP and TLS handshake) may take:
+// reconnect_max too, as a TLS handshake on a loaded host or a real network
+// can outlast reconnect_initial, and an attempt cut short never succeeds.
 std::shared_ptr<grpc::Channel> SchedulerChannel(const AgentOptions& options) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_initial)));
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS,
-              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_initial)));
+              static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_max)));
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(absl::ToInt64Milliseconds(options.reconnect_max)));
   if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
