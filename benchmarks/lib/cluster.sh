@@ -19,7 +19,9 @@ cluster_start() {
   for flag in "$@"; do worker_args+=("--worker_arg=$flag"); done
   mkdir -p "$data_dir"
   CLUSTER_LOG="$data_dir/dev.log"
-  "$bin_dir/flowgridctl" dev --workers 1 --slots "$slots" --data "$data_dir" \
+  # --insecure: plaintext as in the measurements so far (flowgrid-bench
+  # takes an address only).
+  "$bin_dir/flowgridctl" dev --insecure --workers 1 --slots "$slots" --data "$data_dir" \
     --client_addr 127.0.0.1:0 --worker_addr 127.0.0.1:0 "${worker_args[@]}" \
     >"$CLUSTER_LOG" 2>&1 &
   CLUSTER_PID=$!

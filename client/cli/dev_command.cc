@@ -1,4 +1,6 @@
-// `flowgridctl dev`: a local cluster in the foreground.
+// `flowgridctl dev`: a local cluster in the foreground, secure unless
+// --insecure: TLS on both ports from a dev PKI under <data>/tls (workers
+// admitted by their client certificates) and one API key (dev_api_key.h).
 //
 // Policy when a process dies on its own: dev says which one and how, stops
 // the others and exits 1. It does not restart it: a crash in development is
@@ -14,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cli/commands.h"
+#include "client/cli/dev_api_key.h"
 #include "deploy/local/local_cluster.h"
 
 namespace flowgrid::cli {
@@ -55,6 +58,24 @@ int DevCommand(const DevOptions& options) {
   cluster_options.workers = options.workers;
   cluster_options.slots_per_worker = options.slots;
   cluster_options.extra_worker_args = options.worker_args;
+  std::string api_key_file;
+  if (options.secure) {
+    // The key files go next to the store, which LocalCluster would create.
+    std::filesystem::create_directories(data_dir, error);
+    if (error) {
+      std::cerr << "flowgridctl dev: cannot create " << data_dir.string() << ": "
+                << error.message() << "\n";
+      return kExitFailed;
+    }
+    absl::StatusOr<DevApiKey> api_key = EnsureDevApiKey(data_dir.string());
+    if (!api_key.ok()) {
+      std::cerr << "flowgridctl dev: " << api_key.status().message() << "\n";
+      return kExitFailed;
+    }
+    cluster_options.tls_dir = (data_dir / "tls").string();
+    cluster_options.api_keys_file = api_key->keys_file;
+    api_key_file = api_key->key_file;
+  }
 
   absl::StatusOr<std::unique_ptr<LocalCluster>> cluster =
       LocalCluster::Start(std::move(cluster_options));
@@ -68,8 +89,16 @@ int DevCommand(const DevOptions& options) {
             << "  worker API: " << (*cluster)->worker_address() << "\n"
             << "  workers:    " << options.workers << " x " << options.slots << " slots\n"
             << "  store:      " << (data_dir / "flowgrid.db").string() << "\n"
-            << "export " << kAddressEnvVar << "=" << (*cluster)->client_address() << "\n"
-            << "Press Ctrl-C to stop." << std::endl;
+            << "  security:   "
+            << (options.secure ? "TLS on both ports, worker certificates, API key"
+                               : "none (--insecure: plaintext, no API key)")
+            << "\n"
+            << "export " << kAddressEnvVar << "=" << (*cluster)->client_address() << "\n";
+  if (options.secure) {
+    std::cout << "export " << kTlsCaEnvVar << "=" << (*cluster)->dev_pki()->ca_cert << "\n"
+              << "export " << kApiKeyFileEnvVar << "=" << api_key_file << "\n";
+  }
+  std::cout << "Press Ctrl-C to stop." << std::endl;
 
   int exit_code = kExitOk;
   while (true) {

@@ -90,6 +90,9 @@ const CommandSpec& DevCommandSpec() {
       0,
       0,
       {
+          {"insecure", Kind::kBool, "",
+           "plaintext ports and no API key (default: TLS on both ports, workers with client "
+           "certificates, a generated API key)"},
           {"workers", Kind::kValue, "N", "worker processes (default: 1)"},
           {"slots", Kind::kValue, "N", "job slots per worker (default: 2)"},
           {"data", Kind::kValue, "DIR", "scheduler store directory (default: ./.flowgrid-dev)"},
@@ -296,6 +299,7 @@ ValidateOptions ParseValidateOptions(const ParsedArgs& args, const ClientEnviron
 absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
                                            const std::string& binary_dir) {
   DevOptions options;
+  options.secure = !args.GetBool("insecure");
   absl::StatusOr<int> workers = args.GetInt("workers", 1, 0);
   if (!workers.ok()) return workers.status();
   options.workers = *workers;

@@ -117,6 +117,9 @@ struct ValidateOptions {
 ValidateOptions ParseValidateOptions(const ParsedArgs& args, const ClientEnvironment& env);
 
 struct DevOptions {
+  // TLS on both ports (a dev PKI under <data_dir>/tls, workers with client
+  // certificates) and a generated API key; --insecure turns both off.
+  bool secure = true;
   int workers = 1;
   int slots = 2;
   std::string data_dir;

@@ -100,7 +100,8 @@ start() {
   addr=""
   rm -rf "$work/data" "$work/dev.log"
   mkdir "$work/data"
-  setpriv --bounding-set="$set" -- "$bin/flowgridctl" dev --workers 1 --slots 2 \
+  # --insecure: plaintext; this test is about the worker's capabilities.
+  setpriv --bounding-set="$set" -- "$bin/flowgridctl" dev --insecure --workers 1 --slots 2 \
     --data "$work/data" --client_addr 127.0.0.1:0 --worker_addr 127.0.0.1:0 \
     --worker_arg=--cgroup_parent=/"$parent" \
     --worker_arg=--sandbox_uid_base=$((100000 + $$ % 1000 * 16)) >"$work/dev.log" 2>&1 &

@@ -286,6 +286,14 @@ TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
   EXPECT_EQ(options->scheduler_binary, "/opt/fg/bin/flowgrid-scheduler");
   EXPECT_EQ(options->worker_binary, "/opt/fg/bin/flowgrid-worker");
   EXPECT_TRUE(options->worker_args.empty());
+  EXPECT_TRUE(options->secure);
+}
+
+TEST(ParseDevOptionsTest, InsecureTurnsTlsAndApiKeysOff) {
+  absl::StatusOr<DevOptions> options =
+      ParseDevOptions(Parse(DevCommandSpec(), {"--insecure"}), "/unused");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->secure);
 }
 
 TEST(ParseDevOptionsTest, FlagsOverrideDefaults) {
