@@ -2,8 +2,9 @@
 into a scratch prefix (build/tests/sdk_package/scratch/prefix) holds exactly the SDK's headers, libraries and
 package files; a separate CMake project (consumer/) finds it with
 find_package(flowgrid) and builds the documented example against
-flowgrid::client; that program runs workflows on a real scheduler and
-worker on loopback."""
+flowgrid::client; that program runs workflows on a real `flowgridctl dev`
+cluster on loopback, over TLS with the cluster's API key (given by flags or
+by the environment), and is refused without the key."""
 
 import os
 import shutil
@@ -12,15 +13,14 @@ import sys
 import unittest
 
 SOURCE_DIR = os.environ["FLOWGRID_SOURCE_DIR"]
-# The real-cluster helpers of the observability tests: a scheduler and
-# workers on ports the kernel picks, read back from their ready files.
+# The observability tests' helpers for child processes and ready files.
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "observability"))
-from cluster import Cluster  # noqa: E402
-from processes import children_of_test_class, exit_on_sigterm  # noqa: E402
+from processes import children_of_test_class, exit_on_sigterm, wait_for_json_file  # noqa: E402
 
 CMAKE = os.environ["CMAKE_COMMAND"]
 STEP_SECONDS = 180
 RUN_SECONDS = 60
+READY_SECONDS = 30
 # Job uids clear of the other test clusters' ranges (observability 400000,
 # Node client 4000000, Python client 8000000).
 SANDBOX_UID_RANGE_START = 12000000
@@ -79,17 +79,38 @@ class SdkPackageTest(unittest.TestCase):
         run_step([CMAKE, "--build", consumer_build])
         cls.program = os.path.join(consumer_build, "run_workflow")
 
-        cls.cluster = Cluster(children, work_dir, os.environ["FLOWGRID_SCHEDULER_BIN"],
-                              os.environ["FLOWGRID_WORKER_BIN"], workers=1,
-                              uid_range_start=SANDBOX_UID_RANGE_START)
+        # flowgridctl dev's defaults: TLS from a dev PKI under <data>/tls,
+        # the worker admitted by its certificate, an API key in <data>/dev.key.
+        data = os.path.join(work_dir, "data")
+        dev = children.start("flowgridctl-dev", [
+            os.environ["FLOWGRIDCTL_BIN"], "dev", "--data", data, "--workers", "1",
+            "--client_addr", "127.0.0.1:0", "--worker_addr", "127.0.0.1:0",
+            "--scheduler_bin", os.environ["FLOWGRID_SCHEDULER_BIN"],
+            "--worker_bin", os.environ["FLOWGRID_WORKER_BIN"],
+            f"--worker_arg=--worker_id=sdk-package-{os.getpid()}",
+            "--worker_arg=--sandbox_uid_base="
+            f"{SANDBOX_UID_RANGE_START + (os.getpid() % 1000) * 1024}"])
+        cls.client_addr = wait_for_json_file(os.path.join(data, "scheduler.ready.json"),
+                                             ["client_addr"], dev, READY_SECONDS)["client_addr"]
+        cls.tls_ca = os.path.join(data, "tls", "ca.pem")
+        cls.api_key_file = os.path.join(data, "dev.key")
         cls.children = children
 
-    def run_program(self, workflow, *inputs):
-        """Runs the example on `workflow` (a path below the source tree)."""
+    def run_program(self, workflow, *inputs, credentials="flags"):
+        """Runs the example on `workflow` (a path below the source tree),
+        given the CA and key file by flags, by the environment, or given
+        only the CA ("no key")."""
         path = os.path.join(SOURCE_DIR, workflow)
-        return subprocess.run([self.program, self.cluster.client_addr, path, *inputs],
+        flags, env = [], dict(os.environ)
+        if credentials == "flags":
+            flags = ["--tls_ca=" + self.tls_ca, "--api_key_file=" + self.api_key_file]
+        elif credentials == "environment":
+            env.update(FLOWGRID_TLS_CA=self.tls_ca, FLOWGRID_API_KEY_FILE=self.api_key_file)
+        else:
+            flags = ["--tls_ca=" + self.tls_ca]
+        return subprocess.run([self.program, *flags, self.client_addr, path, *inputs],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=RUN_SECONDS)
+                              timeout=RUN_SECONDS, env=env)
 
     def test_installs_the_sdk_what_its_headers_need_and_the_console_assets(self):
         installed = set()
@@ -112,14 +133,23 @@ class SdkPackageTest(unittest.TestCase):
 
     def test_runs_a_workflow_printing_events_and_outputs(self):
         with self.children.logs_on_error():
-            done = self.run_program("examples/workflows/hello.json", "name=World")
-            self.assertEqual(done.returncode, 0, done.stderr)
-            lines = done.stdout.splitlines()
-            self.assertRegex(lines[0], r"^#1 run \S+ started$")
-            self.assertIn("[greet] started", done.stdout)
-            self.assertIn("[greet] NODE_SUCCEEDED", done.stdout)
-            self.assertRegex(done.stdout, r"#\d+ run RUN_SUCCEEDED\n")
-            self.assertEqual(lines[-1], 'greeting = "Hello, World!"')
+            for credentials in ("flags", "environment"):
+                done = self.run_program("examples/workflows/hello.json", "name=World",
+                                        credentials=credentials)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                lines = done.stdout.splitlines()
+                self.assertRegex(lines[0], r"^#1 run \S+ started$")
+                self.assertIn("[greet] started", done.stdout)
+                self.assertIn("[greet] NODE_SUCCEEDED", done.stdout)
+                self.assertRegex(done.stdout, r"#\d+ run RUN_SUCCEEDED\n")
+                self.assertEqual(lines[-1], 'greeting = "Hello, World!"')
+
+    def test_without_the_api_key_the_scheduler_refuses(self):
+        with self.children.logs_on_error():
+            done = self.run_program("examples/workflows/hello.json", "name=World",
+                                    credentials="no key")
+            self.assertEqual(done.returncode, 2, done.stdout)
+            self.assertIn("UNAUTHENTICATED", done.stderr)
 
     def test_a_rejected_workflow_exits_2_with_the_error(self):
         with self.children.logs_on_error():

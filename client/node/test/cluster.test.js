@@ -1,15 +1,18 @@
 'use strict';
-// The client against a real local cluster: flowgrid-scheduler and
-// flowgrid-worker from the build (FLOWGRID_SCHEDULER_BIN, FLOWGRID_WORKER_BIN)
-// on 127.0.0.1, running Python and JavaScript code nodes.
+// The client against a real local cluster: `flowgridctl dev` with
+// flowgrid-scheduler and flowgrid-worker from the build (FLOWGRIDCTL_BIN,
+// FLOWGRID_SCHEDULER_BIN, FLOWGRID_WORKER_BIN) on 127.0.0.1 — TLS on both
+// ports, the worker authenticated by its client certificate, one API key —
+// running Python and JavaScript code nodes; a missing or wrong key is
+// UNAUTHENTICATED and a plaintext client gets nowhere.
 
 const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { after, before, test } = require('node:test');
-const { Client, status } = require('../src');
-const { LocalCluster } = require('./local_cluster');
+const { status } = require('../src');
+const { DevCluster } = require('./dev_cluster');
 
 const TEST_TIMEOUT_MS = 60000;
 const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -18,13 +21,14 @@ let cluster;
 let client;
 
 before(async () => {
-  for (const name of ['FLOWGRID_SCHEDULER_BIN', 'FLOWGRID_WORKER_BIN']) {
+  for (const name of ['FLOWGRIDCTL_BIN', 'FLOWGRID_SCHEDULER_BIN', 'FLOWGRID_WORKER_BIN']) {
     assert.ok(process.env[name] && fs.existsSync(process.env[name]), `${name} must name a binary`);
   }
-  cluster = await LocalCluster.start({
-    schedulerBin: process.env.FLOWGRID_SCHEDULER_BIN, workerBin: process.env.FLOWGRID_WORKER_BIN,
+  cluster = await DevCluster.start({
+    flowgridctl: process.env.FLOWGRIDCTL_BIN, schedulerBin: process.env.FLOWGRID_SCHEDULER_BIN,
+    workerBin: process.env.FLOWGRID_WORKER_BIN,
   });
-  client = new Client(cluster.clientAddress, { timeoutMs: 20000 });
+  client = cluster.client({ timeoutMs: 20000 });
 }, { timeout: 60000 });
 
 after(async () => {
@@ -220,15 +224,58 @@ test('system variables reach the run; runNode runs one node alone', { timeout: T
     assert.match(failed.result.error.message, /nope/);
   });
 
-test('the example program runs a workflow file', { timeout: TEST_TIMEOUT_MS }, async () => {
-  const example = path.join(__dirname, '..', 'examples', 'run-workflow.js');
-  const { stdout, stderr } = await new Promise((resolve, reject) => execFile(process.execPath,
-    [example, cluster.clientAddress, path.join(REPO, 'examples', 'workflows', 'javascript.json'),
-      '{"text": "to be or not"}'], { timeout: 30000 },
-    (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve({ stdout: out, stderr: err }))));
-  assert.deepEqual(JSON.parse(stdout), {
-    word_count: 4, longest: 'not', shouted: 'TO BE OR NOT', lengths: [2, 2, 2, 3],
+test('a missing or wrong API key is UNAUTHENTICATED on every call', { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const wrongKey = `wrong-key-${process.pid}-0123456789`;
+    for (const apiKey of ['', wrongKey]) {
+      const refused = cluster.client({ apiKey, timeoutMs: 10000 });
+      try {
+        const calls = [refused.list(), refused.listWorkers(),
+          refused.submit(path.join(REPO, 'examples', 'workflows', 'hello.json'), { name: 'x' }),
+          (async () => { for await (const event of refused.watch('any-run')) assert.fail(event); })()];
+        for (const call of calls) {
+          await assert.rejects(call, (error) => {
+            assert.equal(error.code, status.UNAUTHENTICATED, error.message);
+            assert.doesNotMatch(error.message, new RegExp(wrongKey));
+            return true;
+          });
+        }
+      } finally {
+        refused.close();
+      }
+    }
   });
-  assert.match(stderr, /\[stats\] succeeded/);
-  assert.match(stderr, /counted 4 words/);
+
+test('a plaintext client gets nowhere', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const plaintext = cluster.client({ tlsCa: '', retries: 0, timeoutMs: 3000 });
+  try {
+    await assert.rejects(plaintext.list(), { code: status.UNAVAILABLE });
+  } finally {
+    plaintext.close();
+  }
+});
+
+function runExample(args, env = {}) {
+  const example = path.join(__dirname, '..', 'examples', 'run-workflow.js');
+  return new Promise((resolve) => execFile(process.execPath, [example, ...args,
+    cluster.clientAddress, path.join(REPO, 'examples', 'workflows', 'javascript.json'),
+    '{"text": "to be or not"}'], { timeout: 30000, env: { ...process.env, ...env } },
+  (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr })));
+}
+
+test('the example program runs a workflow file', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const byFlags = await runExample(['--tls_ca', cluster.tlsCa, '--api_key_file', cluster.apiKeyFile]);
+  const byEnvironment = await runExample([],
+    { FLOWGRID_TLS_CA: cluster.tlsCa, FLOWGRID_API_KEY_FILE: cluster.apiKeyFile });
+  for (const { code, stdout, stderr } of [byFlags, byEnvironment]) {
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), {
+      word_count: 4, longest: 'not', shouted: 'TO BE OR NOT', lengths: [2, 2, 2, 3],
+    });
+    assert.match(stderr, /\[stats\] succeeded/);
+    assert.match(stderr, /counted 4 words/);
+  }
+  const noKey = await runExample(['--tls_ca', cluster.tlsCa]);
+  assert.equal(noKey.code, 2, noKey.stdout);
+  assert.match(noKey.stderr, /UNAUTHENTICATED/);
 });

@@ -1,9 +1,12 @@
 """The Python client against a real local cluster: `flowgridctl dev` (a
-scheduler and one worker on 127.0.0.1, ports picked by the kernel, read
-from the scheduler's ready file) runs workflows with Python and JavaScript
-code nodes, a failing node, an invalid workflow and a cancelled run, runs
-single nodes and lists its workers; the example program runs against it
-too. The cluster is stopped on every way
+scheduler and one worker on 127.0.0.1, ports picked by the kernel; TLS on
+both ports, the worker authenticated by its client certificate, one API
+key; the address, CA and key file read from the export lines dev prints)
+runs workflows with Python and JavaScript code nodes, a failing node, an
+invalid workflow and a cancelled run, runs single nodes and lists its
+workers; a missing or wrong key is UNAUTHENTICATED and a plaintext client
+gets nowhere; the example program and `flowgridctl run` run against it too,
+told by flags or by the environment. The cluster is stopped on every way
 out (local_cluster.run_tests).
 
 usage: cluster_test.py FLOWGRIDCTL SCHEDULER WORKER SOURCE_DIR
@@ -67,11 +70,39 @@ INVALID = workflow(
 
 
 class ClusterTest(unittest.TestCase):
-    address = source_dir = None
+    address = tls_ca = api_key_file = source_dir = flowgridctl = None
 
     def setUp(self):
-        self.client = flowgrid.Client(self.address, timeout=30)
+        self.client = flowgrid.Client(self.address, tls_ca=self.tls_ca,
+                                      api_key_file=self.api_key_file, timeout=30)
         self.addCleanup(self.client.close)
+
+    def assert_unauthenticated(self, **credentials):
+        with flowgrid.Client(self.address, tls_ca=self.tls_ca, timeout=10,
+                             **credentials) as client:
+            for call in (client.list, client.list_workers,
+                         lambda: client.submit(RAISES, {"x": "y"}),
+                         lambda: next(client.watch("any-run", timeout=10))):
+                with self.assertRaises(flowgrid.Error) as refused:
+                    call()
+                self.assertEqual(refused.exception.code, grpc.StatusCode.UNAUTHENTICATED,
+                                 refused.exception)
+        return refused.exception
+
+    def test_a_missing_key_is_unauthenticated(self):
+        self.assert_unauthenticated(api_key="")
+
+    def test_a_wrong_key_is_unauthenticated_and_not_echoed(self):
+        wrong = "wrong-key-" + os.urandom(8).hex()
+        refused = self.assert_unauthenticated(api_key=wrong)
+        self.assertNotIn(wrong, refused.message)
+
+    def test_a_plaintext_client_gets_nowhere(self):
+        with flowgrid.Client(self.address, tls_ca="", api_key_file=self.api_key_file, timeout=3,
+                             retries=1) as client:
+            with self.assertRaises(flowgrid.Error) as refused:
+                client.list()
+        self.assertEqual(refused.exception.code, grpc.StatusCode.UNAVAILABLE)
 
     def test_python_and_javascript_nodes(self):
         events = []
@@ -171,32 +202,69 @@ class ClusterTest(unittest.TestCase):
             self.client.drain_worker("no-such-worker")
         self.assertEqual(unknown.exception.code, grpc.StatusCode.NOT_FOUND)
 
-    def test_example_program(self):
+    def test_flowgridctl_with_the_printed_exports_or_flags(self):
+        hello = os.path.join(self.source_dir, "examples", "workflows", "hello.json")
+
+        def flowgridctl(*args, **env):
+            return subprocess.run([self.flowgridctl, "run", hello, "--input", "name=TLS", *args],
+                                  capture_output=True, text=True, timeout=WATCH_SECONDS,
+                                  env={**os.environ, **env})
+
+        exported = flowgridctl(FLOWGRID_ADDR=self.address, FLOWGRID_TLS_CA=self.tls_ca,
+                               FLOWGRID_API_KEY_FILE=self.api_key_file)
+        flags = flowgridctl("--addr", self.address, "--tls_ca", self.tls_ca, "--api_key_file",
+                            self.api_key_file)
+        for done in (exported, flags):
+            self.assertEqual(done.returncode, 0, done.stderr)
+            self.assertRegex(done.stdout, r'^greeting +"Hello, TLS!"\n$')
+        no_key = flowgridctl("--addr", self.address, "--tls_ca", self.tls_ca)
+        self.assertEqual(no_key.returncode, 2, no_key.stdout)
+        self.assertIn("give an API key the scheduler knows", no_key.stderr)
+        plaintext = flowgridctl("--addr", self.address, "--api_key_file", self.api_key_file)
+        self.assertEqual(plaintext.returncode, 2, plaintext.stdout)
+        self.assertIn("a scheduler serving TLS needs --tls_ca", plaintext.stderr)
+
+    def run_example(self, flags, env):
         example = os.path.join(self.source_dir, "client", "python", "examples", "run_workflow.py")
-        done = subprocess.run([sys.executable, example, "--addr", self.address, "--text", "a bb"],
-                              capture_output=True, text=True, timeout=WATCH_SECONDS)
-        self.assertEqual(done.returncode, 0, done.stderr)
-        printed = json.loads(done.stdout)
-        self.assertEqual(printed["status"], "SUCCEEDED")
-        self.assertEqual(printed["outputs"], {"word_count": 2, "longest": "bb",
-                                              "shouted": "A BB", "lengths": [1, 2]})
-        self.assertIn("[stats] NODE_SUCCEEDED counted 2 words", done.stderr)
+        return subprocess.run([sys.executable, example, *flags, "--text", "a bb"],
+                              capture_output=True, text=True, timeout=WATCH_SECONDS,
+                              env={**os.environ, **env})
+
+    def test_example_program(self):
+        by_flags = self.run_example(["--addr", self.address, "--tls_ca", self.tls_ca,
+                                     "--api_key_file", self.api_key_file], {})
+        by_environment = self.run_example([], {"FLOWGRID_ADDR": self.address,
+                                               "FLOWGRID_TLS_CA": self.tls_ca,
+                                               "FLOWGRID_API_KEY_FILE": self.api_key_file})
+        for done in (by_flags, by_environment):
+            self.assertEqual(done.returncode, 0, done.stderr)
+            printed = json.loads(done.stdout)
+            self.assertEqual(printed["status"], "SUCCEEDED")
+            self.assertEqual(printed["outputs"], {"word_count": 2, "longest": "bb",
+                                                  "shouted": "A BB", "lengths": [1, 2]})
+            self.assertIn("[stats] NODE_SUCCEEDED counted 2 words", done.stderr)
+
+        no_key = self.run_example(["--addr", self.address, "--tls_ca", self.tls_ca], {})
+        self.assertEqual(no_key.returncode, 2, no_key.stdout)
+        self.assertIn("UNAUTHENTICATED", no_key.stderr)
 
 
 def main():
-    flowgridctl, scheduler, worker, ClusterTest.source_dir = sys.argv[1:5]
+    ClusterTest.flowgridctl, scheduler, worker, ClusterTest.source_dir = sys.argv[1:5]
 
     def start(work_dir, children):
         data_dir = os.path.join(work_dir, "data")
         # flowgridctl dev stops the workers, then the scheduler, 10 s grace each.
         dev = Child("flowgridctl-dev", [
-            flowgridctl, "dev", "--data", data_dir, "--client_addr", "127.0.0.1:0",
+            ClusterTest.flowgridctl, "dev", "--data", data_dir, "--client_addr", "127.0.0.1:0",
             "--worker_addr", "127.0.0.1:0", "--scheduler_bin", scheduler, "--worker_bin", worker,
             "--workers", "1", "--slots", "2"] + ["--worker_arg=" + a for a in worker_args()],
             work_dir, grace_seconds=40)
         children.append(dev)
-        ClusterTest.address = dev.read_json_file(
-            os.path.join(data_dir, "scheduler.ready.json"), "client_addr")["client_addr"]
+        exports = dev.read_exports("FLOWGRID_API_KEY_FILE")
+        ClusterTest.address = exports["FLOWGRID_ADDR"]
+        ClusterTest.tls_ca = exports["FLOWGRID_TLS_CA"]
+        ClusterTest.api_key_file = exports["FLOWGRID_API_KEY_FILE"]
 
     return run_tests(start)
 

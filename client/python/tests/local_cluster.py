@@ -48,6 +48,24 @@ class Child:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f"--- {self.name} ({self.log_path}):\n" + "".join(f.readlines()[-lines:])
 
+    def read_exports(self, last_name):
+        """The `export NAME=VALUE` lines this child prints (as `flowgridctl
+        dev` does) as a dict, once the one of `last_name` is there; an error
+        if the child exits first or takes over READY_SECONDS."""
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with status {self.process.returncode} "
+                                   f"before printing {last_name}:\n{self.log_tail()}")
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                exports = dict(line[len("export "):].rstrip("\n").split("=", 1)
+                               for line in f if line.startswith("export ") and "=" in line)
+            if last_name in exports:
+                return exports
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} printed no {last_name} within {READY_SECONDS} s:\n"
+                           f"{self.log_tail()}")
+
     def read_json_file(self, path, key):
         """The JSON object this child writes to `path` once it holds `key`;
         an error if the child exits first or takes over READY_SECONDS."""
