@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('../src');
+const { isRunning, stopChild, waitForWorkers } = require('./local_cluster');
 
 const READY_TIMEOUT_MS = 30000;
 // dev stops its workers, then its scheduler, 10 s grace each.
@@ -42,7 +43,7 @@ class DevCluster {
       cluster.clientAddress = exports.FLOWGRID_ADDR;
       cluster.tlsCa = exports.FLOWGRID_TLS_CA;
       cluster.apiKeyFile = exports.FLOWGRID_API_KEY_FILE;
-      await cluster._waitForWorkers(workers);
+      await waitForWorkers(cluster.client(), workers);
       return cluster;
     } catch (error) {
       const logs = cluster.logs();
@@ -76,16 +77,7 @@ class DevCluster {
   }
 
   async stop() {
-    if (isRunning(this.dev)) {
-      this.dev.kill('SIGTERM');
-      let timer;
-      const killed = new Promise((resolve) => {
-        timer = setTimeout(() => { this.dev.kill('SIGKILL'); resolve(); }, STOP_GRACE_MS);
-      });
-      await Promise.race([this.dev.exited, killed]);
-      clearTimeout(timer);
-      await this.dev.exited;
-    }
+    await stopChild(this.dev, STOP_GRACE_MS);
     process.off('exit', this._killOnExit);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -106,22 +98,6 @@ class DevCluster {
     throw new Error(`flowgridctl dev printed no ${lastName} within ${READY_TIMEOUT_MS} ms`);
   }
 
-  async _waitForWorkers(count) {
-    const client = this.client();
-    try {
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      while ((await client.listWorkers()).length < count) {
-        if (Date.now() > deadline) throw new Error(`${count} workers did not connect in time`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      client.close();
-    }
-  }
-}
-
-function isRunning(process) {
-  return process.exitCode === null && process.signalCode === null;
 }
 
 module.exports = { DevCluster };

@@ -83,8 +83,8 @@ class LocalCluster {
 
   /** Workers first, then the scheduler; removes the directory. */
   async stop() {
-    await Promise.all(this.children.filter((c) => !isScheduler(c)).map(stopChild));
-    await Promise.all(this.children.filter(isScheduler).map(stopChild));
+    await Promise.all(this.children.filter((c) => !isScheduler(c)).map((c) => stopChild(c.process)));
+    await Promise.all(this.children.filter(isScheduler).map((c) => stopChild(c.process)));
     process.off('exit', this._killOnExit);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -115,16 +115,23 @@ class LocalCluster {
   }
 
   async _waitForWorkers(count) {
-    const client = new Client(this.clientAddress);
-    try {
-      const deadline = Date.now() + READY_TIMEOUT_MS;
-      while ((await client.listWorkers()).length < count) {
-        if (Date.now() > deadline) throw new Error(`${count} workers did not connect in time`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    } finally {
-      client.close();
+    await waitForWorkers(new Client(this.clientAddress), count);
+  }
+}
+
+/**
+ * Waits (bounded) until `client`'s scheduler lists `count` workers, then
+ * closes the client.
+ */
+async function waitForWorkers(client, count) {
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while ((await client.listWorkers()).length < count) {
+      if (Date.now() > deadline) throw new Error(`${count} workers did not connect in time`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
+  } finally {
+    client.close();
   }
 }
 
@@ -153,16 +160,17 @@ function isRunning(process) {
   return process.exitCode === null && process.signalCode === null;
 }
 
-async function stopChild({ process: child }) {
+/** SIGTERM, SIGKILL after `graceMs`; resolves once it is gone. */
+async function stopChild(child, graceMs = STOP_GRACE_MS) {
   if (!isRunning(child)) return;
   child.kill('SIGTERM');
   let timer;
   const killed = new Promise((resolve) => {
-    timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, STOP_GRACE_MS);
+    timer = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, graceMs);
   });
   await Promise.race([child.exited, killed]);
   clearTimeout(timer);
   await child.exited;
 }
 
-module.exports = { LocalCluster };
+module.exports = { LocalCluster, isRunning, stopChild, waitForWorkers };
