@@ -28,12 +28,14 @@ struct ReadyAddresses {
   std::string client;
   std::string worker;
   std::string metrics;  // "" when metrics are off
+  std::string console;  // "" when the console is off
 };
 
 // Parses the scheduler's ready file; the client and worker addresses must
-// be present, and the metrics address when `with_metrics`.
+// be present, the metrics address when `with_metrics` and the console's
+// when `with_console`.
 absl::StatusOr<ReadyAddresses> ParseReadyFile(const std::string& path, const std::string& text,
-                                              bool with_metrics) {
+                                              bool with_metrics, bool with_console) {
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) {
     return absl::InternalError(absl::StrCat(
@@ -52,11 +54,16 @@ absl::StatusOr<ReadyAddresses> ParseReadyFile(const std::string& path, const std
   if (!client.ok()) return client.status();
   absl::StatusOr<std::string> worker = field("worker_addr");
   if (!worker.ok()) return worker.status();
-  ReadyAddresses addresses{*std::move(client), *std::move(worker), ""};
+  ReadyAddresses addresses{*std::move(client), *std::move(worker), "", ""};
   if (with_metrics) {
     absl::StatusOr<std::string> metrics = field("metrics_addr");
     if (!metrics.ok()) return metrics.status();
     addresses.metrics = *std::move(metrics);
+  }
+  if (with_console) {
+    absl::StatusOr<std::string> console = field("console_addr");
+    if (!console.ok()) return console.status();
+    addresses.console = *std::move(console);
   }
   return addresses;
 }
@@ -168,6 +175,9 @@ absl::Status LocalCluster::StartScheduler(const std::string& client_addr,
                                    "--data_dir=" + options_.data_dir, "--ready_file=" + ready_file};
   if (!options_.scheduler_metrics_addr.empty()) {
     args.push_back("--metrics_addr=" + options_.scheduler_metrics_addr);
+  }
+  if (!options_.scheduler_console_addr.empty()) {
+    args.push_back("--console_addr=" + options_.scheduler_console_addr);
   }
   if (dev_pki_.has_value()) {
     args.push_back("--tls_cert_file=" + dev_pki_->server_cert);
@@ -296,11 +306,13 @@ absl::Status LocalCluster::WaitForSchedulerReady(const std::string& ready_file) 
       absl::StatusOr<std::string> text = ReadFile(ready_file);
       if (!text.ok()) return text.status();
       absl::StatusOr<ReadyAddresses> addresses =
-          ParseReadyFile(ready_file, *text, !options_.scheduler_metrics_addr.empty());
+          ParseReadyFile(ready_file, *text, !options_.scheduler_metrics_addr.empty(),
+                         !options_.scheduler_console_addr.empty());
       if (!addresses.ok()) return addresses.status();
       client_address_ = addresses->client;
       worker_address_ = addresses->worker;
       scheduler_metrics_address_ = addresses->metrics;
+      console_address_ = addresses->console;
       return absl::OkStatus();
     }
     if (absl::Now() >= deadline) {

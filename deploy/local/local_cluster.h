@@ -4,7 +4,8 @@
 // a user would start them.
 //
 // Readiness: the scheduler is started with --ready_file and writes it (JSON
-// {"client_addr": ..., "worker_addr": ..., "metrics_addr": ... when on})
+// {"client_addr": ..., "worker_addr": ..., "metrics_addr" and
+// "console_addr": ... when on})
 // once its servers listen,
 // which is how port 0 (a port picked at runtime) is learned. Workers have no
 // readiness signal: they connect and reconnect by themselves, and a run
@@ -47,6 +48,9 @@ struct LocalClusterOptions {
   std::string worker_addr = "127.0.0.1:0";
   // The scheduler's --metrics_addr (HOST:PORT, port 0: any); empty: off.
   std::string scheduler_metrics_addr;
+  // The scheduler's --console_addr (the web console; HOST:PORT, port 0:
+  // any); empty: off.
+  std::string scheduler_console_addr;
   int workers = 1;
   int slots_per_worker = 2;
   // Worker N (from 1) runs its jobs as uids from worker_uid_base + (N-1) *
@@ -104,6 +108,8 @@ class LocalCluster {
   const std::string& worker_address() const { return worker_address_; }
   // "" when scheduler_metrics_addr is off.
   const std::string& scheduler_metrics_address() const { return scheduler_metrics_address_; }
+  // "" when scheduler_console_addr is off.
+  const std::string& console_address() const { return console_address_; }
   const LocalClusterOptions& options() const { return options_; }
   // The dev PKI's files when tls_dir is set.
   const std::optional<tls::DevPki>& dev_pki() const { return dev_pki_; }
@@ -178,6 +184,7 @@ class LocalCluster {
   std::string client_address_;
   std::string worker_address_;
   std::string scheduler_metrics_address_;
+  std::string console_address_;
 };
 
 // "exited with status N" / "killed by signal N (name)" for a waitpid status.

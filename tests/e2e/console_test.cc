@@ -28,9 +28,9 @@ constexpr char kIndex[] = "<!doctype html><title>flowgrid console</title>";
 
 class ConsoleTest : public ClusterTest {
  protected:
-  // A cluster whose scheduler serves the console (with `more_args`) from a
-  // temporary assets directory; console_ is its base URL.
-  void StartConsoleCluster(const std::string& name, std::vector<std::string> more_args = {}) {
+  // A cluster whose scheduler serves the console from a temporary assets
+  // directory; console_ is its base URL.
+  void StartConsoleCluster(const std::string& name) {
     assets_dir_ = MakeWorkDir(name + "-assets");
     ASSERT_FALSE(assets_dir_.empty());
     std::filesystem::create_directories(assets_dir_ + "/assets");
@@ -38,14 +38,11 @@ class ConsoleTest : public ClusterTest {
     std::ofstream(assets_dir_ + "/assets/app.js") << "export const app = 1;";
     ASSERT_NO_FATAL_FAILURE(StartCluster(
         name, 1, 2, absl::Seconds(60), [&](LocalClusterOptions& options) {
-          options.extra_scheduler_args.push_back("--console_addr=127.0.0.1:0");
+          options.scheduler_console_addr = "127.0.0.1:0";
           options.extra_scheduler_args.push_back("--console_assets_dir=" + assets_dir_);
-          for (std::string& arg : more_args) options.extra_scheduler_args.push_back(arg);
         }));
-    std::ifstream ready(cluster_->options().data_dir + "/scheduler.ready.json");
-    nlohmann::json addresses = nlohmann::json::parse(ready, nullptr, false);
-    ASSERT_TRUE(addresses.contains("console_addr")) << addresses.dump();
-    console_ = "http://" + addresses["console_addr"].get<std::string>();
+    ASSERT_FALSE(cluster_->console_address().empty());
+    console_ = "http://" + cluster_->console_address();
   }
 
   void TearDown() override {
@@ -198,6 +195,59 @@ TEST_F(ConsoleTest, ServesThePageTheApiAndLiveEvents) {
   EXPECT_EQ(Json(missing)["code"], "NOT_FOUND");
   EXPECT_EQ(Call("GET", "/api/v1/runs/" + hello + "/cancel").status, 405);
   EXPECT_EQ(Call("GET", "/api/v1/nothing").status, 404);
+}
+
+// With API keys (which need TLS) every /api/ request needs a known key,
+// checked by the console itself; the page's files need none.
+TEST(ConsoleKeysTest, ApiNeedsAKnownKeyAndFilesDoNot) {
+  const std::string work_dir = MakeWorkDir("console-keys");
+  ASSERT_FALSE(work_dir.empty());
+  const std::string key = "console-test-key-0123456789";
+  std::ofstream(work_dir + "/api-keys") << "# e2e\nbrowser " << key << "\n";
+  std::filesystem::create_directories(work_dir + "/assets");
+  std::ofstream(work_dir + "/assets/index.html") << kIndex;
+  LocalClusterOptions options = ClusterOptions(work_dir, 0, 1);
+  options.tls_dir = work_dir + "/tls";
+  options.api_keys_file = work_dir + "/api-keys";
+  options.scheduler_console_addr = "127.0.0.1:0";
+  options.extra_scheduler_args = {"--console_assets_dir=" + work_dir + "/assets"};
+  absl::StatusOr<std::unique_ptr<LocalCluster>> started = LocalCluster::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  std::unique_ptr<LocalCluster> cluster = *std::move(started);
+  const std::string console = "http://" + cluster->console_address();
+  auto fetch = [&](const std::string& method, const std::string& path,
+                   std::vector<std::string> headers) {
+    HttpCall call;
+    call.method = method;
+    call.url = console + path;
+    call.headers = std::move(headers);
+    absl::StatusOr<HttpAnswer> answer = Fetch(call);
+    EXPECT_TRUE(answer.ok()) << answer.status();
+    return answer.value_or(HttpAnswer{});
+  };
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/api/v1/runs"},
+           {"GET", "/api/v1/workers"},
+           {"GET", "/api/v1/runs/some-run"},
+           {"GET", "/api/v1/runs/some-run/events"},
+           {"POST", "/api/v1/runs/some-run/cancel"},
+           {"POST", "/api/v1/runs/some-run/rerun"}}) {
+    HttpAnswer missing = fetch(method, path, {});
+    EXPECT_EQ(missing.status, 401) << method << " " << path << ": " << missing.body;
+    EXPECT_THAT(missing.body, HasSubstr("\"UNAUTHENTICATED\""));
+    HttpAnswer wrong = fetch(method, path, {"Authorization: Bearer not-a-known-key-0000"});
+    EXPECT_EQ(wrong.status, 401) << method << " " << path;
+    EXPECT_THAT(wrong.body, Not(HasSubstr("not-a-known-key")));
+  }
+  HttpAnswer runs = fetch("GET", "/api/v1/runs", {"Authorization: Bearer " + key});
+  EXPECT_EQ(runs.status, 200) << runs.body;
+  EXPECT_EQ(fetch("GET", "/api/v1/runs/some-run", {"Authorization: Bearer " + key}).status, 404);
+  HttpAnswer page = fetch("GET", "/", {});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, kIndex);
+  absl::Status stopped = cluster->Stop();
+  EXPECT_TRUE(stopped.ok()) << stopped;
+  if (!::testing::Test::HasFailure()) std::filesystem::remove_all(work_dir);
 }
 
 }  // namespace
