@@ -58,6 +58,7 @@ int DevCommand(const DevOptions& options) {
   cluster_options.workers = options.workers;
   cluster_options.slots_per_worker = options.slots;
   cluster_options.extra_worker_args = options.worker_args;
+  cluster_options.scheduler_console_addr = options.console_addr;
   std::string api_key_file;
   if (options.secure) {
     // The key files go next to the store, which LocalCluster would create.
@@ -89,6 +90,11 @@ int DevCommand(const DevOptions& options) {
             << "  worker API: " << (*cluster)->worker_address() << "\n"
             << "  workers:    " << options.workers << " x " << options.slots << " slots\n"
             << "  store:      " << (data_dir / "flowgrid.db").string() << "\n"
+            << "  console:    "
+            << ((*cluster)->console_address().empty()
+                    ? std::string("off")
+                    : "http://" + (*cluster)->console_address() + "/")
+            << "\n"
             << "  security:   "
             << (options.secure ? "TLS on both ports, worker certificates, API key"
                                : "none (--insecure: plaintext, no API key)")

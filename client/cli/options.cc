@@ -105,6 +105,9 @@ const CommandSpec& DevCommandSpec() {
           {"worker_bin", Kind::kValue, "PATH",
            "flowgrid-worker binary (default: next to flowgridctl)"},
           {"worker_arg", Kind::kRepeated, "ARG", "extra argument for every worker"},
+          {"console_addr", Kind::kValue, "HOST:PORT",
+           "the web console's listen address (default: 127.0.0.1:0, a free port; empty: "
+           "off)"},
       }};
   return *spec;
 }
@@ -313,6 +316,7 @@ absl::StatusOr<DevOptions> ParseDevOptions(const ParsedArgs& args,
       args.Get("scheduler_bin").value_or(binary_dir + "/flowgrid-scheduler");
   options.worker_binary = args.Get("worker_bin").value_or(binary_dir + "/flowgrid-worker");
   options.worker_args = args.GetAll("worker_arg");
+  options.console_addr = args.Get("console_addr").value_or("127.0.0.1:0");
   return options;
 }
 

@@ -128,6 +128,8 @@ struct DevOptions {
   std::string scheduler_binary;
   std::string worker_binary;
   std::vector<std::string> worker_args;
+  // The scheduler's web console (--console_addr); empty: off.
+  std::string console_addr;
 };
 // `binary_dir` is where flowgridctl itself lives: the default location of
 // flowgrid-scheduler and flowgrid-worker.

@@ -287,6 +287,18 @@ TEST(ParseDevOptionsTest, DefaultsFindBinariesNextToFlowgridctl) {
   EXPECT_EQ(options->worker_binary, "/opt/fg/bin/flowgrid-worker");
   EXPECT_TRUE(options->worker_args.empty());
   EXPECT_TRUE(options->secure);
+  EXPECT_EQ(options->console_addr, "127.0.0.1:0");
+}
+
+TEST(ParseDevOptionsTest, EmptyConsoleAddressTurnsTheConsoleOff) {
+  absl::StatusOr<DevOptions> off =
+      ParseDevOptions(Parse(DevCommandSpec(), {"--console_addr="}), "/unused");
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->console_addr, "");
+  absl::StatusOr<DevOptions> fixed =
+      ParseDevOptions(Parse(DevCommandSpec(), {"--console_addr=127.0.0.1:7080"}), "/unused");
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_EQ(fixed->console_addr, "127.0.0.1:7080");
 }
 
 TEST(ParseDevOptionsTest, InsecureTurnsTlsAndApiKeysOff) {
