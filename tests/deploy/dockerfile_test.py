@@ -167,6 +167,15 @@ class DockerfileTest(unittest.TestCase):
                     self.assertEqual(contract.address_port(flags[flag]),
                                      contract.PORTS[image][port_name], flag)
 
+    def test_scheduler_image_holds_the_console_where_the_scheduler_looks(self):
+        stage = self.stages["scheduler"]
+        [build] = [run for run in self.stages["build"].arguments("RUN") if "cmake --build" in run]
+        self.assertIn("flowgrid_console", build.split())
+        copies = [copy.split() for copy in stage.arguments("COPY")]
+        # --console_assets_dir defaults to <bin>/../share/flowgrid/console.
+        self.assertIn(["--from=build", "/build/console/dist", "/usr/local/share/flowgrid/console"],
+                      copies)
+
     def test_worker_runs_debians_runtimes(self):
         stage = self.stages["worker"]
         [run] = [run for run in stage.arguments("RUN") if "apt-get install" in run]
