@@ -19,6 +19,9 @@ cluster_start() {
   for flag in "$@"; do worker_args+=("--worker_arg=$flag"); done
   mkdir -p "$data_dir"
   CLUSTER_LOG="$data_dir/dev.log"
+  # Created here: the background job's own redirection may come after the
+  # first read below.
+  : >"$CLUSTER_LOG"
   # --insecure: plaintext as in the measurements so far (flowgrid-bench
   # takes an address only).
   "$bin_dir/flowgridctl" dev --insecure --workers 1 --slots "$slots" --data "$data_dir" \

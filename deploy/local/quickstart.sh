@@ -9,6 +9,9 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 
 bin="$root/build/bin"
 data="$(mktemp -d)"
+# Created before dev starts: the background job's own redirection may come
+# after the first read below.
+: >"$data/dev.log"
 # Port 0: the kernel picks free ports. dev prints the client address, the CA
 # of its TLS certificates and the file holding its API key as export lines.
 "$bin/flowgridctl" dev --workers 2 --data "$data" \
