@@ -4,35 +4,17 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/listen_address.h"
 #include "common/metrics/process_metrics.h"
 #include "prometheus/exposer.h"
 #include "prometheus/gauge.h"
 
 namespace flowgrid {
-namespace {
-
-// Checks "HOST:PORT" before civetweb sees it: civetweb reads a list of
-// ports with per-port flags ("8080s,8443r"), which --metrics_addr must not
-// smuggle in. Returns the host part.
-absl::StatusOr<std::string> HostOf(absl::string_view addr) {
-  size_t colon = addr.rfind(':');
-  int port = -1;
-  if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(addr.substr(colon + 1), &port) || port < 0 || port > 65535 ||
-      addr.find(',') != absl::string_view::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics address \"", addr, "\" is not HOST:PORT (port 0..65535)"));
-  }
-  return std::string(addr.substr(0, colon));
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     absl::string_view addr, absl::string_view component) {
-  absl::StatusOr<std::string> host = HostOf(addr);
+  absl::StatusOr<std::string> host = ListenAddressHost(addr, "metrics address");
   if (!host.ok()) return host.status();
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   endpoint->registry_ = std::make_shared<prometheus::Registry>();

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/listen_address.h"
 #include "common/log.h"
 
 namespace flowgrid::console {
@@ -78,14 +78,8 @@ ConsoleServer::ConsoleServer(ConsoleOptions options, std::shared_ptr<grpc::Chann
 absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     ConsoleOptions options, std::shared_ptr<grpc::Channel> channel) {
   const std::string addr = options.addr;
-  const size_t colon = addr.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos || colon == 0 ||
-      !absl::SimpleAtoi(addr.substr(colon + 1), &port) || port < 0 || port > 65535 ||
-      addr.find(',') != std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("console address \"", addr, "\" is not HOST:PORT (port 0..65535)"));
-  }
+  absl::StatusOr<std::string> host = ListenAddressHost(addr, "console address");
+  if (!host.ok()) return host.status();
   const std::string threads =
       absl::StrCat(options.events.max_streams + options.request_threads);
   std::unique_ptr<ConsoleServer> server(new ConsoleServer(std::move(options), std::move(channel)));
@@ -112,7 +106,7 @@ absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
     return absl::UnavailableError(absl::StrCat("cannot serve the console on ", addr,
                                                ": civetweb reports no listening port"));
   }
-  server->bound_address_ = absl::StrCat(addr.substr(0, colon), ":", ports[0].port);
+  server->bound_address_ = absl::StrCat(*host, ":", ports[0].port);
   return server;
 }
 
