@@ -12,6 +12,9 @@ const MAX_KEY_PROMPTS = 3;
 const RETRIED_STREAM_ERRORS = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED',
   'ABORTED', 'CANCELLED', 'INTERNAL', 'UNKNOWN']);
 
+// The gateway's answer to RESOURCE_EXHAUSTED (the watch rate): try again.
+const HTTP_TOO_MANY_REQUESTS = 429;
+
 export class ApiError extends Error {
   constructor(httpStatus, code, message) {
     super(message || `HTTP ${httpStatus}`);
@@ -113,8 +116,9 @@ export function listWorkers(signal) {
 /**
  * Streams a run's events (RunEvent objects) after `afterSequence` to
  * `onEvent` until run_finished or `signal` aborts. A stream that breaks
- * before run_finished (the connection, a 5xx, or an `event: error` with a
- * transient code) is opened again after the last sequence seen, with a
+ * before run_finished (the connection, a 5xx, a 429 from the scheduler's
+ * per-client watch rate, or an `event: error` with a transient code) is
+ * opened again after the last sequence seen, with a
  * growing pause (at most `maxPauseMs`); other errors reject.
  */
 export async function watchRun(runId, afterSequence, onEvent, signal, maxPauseMs = 5000) {
@@ -147,7 +151,9 @@ export async function watchRun(runId, afterSequence, onEvent, signal, maxPauseMs
       }
     } catch (error) {
       if (signal.aborted) return;
-      if (error instanceof ApiError && error.httpStatus < 500) throw error;
+      const transient = error instanceof ApiError &&
+        (error.httpStatus >= 500 || error.httpStatus === HTTP_TOO_MANY_REQUESTS);
+      if (error instanceof ApiError && !transient) throw error;
     } finally {
       reader?.cancel().catch(() => {});
     }
