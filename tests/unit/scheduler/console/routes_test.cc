@@ -1,5 +1,7 @@
 // The console's pure parts: routing, query parsing, the JSON mapping,
 // request authentication and the static assets.
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -161,9 +163,12 @@ TEST(AuthenticateRequest, TakesABearerKnownKey) {
 
 class StaticAssetsTest : public ::testing::Test {
  protected:
+  // A directory of its own: ctest runs these tests in parallel processes.
   void SetUp() override {
-    root_ = std::filesystem::path(::testing::TempDir()) / "console-assets";
-    std::filesystem::remove_all(root_);
+    std::string parent = std::filesystem::path(::testing::TempDir()) / "console-test-XXXXXX";
+    ASSERT_NE(mkdtemp(parent.data()), nullptr);
+    parent_ = parent;
+    root_ = parent_ / "console-assets";
     std::filesystem::create_directories(root_ / "assets");
     Write(root_ / "index.html", "<html>index</html>");
     Write(root_ / "assets" / "app.js", "console.log(1)");
@@ -172,9 +177,11 @@ class StaticAssetsTest : public ::testing::Test {
     Write(root_.parent_path() / "outside.txt", "outside");
     std::filesystem::create_symlink(root_.parent_path() / "outside.txt", root_ / "link.txt");
   }
+  void TearDown() override { std::filesystem::remove_all(parent_); }
   static void Write(const std::filesystem::path& path, const std::string& text) {
     std::ofstream(path) << text;
   }
+  std::filesystem::path parent_;
   std::filesystem::path root_;
 };
 
