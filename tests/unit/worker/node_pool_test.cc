@@ -417,8 +417,9 @@ TEST_F(PooledCgroupJobTest, MemoryBombIsMemoryLimitAndUsageIsTheJobsOwn) {
   result = Run(job);
   ASSERT_EQ(result.status(), v1::NODE_SUCCEEDED) << result.DebugString();
   // The job's own growth: the 16 MiB buffer, not node's start-up (charged
-  // to the cgroup before the job, as a resident).
-  EXPECT_GE(result.usage().peak_memory_bytes(), 16 << 20);
+  // to the cgroup before the job, as a resident). A few pages the buffer
+  // reuses may already be in that resident charge, hence the margin.
+  EXPECT_GE(result.usage().peak_memory_bytes(), 15 << 20);
   EXPECT_LT(result.usage().peak_memory_bytes(), kMemory);
   EXPECT_GT(result.usage().cpu_us(), 0);
   // Node's start-up alone takes well over 100 ms of CPU here: not counted.
