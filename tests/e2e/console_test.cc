@@ -26,6 +26,19 @@ using flowgrid::testing::HttpCall;
 
 constexpr char kIndex[] = "<!doctype html><title>flowgrid console</title>";
 
+// One request to the console at `console` ("http://HOST:PORT"); a transport
+// failure fails the test and answers an empty HttpAnswer.
+HttpAnswer CallConsole(const std::string& console, const std::string& method,
+                       const std::string& path, std::vector<std::string> headers) {
+  HttpCall call;
+  call.method = method;
+  call.url = console + path;
+  call.headers = std::move(headers);
+  absl::StatusOr<HttpAnswer> answer = Fetch(call);
+  EXPECT_TRUE(answer.ok()) << answer.status();
+  return answer.value_or(HttpAnswer{});
+}
+
 class ConsoleTest : public ClusterTest {
  protected:
   // A cluster whose scheduler serves the console from a temporary assets
@@ -52,13 +65,7 @@ class ConsoleTest : public ClusterTest {
 
   HttpAnswer Call(const std::string& method, const std::string& path,
                   std::vector<std::string> headers = {}) {
-    HttpCall call;
-    call.method = method;
-    call.url = console_ + path;
-    call.headers = std::move(headers);
-    absl::StatusOr<HttpAnswer> answer = Fetch(call);
-    EXPECT_TRUE(answer.ok()) << answer.status();
-    return answer.value_or(HttpAnswer{});
+    return CallConsole(console_, method, path, std::move(headers));
   }
 
   static nlohmann::json Json(const HttpAnswer& answer) {
@@ -217,13 +224,7 @@ TEST(ConsoleKeysTest, ApiNeedsAKnownKeyAndFilesDoNot) {
   const std::string console = "http://" + cluster->console_address();
   auto fetch = [&](const std::string& method, const std::string& path,
                    std::vector<std::string> headers) {
-    HttpCall call;
-    call.method = method;
-    call.url = console + path;
-    call.headers = std::move(headers);
-    absl::StatusOr<HttpAnswer> answer = Fetch(call);
-    EXPECT_TRUE(answer.ok()) << answer.status();
-    return answer.value_or(HttpAnswer{});
+    return CallConsole(console, method, path, std::move(headers));
   };
   for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/api/v1/runs"},
